@@ -1,0 +1,63 @@
+"""The engine and session factory, with the per-dialect settings that make both databases behave."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+class Database:
+    """Owns one engine and hands out sessions; the app's lifespan creates and disposes it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @classmethod
+    def from_url(cls, url: URL | str, **engine_options: Any) -> "Database":
+        return cls(create_engine(url, **engine_options))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def create_engine(url: URL | str, **options: Any) -> AsyncEngine:
+    engine = create_async_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """Foreign keys on, WAL for concurrent readers, and real transactions.
+
+    The sqlite3 driver opens transactions lazily and never for SAVEPOINT; taking over BEGIN makes
+    nested transactions work. BEGIN IMMEDIATE takes the write lock up front, so two writers wait
+    for each other (busy timeout) instead of failing on a stale snapshot.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,214 @@
+"""Table models. GraphQL types are separate (app/graphql) and built from these."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.db import base as _base  # noqa: F401  (naming convention first)
+from app.db.types import JSONDocument, UTCDateTime, utc_now
+from app.domain.enums import DeploymentState, PinSource, Role, Runtime
+
+
+def _timestamp(*, nullable: bool = False, index: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+    return Field(default_factory=utc_now, sa_type=UTCDateTime, nullable=False, index=index)
+
+
+def _json(*, nullable: bool) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=JSONDocument, nullable=True)
+    return Field(default_factory=dict, sa_type=JSONDocument, nullable=False)
+
+
+def _text(default: str = "") -> Any:
+    return Field(default=default, sa_type=sa.Text, nullable=False)
+
+
+def _reference(target: str, *, ondelete: str, nullable: bool = False, index: bool = True) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        foreign_key=target,
+        ondelete=ondelete,  # type: ignore[arg-type]
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "project"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    slug: str = Field(max_length=63, unique=True)
+    name: str = Field(max_length=200)
+    immutable_versioning: bool = Field(default=True)
+    created_at: datetime = _timestamp()
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key. Only the SHA-256 of the secret is kept; `prefix` lets people recognise it."""
+
+    __tablename__ = "api_key"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'PLATFORM_ADMIN' AND project_id IS NULL)"
+            " OR (role <> 'PLATFORM_ADMIN' AND project_id IS NOT NULL)",
+            name="platform_keys_have_no_project",
+        ),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    project_id: UUID | None = _reference("project.id", ondelete="CASCADE", nullable=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=sa.String(16))
+    prefix: str = Field(max_length=16)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _timestamp()
+
+
+class Connector(SQLModel, table=True):
+    """A managed connector has no project; a custom one belongs to exactly one project."""
+
+    __tablename__ = "connector"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "key"),
+        # NULLs are distinct in a unique constraint, so managed keys need their own index.
+        sa.Index(
+            "uq_connector_managed_key",
+            "key",
+            unique=True,
+            sqlite_where=sa.text("project_id IS NULL"),
+            postgresql_where=sa.text("project_id IS NULL"),
+        ),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    project_id: UUID | None = _reference("project.id", ondelete="CASCADE", nullable=True)
+    key: str = Field(max_length=63, index=True)
+    name: str = Field(max_length=200)
+    description: str = _text()
+    runtime: Runtime = Field(sa_type=sa.String(16))
+    created_at: datetime = _timestamp()
+
+    @property
+    def is_managed(self) -> bool:
+        return self.project_id is None
+
+
+class ConnectorVersion(SQLModel, table=True):
+    __tablename__ = "connector_version"
+    __table_args__ = (sa.UniqueConstraint("connector_id", "version"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    connector_id: UUID = _reference("connector.id", ondelete="CASCADE")
+    version: str = Field(max_length=128)
+    major: int
+    minor: int
+    patch: int
+    prerelease: str | None = Field(default=None, max_length=128)
+    name: str = Field(max_length=200)
+    description: str = _text()
+    readme: str = _text()
+    definition: dict[str, Any] | None = _json(nullable=True)
+    config: dict[str, Any] = _json(nullable=False)
+    dev_environment: dict[str, Any] | None = _json(nullable=True)
+    prod_environment: dict[str, Any] | None = _json(nullable=True)
+    state: DeploymentState = Field(default=DeploymentState.UPDATED, sa_type=sa.String(16))
+    published_at: datetime | None = _timestamp(nullable=True)
+    revision: int = Field(default=1)
+    content_hash: str = Field(max_length=64)
+    deprecated_at: datetime | None = _timestamp(nullable=True)
+    deprecation_message: str | None = Field(default=None, sa_type=sa.Text, nullable=True)
+    sunset_at: datetime | None = _timestamp(nullable=True)
+    binned_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class VersionRevision(SQLModel, table=True):
+    """The content a forced push replaced; nothing published is ever lost."""
+
+    __tablename__ = "version_revision"
+    __table_args__ = (sa.UniqueConstraint("version_id", "revision"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    version_id: UUID = _reference("connector_version.id", ondelete="CASCADE")
+    revision: int
+    name: str = Field(max_length=200)
+    description: str = _text()
+    readme: str = _text()
+    definition: dict[str, Any] | None = _json(nullable=True)
+    config: dict[str, Any] = _json(nullable=False)
+    content_hash: str = Field(max_length=64)
+    published_at: datetime | None = _timestamp(nullable=True)
+    replaced_at: datetime = _timestamp()
+
+
+class RetiredVersionNumber(SQLModel, table=True):
+    """A tombstone: a permanently deleted version's number is never used again."""
+
+    __tablename__ = "retired_version_number"
+    __table_args__ = (sa.UniqueConstraint("connector_id", "version"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    connector_id: UUID = _reference("connector.id", ondelete="CASCADE", index=False)
+    version: str = Field(max_length=128)
+    retired_at: datetime = _timestamp()
+
+
+class AuthConfig(SQLModel, table=True):
+    """Names a connector *key*: resolution spans the custom and the managed connector of it."""
+
+    __tablename__ = "auth_config"
+    __table_args__ = (sa.Index("ix_auth_config_project_id_connector_key", "project_id", "connector_key"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    project_id: UUID = _reference("project.id", ondelete="CASCADE", index=False)
+    connector_key: str = Field(max_length=63)
+    name: str = Field(max_length=200)
+    pin: str | None = Field(default=None, max_length=128)
+    pin_source: PinSource = Field(default=PinSource.ANY, sa_type=sa.String(16))
+    active: bool = Field(default=True)
+    revision: int = Field(default=1)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class LinkedAccount(SQLModel, table=True):
+    __tablename__ = "linked_account"
+    __table_args__ = (sa.UniqueConstraint("auth_config_id", "external_id"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    auth_config_id: UUID = _reference("auth_config.id", ondelete="CASCADE", index=False)
+    external_id: str = Field(max_length=255)
+    label: str = Field(default="", max_length=200)
+    authenticated_version_id: UUID | None = _reference(
+        "connector_version.id", ondelete="SET NULL", nullable=True
+    )
+    authenticated_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+
+
+class Event(SQLModel, table=True):
+    """Append-only history. Object ids are plain columns: history outlives what it mentions."""
+
+    __tablename__ = "event"
+    __table_args__ = (sa.Index("ix_event_project_id_id", "project_id", "id"),)
+
+    id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+    )
+    project_id: UUID | None = Field(default=None, index=False)
+    api_key_id: UUID | None = Field(default=None)
+    kind: str = Field(max_length=64)
+    connector_id: UUID | None = Field(default=None, index=True)
+    version_id: UUID | None = Field(default=None, index=True)
+    auth_config_id: UUID | None = Field(default=None, index=True)
+    linked_account_id: UUID | None = Field(default=None)
+    payload: dict[str, Any] = _json(nullable=False)
+    created_at: datetime = _timestamp()

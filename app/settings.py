@@ -1,0 +1,86 @@
+"""Settings read from the environment (and an optional `.env` file)."""
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./connector-registry.db"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to start; nothing else is read from the environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite+aiosqlite:///FILE (default) or postgresql+asyncpg://…",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: LogLevel = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database_url(cls, value: str) -> str:
+        return str(parse_database_url(value).render_as_string(hide_password=False))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case_log_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @cached_property
+    def url(self) -> URL:
+        return make_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+
+def parse_database_url(value: str) -> URL:
+    """Parse a database URL, accepting the plain `postgresql://` and `sqlite://` spellings too."""
+    try:
+        url = make_url(value)
+    except ArgumentError as error:
+        raise ValueError(f"DATABASE_URL is not a database URL: {value!r}") from error
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+asyncpg")
+    elif backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    if url.drivername not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            f"DATABASE_URL uses {url.drivername!r}; use one of: "
+            "sqlite+aiosqlite:///FILE, postgresql+asyncpg://USER@HOST/DB"
+        )
+    if backend == "sqlite" and not url.database:
+        raise ValueError("DATABASE_URL for SQLite needs a file: sqlite+aiosqlite:///FILE")
+    return url
+
+
+class SettingsError(Exception):
+    """Settings could not be read; the message fits on one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one readable line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']).upper()}: "
+            f"{problem['msg'].removeprefix('Value error, ')}"
+            for problem in error.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
