@@ -1,4 +1,4 @@
-"""Alembic environment: async engines, batch mode on SQLite, one migration set for both databases."""
+"""Alembic environment: async engines, batch mode on SQLite, one migration set for both."""
 
 import asyncio
 from logging.config import fileConfig
@@ -12,9 +12,7 @@ from app.db.engine import create_engine
 from app.settings import load_settings
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get(
-    "configure_logging", True
-):
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
@@ -53,7 +51,5 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit(
-        "offline (--sql) migrations are not supported; run them against a database"
-    )
+    raise SystemExit("offline (--sql) migrations are not supported; run them against a database")
 run_migrations_online()

@@ -37,7 +37,10 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"},
+        opts={
+            "compare_type": True,
+            "render_as_batch": connection.dialect.name == "sqlite",
+        },
     )
     return list(compare_metadata(context, metadata))
 

@@ -163,7 +163,9 @@ class AuthConfig(SQLModel, table=True):
     """Names a connector *key*: resolution spans the custom and the managed connector of it."""
 
     __tablename__ = "auth_config"
-    __table_args__ = (sa.Index("ix_auth_config_project_id_connector_key", "project_id", "connector_key"),)
+    __table_args__ = (
+        sa.Index("ix_auth_config_project_id_connector_key", "project_id", "connector_key"),
+    )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     project_id: UUID = _reference("project.id", ondelete="CASCADE", index=False)

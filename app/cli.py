@@ -1,0 +1,185 @@
+"""The `connector-registry` command."""
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from app.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="Connector Registry: connector versions, and which one every linked account runs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as error:
+        typer.echo(f"connector-registry: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except (OperationalError, DBAPIError, OSError) as error:
+        typer.echo(
+            f"connector-registry: cannot use the database: {error}".splitlines()[0],
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+@cli.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [env HOST; 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env PORT; 8000]")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    log_level: Annotated[str | None, typer.Option(help="[env LOG_LEVEL; info]")] = None,
+) -> None:
+    """Serve the API: /graphql (GraphiQL in a browser) and /healthz."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port, log_level=log_level)
+    if settings.is_sqlite:
+        # Migrate once here, not in every worker, so that workers never race on the schema.
+        _migrate(settings)
+        typer.echo(f"Using the SQLite database {settings.url.database}")
+    typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+    )
+
+
+def _migrate(settings: Settings) -> None:
+    from app.db.engine import create_engine
+    from app.db.migrate import upgrade
+
+    async def run() -> None:
+        engine = create_engine(settings.url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    _run(run)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database (DATABASE_URL) to the newest schema."""
+    settings = _settings()
+    _migrate(settings)
+    typer.echo("The database schema is up to date.")
+
+
+@cli.command("create-platform-key")
+def create_platform_key(
+    name: Annotated[str, typer.Option(help="A name to recognise the key by")] = "Platform admin",
+) -> None:
+    """Issue a PLATFORM_ADMIN key (creates projects, manages managed connectors)."""
+    from app.domain.enums import Role
+    from app.services.api_keys import create_api_key
+
+    settings = _settings()
+    _migrate(settings)
+
+    async def run() -> str:
+        async with _database(settings) as session:
+            issued = await create_api_key(
+                session,
+                actor=None,
+                name=name,
+                role=Role.PLATFORM_ADMIN,
+                project_id=None,
+            )
+            return issued.secret
+
+    secret = _run_domain(run)
+    typer.echo(f"PLATFORM_ADMIN key (shown once): {secret}")
+
+
+@cli.command("create-project")
+def create_project(
+    slug: Annotated[str, typer.Argument(help="Unique slug: a-z, 0-9 and '-'")],
+    name: Annotated[str, typer.Option(help="Display name")],
+) -> None:
+    """Create a project and print its first ADMIN key."""
+    from app.services.projects import create_project as create
+
+    settings = _settings()
+    _migrate(settings)
+
+    async def run() -> str:
+        async with _database(settings) as session:
+            created = await create(session, actor=None, slug=slug, name=name)
+            return created.admin_key.secret
+
+    secret = _run_domain(run)
+    typer.echo(f"Created project {slug!r}. ADMIN key (shown once): {secret}")
+
+
+@cli.command()
+def demo() -> None:
+    """Seed a small, realistic data set and print keys to use in GraphiQL."""
+    from app.demo import seed_demo
+
+    settings = _settings()
+    _migrate(settings)
+
+    async def run() -> list[str]:
+        async with _database(settings) as session:
+            return await seed_demo(session)
+
+    for line in _run_domain(run):
+        typer.echo(line)
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator["AsyncSession"]:
+    from app.db.engine import Database
+
+    database = Database.from_url(settings.url)
+    try:
+        async with database.session() as session:
+            yield session
+    finally:
+        await database.dispose()
+
+
+def _run_domain(make: Callable[[], Awaitable[T]]) -> T:
+    from app.domain.errors import DomainError
+
+    try:
+        return _run(make)
+    except DomainError as error:
+        typer.echo(f"connector-registry: {error.code}: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    cli(prog_name="connector-registry")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Linking accounts."""
+
+from typing import Annotated
+
+import strawberry
+
+from app.graphql.accounts.types import LinkedAccount
+from app.graphql.context import Info
+from app.graphql.errors import (
+    AlreadyExistsError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
+from app.graphql.ids import require_id
+from app.services import accounts
+
+
+@strawberry.input(description="An account to link through an auth config.")
+class LinkAccountInput:
+    auth_config_id: strawberry.ID
+    external_id: str = strawberry.field(
+        description="Your id for the account; unique in the auth config."
+    )
+    label: str | None = None
+
+
+@strawberry.type(description="The linked account.")
+class LinkAccountSuccess:
+    linked_account: LinkedAccount
+
+
+LinkAccountResult = Annotated[
+    LinkAccountSuccess | ForbiddenError | InvalidInputError | NotFoundError | AlreadyExistsError,
+    strawberry.union("LinkAccountResult"),
+]
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(description="Link an account through an auth config (ADMIN keys only).")
+    async def link_account(self, info: Info, input: LinkAccountInput) -> LinkAccountResult:
+        auth_config_id = require_id(input.auth_config_id, "AuthConfig", "auth config")
+        async with info.context.session() as session:
+            row = await accounts.link_account(
+                session,
+                actor=info.context.principal,
+                auth_config_id=auth_config_id,
+                external_id=input.external_id,
+                label=input.label,
+            )
+        return LinkAccountSuccess(linked_account=LinkedAccount.from_row(row))

@@ -1,0 +1,67 @@
+"""Linked accounts: end users' connections through an auth config."""
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from app.db import models
+from app.graphql.auth_configs.types import AuthConfig
+from app.graphql.connectors.types import ConnectorVersion
+from app.graphql.context import Info
+from app.graphql.entity import Entity
+from app.graphql.enums import AccountStatus
+
+
+@strawberry.federation.type(
+    keys=["id"], description="An end user's account, linked through an auth config."
+)
+class LinkedAccount(relay.Node, Entity):
+    loader_name = "linked_account_by_id"
+
+    id: relay.NodeID[str]
+    external_id: str = strawberry.field(
+        description="Your id for the account; unique in its auth config."
+    )
+    label: str
+    authenticated_at: datetime | None = strawberry.field(
+        description="When its credentials were last captured."
+    )
+    created_at: datetime
+    auth_config_row_id: strawberry.Private[UUID]
+    authenticated_version_row_id: strawberry.Private[UUID | None]
+
+    @classmethod
+    def from_row(cls, row: models.LinkedAccount) -> "LinkedAccount":
+        return cls(
+            id=str(row.id),
+            external_id=row.external_id,
+            label=row.label,
+            authenticated_at=row.authenticated_at,
+            created_at=row.created_at,
+            auth_config_row_id=row.auth_config_id,
+            authenticated_version_row_id=row.authenticated_version_id,
+        )
+
+    @strawberry.field(description="The auth config it was linked through.")
+    async def auth_config(self, info: Info) -> AuthConfig:
+        row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
+        return AuthConfig.from_row(row)
+
+    @strawberry.field(description="INACTIVE while its auth config is inactive, else ACTIVE.")
+    async def status(self, info: Info) -> AccountStatus:
+        row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
+        return AccountStatus.ACTIVE if row.active else AccountStatus.INACTIVE
+
+    @strawberry.field(description="The version under which its credentials were captured.")
+    async def authenticated_version(self, info: Info) -> ConnectorVersion | None:
+        if self.authenticated_version_row_id is None:
+            return None
+        row = await info.context.loaders.version_by_id.load(self.authenticated_version_row_id)
+        return None if row is None else ConnectorVersion.from_row(row)
+
+
+@strawberry.type(description="A page of linked accounts.")
+class LinkedAccountConnection(relay.Connection[LinkedAccount]):
+    total_count: int = strawberry.field(description="How many there are in all.")

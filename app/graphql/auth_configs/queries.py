@@ -1,0 +1,40 @@
+"""Listing the caller's auth configs."""
+
+from typing import Annotated
+
+import strawberry
+
+from app.graphql.auth_configs.types import AuthConfig, AuthConfigConnection
+from app.graphql.context import Info
+from app.graphql.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    First,
+    page_request,
+    to_connection,
+)
+from app.services import auth_configs
+
+
+@strawberry.type
+class AuthConfigQueries:
+    @strawberry.field(description="The caller's project's auth configs, oldest first.")
+    async def auth_configs(
+        self,
+        info: Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        connector_key: Annotated[
+            str | None,
+            strawberry.argument(description="Only those naming this connector key."),
+        ] = None,
+    ) -> AuthConfigConnection:
+        page = page_request(first, after)
+        async with info.context.session() as session:
+            result = await auth_configs.list_auth_configs(
+                session,
+                actor=info.context.principal,
+                connector_key=connector_key,
+                page=page,
+            )
+        return to_connection(AuthConfigConnection, result, AuthConfig.from_row)

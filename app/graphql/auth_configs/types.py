@@ -1,0 +1,92 @@
+"""Auth configs (connector profiles): which version their linked accounts use."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from app.db import models
+from app.graphql.connectors.types import Connector
+from app.graphql.context import Info
+from app.graphql.entity import Entity
+from app.graphql.enums import PinSource
+from app.graphql.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    First,
+    page_request,
+    to_connection,
+)
+from app.graphql.projects.types import Project
+
+if TYPE_CHECKING:
+    from app.graphql.accounts.types import LinkedAccountConnection
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="A project's use of a connector key, and the pin its linked accounts follow.",
+)
+class AuthConfig(relay.Node, Entity):
+    loader_name = "auth_config_by_id"
+
+    id: relay.NodeID[str]
+    name: str
+    connector_key: str = strawberry.field(
+        description="The connector key: resolution spans its custom and managed connector."
+    )
+    pin: str | None = strawberry.field(description="latest, 1.x.x, 1.2.x, 1.2.0, or null.")
+    pin_source: PinSource
+    active: bool
+    revision: int = strawberry.field(description="Pass it back when changing the pin.")
+    created_at: datetime
+    updated_at: datetime
+    project_row_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_row(cls, row: models.AuthConfig) -> "AuthConfig":
+        return cls(
+            id=str(row.id),
+            name=row.name,
+            connector_key=row.connector_key,
+            pin=row.pin,
+            pin_source=PinSource(row.pin_source),
+            active=row.active,
+            revision=row.revision,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            project_row_id=row.project_id,
+        )
+
+    @strawberry.field(description="The project it belongs to.")
+    async def project(self, info: Info) -> Project:
+        return Project.from_row(await info.context.loaders.project_by_id.load(self.project_row_id))
+
+    @strawberry.field(
+        description="The connectors of its key: the custom one first, then the managed."
+    )
+    async def connectors(self, info: Info) -> list[Connector]:
+        rows = await info.context.loaders.connectors_by_key.load(self.connector_key)
+        return [Connector.from_row(row) for row in rows]
+
+    @strawberry.field(description="The accounts linked through this auth config, oldest first.")
+    async def linked_accounts(
+        self,
+        info: Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Annotated["LinkedAccountConnection", strawberry.lazy("app.graphql.accounts.types")]:
+        from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
+
+        page = page_request(first, after)
+        result = await info.context.loaders.accounts_by_auth_config.load(
+            (UUID(self.id), page.offset, page.limit)
+        )
+        return to_connection(LinkedAccountConnection, result, LinkedAccount.from_row)
+
+
+@strawberry.type(description="A page of auth configs.")
+class AuthConfigConnection(relay.Connection[AuthConfig]):
+    total_count: int = strawberry.field(description="How many there are in all.")

@@ -1,0 +1,58 @@
+"""Creating connectors."""
+
+from typing import Annotated
+
+import strawberry
+
+from app.domain.enums import Runtime as DomainRuntime
+from app.graphql.connectors.types import Connector
+from app.graphql.context import Info
+from app.graphql.enums import Runtime
+from app.graphql.errors import AlreadyExistsError, ForbiddenError, InvalidInputError
+from app.services import connectors
+
+
+@strawberry.input(
+    description="A new connector: custom with a project key, managed with a platform key."
+)
+class CreateConnectorInput:
+    key: str = strawberry.field(
+        description="Immutable: 1-63 of a-z, 0-9, '_' and '-', starting with a letter or digit."
+    )
+    name: str
+    description: str | None = None
+    runtime: Runtime = strawberry.field(
+        default=Runtime.DEFINITION, description="DEFINITION (default) or IMAGE."
+    )
+
+
+@strawberry.type(description="The new connector.")
+class CreateConnectorSuccess:
+    connector: Connector
+
+
+CreateConnectorResult = Annotated[
+    CreateConnectorSuccess | ForbiddenError | InvalidInputError | AlreadyExistsError,
+    strawberry.union("CreateConnectorResult"),
+]
+
+
+@strawberry.type
+class ConnectorMutations:
+    @strawberry.mutation(
+        description="Create a connector: a custom one in the caller's project (ADMIN key), or a "
+        "managed one (platform key)."
+    )
+    async def create_connector(
+        self, info: Info, input: CreateConnectorInput
+    ) -> CreateConnectorResult:
+        async with info.context.session() as session:
+            row = await connectors.create_connector(
+                session,
+                actor=info.context.principal,
+                key=input.key,
+                name=input.name,
+                description=input.description,
+                runtime=DomainRuntime(input.runtime),
+            )
+        return CreateConnectorSuccess(connector=Connector.from_row(row))

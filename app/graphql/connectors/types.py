@@ -1,0 +1,214 @@
+"""Connectors and their versions."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from app.db import models
+from app.domain.enums import VersionSource as DomainVersionSource
+from app.graphql.context import Info
+from app.graphql.entity import Entity
+from app.graphql.enums import DeploymentState, Runtime, VersionSource
+from app.graphql.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    First,
+    page_request,
+    to_connection,
+)
+from app.services.pages import slice_page
+from app.services.versions import latest_published
+
+if TYPE_CHECKING:
+    from app.graphql.auth_configs.types import AuthConfigConnection
+
+
+def source_of(connector: models.Connector) -> DomainVersionSource:
+    return DomainVersionSource.MANAGED if connector.is_managed else DomainVersionSource.CUSTOM
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="An integration connector: managed (the platform's, visible to every project) "
+    "or custom (one project's).",
+)
+class Connector(relay.Node, Entity):
+    loader_name = "connector_by_id"
+
+    id: relay.NodeID[str]
+    key: str = strawberry.field(description="Immutable key; auth configs name connectors by it.")
+    name: str
+    description: str
+    runtime: Runtime
+    source: VersionSource = strawberry.field(description="MANAGED or CUSTOM.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.Connector) -> "Connector":
+        return cls(
+            id=str(row.id),
+            key=row.key,
+            name=row.name,
+            description=row.description,
+            runtime=Runtime(row.runtime),
+            source=source_of(row),
+            created_at=row.created_at,
+        )
+
+    async def _versions(self, info: Info, include_binned: bool) -> list[models.ConnectorVersion]:
+        return await info.context.loaders.versions_by_connector.load(
+            (UUID(self.id), include_binned)
+        )  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Versions, highest first by semver precedence.")
+    async def versions(
+        self,
+        info: Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        include_binned: Annotated[
+            bool, strawberry.argument(description="Include versions in the bin.")
+        ] = False,
+    ) -> "ConnectorVersionConnection":
+        page = page_request(first, after)
+        rows = await self._versions(info, include_binned)
+        return to_connection(
+            ConnectorVersionConnection,
+            slice_page(rows, page),
+            ConnectorVersion.from_row,
+        )
+
+    @strawberry.field(description="The version with this number, if there is one.")
+    async def version(
+        self,
+        info: Info,
+        number: str,
+        include_binned: Annotated[
+            bool, strawberry.argument(description="Also find a version in the bin.")
+        ] = False,
+    ) -> "ConnectorVersion | None":
+        for row in await self._versions(info, include_binned):
+            if row.version == number.strip():
+                return ConnectorVersion.from_row(row)
+        return None
+
+    @strawberry.field(description="The highest published release (prereleases aside), if any.")
+    async def latest_version(self, info: Info) -> "ConnectorVersion | None":
+        row = latest_published(await self._versions(info, include_binned=False))
+        return None if row is None else ConnectorVersion.from_row(row)
+
+    @strawberry.field(description="The caller's auth configs that name this connector's key.")
+    async def auth_configs(
+        self,
+        info: Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Annotated["AuthConfigConnection", strawberry.lazy("app.graphql.auth_configs.types")]:
+        from app.graphql.auth_configs.types import AuthConfig, AuthConfigConnection
+
+        page = page_request(first, after)
+        result = await info.context.loaders.auth_configs_by_connector_key.load(
+            (self.key, page.offset, page.limit)
+        )
+        return to_connection(AuthConfigConnection, result, AuthConfig.from_row)
+
+
+@strawberry.type(description="Where a version is deployed in one environment.")
+class Environment:
+    account_id: str | None = None
+    project_id: str | None = None
+    site_id: str | None = None
+    synced_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any] | None) -> "Environment | None":
+        if not value:
+            return None
+        synced_at = value.get("syncedAt")
+        return cls(
+            account_id=value.get("accountId"),
+            project_id=value.get("projectId"),
+            site_id=value.get("siteId"),
+            synced_at=datetime.fromisoformat(synced_at) if synced_at else None,
+        )
+
+
+@strawberry.federation.type(keys=["id"], description="One version of a connector.")
+class ConnectorVersion(relay.Node, Entity):
+    loader_name = "version_by_id"
+
+    id: relay.NodeID[str]
+    version: str = strawberry.field(description="The semver number, e.g. 1.2.0 or 2.0.0-beta.1.")
+    name: str
+    description: str
+    readme: str
+    definition: JSON | None = strawberry.field(description="The connector definition, if any.")
+    config: JSON = strawberry.field(
+        description="Sections vcs, application, individual, execution, typeSpecific."
+    )
+    dev_environment: Environment | None
+    prod_environment: Environment | None
+    state: DeploymentState
+    published_at: datetime | None
+    revision: int = strawberry.field(description="1, plus one for every forced overwrite.")
+    content_hash: str = strawberry.field(description="SHA-256 of the published content.")
+    deprecated_at: datetime | None
+    deprecation_message: str | None
+    sunset_at: datetime | None
+    binned_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    connector_row_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_row(cls, row: models.ConnectorVersion) -> "ConnectorVersion":
+        return cls(
+            id=str(row.id),
+            version=row.version,
+            name=row.name,
+            description=row.description,
+            readme=row.readme,
+            definition=row.definition,
+            config=row.config,
+            dev_environment=Environment.from_json(row.dev_environment),
+            prod_environment=Environment.from_json(row.prod_environment),
+            state=DeploymentState(row.state),
+            published_at=row.published_at,
+            revision=row.revision,
+            content_hash=row.content_hash,
+            deprecated_at=row.deprecated_at,
+            deprecation_message=row.deprecation_message,
+            sunset_at=row.sunset_at,
+            binned_at=row.binned_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            connector_row_id=row.connector_id,
+        )
+
+    @strawberry.field(description="Whether the version is published.")
+    def published(self) -> bool:
+        return self.published_at is not None
+
+    @strawberry.field(description="The connector this version belongs to.")
+    async def connector(self, info: Info) -> Connector:
+        row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
+        return Connector.from_row(row)
+
+    @strawberry.field(description="MANAGED or CUSTOM: the source of its connector.")
+    async def source(self, info: Info) -> VersionSource:
+        row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
+        return source_of(row)
+
+
+@strawberry.type(description="A page of connectors.")
+class ConnectorConnection(relay.Connection[Connector]):
+    total_count: int = strawberry.field(description="How many there are in all.")
+
+
+@strawberry.type(description="A page of connector versions.")
+class ConnectorVersionConnection(relay.Connection[ConnectorVersion]):
+    total_count: int = strawberry.field(description="How many there are in all.")

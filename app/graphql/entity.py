@@ -1,0 +1,35 @@
+"""What every entity type shares: a Relay node that is also a federation entity."""
+
+from typing import Any, ClassVar, Self
+
+import strawberry
+
+from app.graphql.context import Info
+from app.graphql.ids import decode_id
+
+
+class Entity:
+    """Mixin for types that are both `Node`s and federation entities keyed by `id`.
+
+    Subclasses name the loader that fetches their rows (access rules included) and convert
+    a row with `from_row`.
+    """
+
+    loader_name: ClassVar[str]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def load(cls, info: Info, global_id: str) -> Self | None:
+        node_id = decode_id(global_id, cls.__name__)
+        if node_id is None:
+            return None
+        row = await getattr(info.context.loaders, cls.loader_name).load(node_id)
+        return None if row is None else cls.from_row(row)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        """Federation `_entities`: the same access rules as `node`."""
+        return await cls.load(info, str(id))

@@ -1,0 +1,34 @@
+"""The domain's vocabularies, exposed as GraphQL enums."""
+
+import strawberry
+
+from app.domain.enums import (
+    AccountStatus,
+    DeploymentState,
+    PinSource,
+    Role,
+    Runtime,
+    VersionSource,
+)
+from app.domain.errors import ErrorCode
+
+strawberry.enum(Role, description="What an API key may do.")
+strawberry.enum(Runtime, description="How a connector runs: a definition, or a built image.")
+strawberry.enum(
+    VersionSource,
+    description="Whether a version belongs to a managed or a custom connector.",
+)
+strawberry.enum(PinSource, description="Which connectors a pin may choose from.")
+strawberry.enum(DeploymentState, description="Where a version is in its deployment pipeline.")
+strawberry.enum(AccountStatus, description="Whether a linked account can be used as it is.")
+strawberry.enum(ErrorCode, description="Machine-readable code of an expected failure.")
+
+__all__ = [
+    "AccountStatus",
+    "DeploymentState",
+    "ErrorCode",
+    "PinSource",
+    "Role",
+    "Runtime",
+    "VersionSource",
+]

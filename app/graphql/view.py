@@ -1,0 +1,66 @@
+"""The `/graphql` endpoint: API-key authentication, one session per request, then Strawberry."""
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.db.engine import Database
+from app.graphql.context import Context, RequestSession
+from app.services.auth import authenticate
+
+_BEARER = "bearer "
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[: len(_BEARER)].lower() != _BEARER:
+        return None
+    return header[len(_BEARER) :].strip() or None
+
+
+def unauthorized(message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="connector-registry"'},
+    )
+
+
+class RegistryGraphQL(GraphQL[Context, None]):
+    """Every operation needs `Authorization: Bearer <key>`; the GraphiQL page itself does not."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        database: Database = request.app.state.database
+        if self.should_render_graphql_ide(request) or not self.is_request_allowed(request):
+            await super().__call__(scope, receive, send)
+            return
+        token = bearer_token(request)
+        if token is None:
+            await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
+            return
+        async with database.session() as session:
+            principal = await authenticate(session, token)
+        if principal is None:
+            await unauthorized("the API key is not valid")(scope, receive, send)
+            return
+        async with database.session() as session:
+            scope.setdefault("state", {})
+            scope["state"]["principal"] = principal
+            scope["state"]["session"] = RequestSession(session)
+            await super().__call__(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | Any) -> Context:
+        return Context(
+            request=request,
+            response=response,
+            principal=request.state.principal,
+            session=request.state.session,
+        )

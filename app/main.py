@@ -1,0 +1,71 @@
+"""The ASGI application: `/graphql` (GraphiQL in a browser) and `/healthz`."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from app.db.engine import Database
+from app.db.migrate import upgrade
+from app.graphql.schema import schema
+from app.graphql.view import RegistryGraphQL
+from app.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    migrate: bool | None = None,
+) -> Starlette:
+    """Build the app. The lifespan owns the engine unless a `database` is handed in (tests).
+
+    `migrate` upgrades the schema at start-up; by default it does so on SQLite, the embedded
+    default, and leaves PostgreSQL to `connector-registry migrate`.
+    """
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = database is None
+        db = database or Database.from_url(settings.url)
+        if migrate if migrate is not None else (owned and settings.is_sqlite):
+            await upgrade(db.engine)
+        app.state.database = db
+        try:
+            yield
+        finally:
+            if owned:
+                await db.dispose()
+
+    graphql = RegistryGraphQL(schema, graphql_ide="graphiql")
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )
+    if database is not None:
+        app.state.database = database
+    return app
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Ready when the database answers."""
+    database: Database = request.app.state.database
+    try:
+        async with database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        logger.exception("health check failed")
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})

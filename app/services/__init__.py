@@ -1,0 +1,1 @@
+"""Async operations. Each write owns its transaction and records an event in it."""

@@ -1,0 +1,89 @@
+"""Linked accounts: the end users' connections, each under one auth config."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import AuthConfig, LinkedAccount
+from app.domain import validation
+from app.domain.access import Principal, require_project_admin
+from app.domain.errors import AlreadyExists, NotFound
+from app.services.auth_configs import get_auth_config
+from app.services.events import record_event
+from app.services.pages import Page, PageRequest, fetch_pages_by_parent
+from app.services.transactions import is_unique_violation, transaction
+
+
+async def link_account(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    auth_config_id: UUID,
+    external_id: str,
+    label: str | None = None,
+) -> LinkedAccount:
+    project_id = require_project_admin(actor, "link accounts")
+    account = LinkedAccount(
+        auth_config_id=auth_config_id,
+        external_id=validation.external_id(external_id),
+        label=validation.optional_text(label, "label", validation.NAME_MAX_LENGTH),
+    )
+    async with transaction(session):
+        await get_auth_config(session, actor=actor, auth_config_id=auth_config_id)
+        session.add(account)
+        try:
+            await session.flush()
+        except IntegrityError as error:
+            if is_unique_violation(error):
+                raise AlreadyExists(
+                    "linked account in this auth config",
+                    "externalId",
+                    account.external_id,
+                ) from None
+            raise
+        record_event(
+            session,
+            actor=actor,
+            kind="account.linked",
+            project_id=project_id,
+            auth_config_id=auth_config_id,
+            linked_account_id=account.id,
+            payload={"externalId": account.external_id},
+        )
+    return account
+
+
+async def get_linked_account(
+    session: AsyncSession, *, actor: Principal, account_id: UUID
+) -> LinkedAccount:
+    row = (
+        await session.execute(
+            select(LinkedAccount)
+            .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
+            .where(
+                LinkedAccount.id == account_id,
+                AuthConfig.project_id == actor.project_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("linked account")
+    return row
+
+
+async def accounts_by_auth_config(
+    session: AsyncSession, *, auth_config_ids: Sequence[UUID], page: PageRequest
+) -> dict[UUID, Page[LinkedAccount]]:
+    """One page of accounts for each auth config; the caller has checked it may read them."""
+    return await fetch_pages_by_parent(
+        session,
+        model=LinkedAccount,
+        parent=LinkedAccount.auth_config_id,  # type: ignore[arg-type]
+        parent_ids=auth_config_ids,
+        order_by=(col(LinkedAccount.created_at), col(LinkedAccount.id)),
+        page=page,
+    )

@@ -1,0 +1,84 @@
+"""API keys: issued with their secret shown once; only the hash is stored."""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import ApiKey, Project
+from app.domain import validation
+from app.domain.access import Principal
+from app.domain.api_keys import new_secret
+from app.domain.enums import Role
+from app.domain.errors import Forbidden, InvalidInput, NotFound
+from app.services.events import record_event
+from app.services.transactions import transaction
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str
+
+
+def add_api_key(
+    session: AsyncSession, *, project_id: UUID | None, name: str, role: Role
+) -> IssuedKey:
+    """Add a key to the session's transaction; the caller commits."""
+    secret = new_secret()
+    key = ApiKey(
+        project_id=project_id,
+        name=name,
+        role=role,
+        prefix=secret.prefix,
+        secret_hash=secret.secret_hash,
+    )
+    session.add(key)
+    return IssuedKey(key=key, secret=secret.secret)
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    name: str,
+    role: Role,
+    project_id: UUID | None,
+) -> IssuedKey:
+    """Project ADMINs issue keys for their project; platform keys for any project or the platform.
+
+    `actor` None is the operator's CLI, which may issue platform keys.
+    """
+    name = validation.name(name)
+    project_id = _target_project(actor, role, project_id)
+    async with transaction(session):
+        if project_id is not None and await session.get(Project, project_id) is None:
+            raise NotFound("project")
+        issued = add_api_key(session, project_id=project_id, name=name, role=role)
+        await session.flush()
+        record_event(
+            session,
+            actor=actor,
+            kind="api_key.created",
+            project_id=project_id,
+            payload={"apiKeyId": str(issued.key.id), "name": name, "role": role.value},
+        )
+    return issued
+
+
+def _target_project(actor: Principal | None, role: Role, project_id: UUID | None) -> UUID | None:
+    if role == Role.PLATFORM_ADMIN:
+        if actor is not None and not actor.is_platform:
+            raise Forbidden("only a platform key may issue platform keys")
+        if project_id is not None:
+            raise InvalidInput("projectId", "a PLATFORM_ADMIN key belongs to no project")
+        return None
+    if actor is None or actor.is_platform:
+        if project_id is None:
+            raise InvalidInput("projectId", f"an {role} key needs the project it belongs to")
+        return project_id
+    if actor.role != Role.ADMIN:
+        raise Forbidden(f"a {actor.role} key cannot issue keys; an ADMIN key is needed")
+    if project_id is not None and project_id != actor.project_id:
+        raise NotFound("project")
+    return actor.project_id

@@ -1,0 +1,128 @@
+"""Connectors: managed (platform-owned, readable by all) and custom (one project's)."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import Connector
+from app.domain import validation
+from app.domain.access import Principal, require_project_admin
+from app.domain.enums import Runtime, VersionSource
+from app.domain.errors import AlreadyExists, Forbidden, NotFound
+from app.services.events import record_event
+from app.services.pages import Page, PageRequest, fetch_page
+from app.services.transactions import is_unique_violation, transaction
+
+
+def visible_to(actor: Principal):  # type: ignore[no-untyped-def]
+    """SQL condition: managed connectors, and the caller's own custom ones."""
+    if actor.project_id is None:
+        return col(Connector.project_id).is_(None)
+    return or_(col(Connector.project_id).is_(None), Connector.project_id == actor.project_id)
+
+
+async def create_connector(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    key: str,
+    name: str,
+    description: str | None = None,
+    runtime: Runtime,
+) -> Connector:
+    """A platform key creates a managed connector; a project ADMIN key a custom one."""
+    project_id = None if actor.is_platform else require_project_admin(actor, "create connectors")
+    connector = Connector(
+        project_id=project_id,
+        key=validation.connector_key(key),
+        name=validation.name(name),
+        description=validation.optional_text(description, "description"),
+        runtime=runtime,
+    )
+    async with transaction(session):
+        session.add(connector)
+        try:
+            await session.flush()
+        except IntegrityError as error:
+            if is_unique_violation(error):
+                owner = "managed connector" if project_id is None else "connector in this project"
+                raise AlreadyExists(owner, "key", key) from None
+            raise
+        record_event(
+            session,
+            actor=actor,
+            kind="connector.created",
+            project_id=project_id,
+            connector_id=connector.id,
+            payload={
+                "key": connector.key,
+                "runtime": runtime.value,
+                "managed": project_id is None,
+            },
+        )
+    return connector
+
+
+async def get_connector(
+    session: AsyncSession, *, actor: Principal, connector_id: UUID
+) -> Connector:
+    connector = await session.get(Connector, connector_id)
+    if connector is None or not actor.can_read_project(connector.project_id):
+        raise NotFound("connector")
+    return connector
+
+
+async def get_connector_for_change(
+    session: AsyncSession, *, actor: Principal, connector_id: UUID, action: str
+) -> Connector:
+    """A connector the caller may change: its own custom ones; managed ones for platform keys."""
+    connector = await get_connector(session, actor=actor, connector_id=connector_id)
+    if connector.is_managed:
+        if not actor.is_platform:
+            raise Forbidden(f"managed connectors are changed with a platform key; cannot {action}")
+    else:
+        require_project_admin(actor, action)
+    return connector
+
+
+async def find_connector(
+    session: AsyncSession, *, actor: Principal, key: str, source: VersionSource | None
+) -> Connector | None:
+    """The connector of `key`; without a source, the custom one wins over the managed one."""
+    candidates = await connectors_by_key(session, actor=actor, keys=[key])
+    by_source = {
+        VersionSource.CUSTOM if c.project_id else VersionSource.MANAGED: c for c in candidates
+    }
+    if source is not None:
+        return by_source.get(source)
+    return by_source.get(VersionSource.CUSTOM) or by_source.get(VersionSource.MANAGED)
+
+
+async def connectors_by_key(
+    session: AsyncSession, *, actor: Principal, keys: Sequence[str]
+) -> Sequence[Connector]:
+    """The connectors the caller can see with one of `keys` (a custom and a managed at most)."""
+    query = select(Connector).where(col(Connector.key).in_(keys), visible_to(actor))
+    return (await session.exec(query)).all()
+
+
+async def list_connectors(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    source: VersionSource | None,
+    page: PageRequest,
+) -> Page[Connector]:
+    query = select(Connector).where(visible_to(actor))
+    if source == VersionSource.MANAGED:
+        query = query.where(col(Connector.project_id).is_(None))
+    elif source == VersionSource.CUSTOM:
+        query = query.where(col(Connector.project_id).is_not(None))
+    query = query.order_by(
+        col(Connector.key), col(Connector.project_id).is_(None), col(Connector.id)
+    )
+    return await fetch_page(session, query, page)
