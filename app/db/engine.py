@@ -6,7 +6,12 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -15,15 +20,31 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 class Database:
     """Owns one engine and hands out sessions; the app's lifespan creates and disposes it."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession] | None = None
+    ) -> None:
         self.engine = engine
-        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+        self.sessions = sessions or async_sessionmaker(
             engine, class_=AsyncSession, expire_on_commit=False
         )
 
     @classmethod
     def from_url(cls, url: URL | str, **engine_options: Any) -> "Database":
         return cls(create_engine(url, **engine_options))
+
+    @classmethod
+    def bound_to(cls, connection: AsyncConnection) -> "Database":
+        """Sessions inside `connection`'s open transaction: their commits become savepoints.
+
+        Tests use this to roll back everything a test did.
+        """
+        sessions = async_sessionmaker(
+            bind=connection,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+        )
+        return cls(connection.engine, sessions)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -4,8 +4,8 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.types import ExecutionContext
 
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.types import LinkedAccount

@@ -4,10 +4,12 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -30,12 +32,11 @@ class Page(Generic[T]):
         return self.offset + len(self.items) < self.total
 
 
-async def fetch_page(session: AsyncSession, query: Select[Any], page: PageRequest) -> Page[Any]:
+async def fetch_page(session: AsyncSession, query: SelectOfScalar[T], page: PageRequest) -> Page[T]:
     """Run `query` (already filtered and ordered) for one page, and count all its rows."""
-    total = (
-        await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))
-    ).scalar_one()
-    rows = (await session.execute(query.offset(page.offset).limit(page.limit))).scalars().all()
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    total = (await session.exec(counted)).one()
+    rows = (await session.exec(query.offset(page.offset).limit(page.limit))).all()
     return Page(items=rows, total=total, offset=page.offset)
 
 
@@ -63,7 +64,7 @@ async def fetch_pages_by_parent(
     numbered = select(model, position).where(*conditions).subquery()
     child = aliased(model, numbered)
     rows = (
-        await session.execute(
+        await session.exec(
             select(child)
             .where(
                 numbered.c.position > page.offset,
@@ -71,9 +72,9 @@ async def fetch_pages_by_parent(
             )
             .order_by(numbered.c[parent.key], numbered.c.position)
         )
-    ).scalars()
+    ).all()
     counted = select(parent, func.count()).where(*conditions).group_by(parent)
-    totals: dict[K, int] = dict((await session.execute(counted)).tuples().all())
+    totals: dict[K, int] = dict((await session.exec(counted)).all())
     items: dict[K, list[T]] = {key: [] for key in parent_ids}
     for row in rows:
         items[getattr(row, parent.key)].append(row)

@@ -1,0 +1,113 @@
+"""Fixtures: every database test runs on SQLite and, when configured, on PostgreSQL.
+
+Most tests run inside a transaction that is rolled back afterwards (the app's commits become
+savepoints); tests that need real commits — concurrency, a real server — take a fresh database.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.engine import Database, create_engine
+from app.db.migrate import upgrade
+from app.main import create_app
+from app.settings import Settings
+from tests.databases import IN_CI, POSTGRES_ENV, fresh_database, postgres_unavailable_reason
+from tests.graphql_client import GraphQLClient
+from tests.keys import Keys, make_keys
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_skip_reason() -> str | None:
+    reason = asyncio.run(postgres_unavailable_reason())
+    if reason and IN_CI:
+        pytest.fail(f"CI=true needs PostgreSQL for the tests, but {reason} ({POSTGRES_ENV})")
+    return reason
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, postgres_skip_reason: str | None) -> str:
+    if request.param == "postgres" and postgres_skip_reason:
+        pytest.skip(postgres_skip_reason)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("databases")
+
+
+@pytest.fixture(scope="session")
+async def migrated_url(backend: str, database_workdir: Path) -> AsyncIterator[URL]:
+    """One database per backend for the whole run, migrated once."""
+    async with fresh_database(backend, database_workdir) as url:
+        engine = create_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated_url: URL) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(migrated_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
+    """Everything the test writes is rolled back at its end."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield Database.bound_to(connection)
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def session(database: Database) -> AsyncIterator[AsyncSession]:
+    async with database.session() as opened:
+        yield opened
+
+
+@pytest.fixture
+async def committed_database(backend: str, database_workdir: Path) -> AsyncIterator[Database]:
+    """A fresh, migrated database whose commits are real (for concurrency and servers)."""
+    async with fresh_database(backend, database_workdir) as url:
+        db = Database.from_url(url)
+        await upgrade(db.engine)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+
+
+@pytest.fixture
+def settings(engine: AsyncEngine) -> Settings:
+    return Settings(database_url=engine.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+async def http(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, database=database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
+        yield client
+
+
+@pytest.fixture
+def graphql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+async def keys(session: AsyncSession) -> Keys:
+    """A platform key, and ADMIN and VIEWER keys of two projects, "alpha" and "beta"."""
+    return await make_keys(session)
