@@ -52,11 +52,11 @@ def parse_database_url(value: str) -> URL:
         url = make_url(value)
     except ArgumentError as error:
         raise ValueError(f"DATABASE_URL is not a database URL: {value!r}") from error
-    backend = url.get_backend_name()
-    if backend == "postgresql":
+    if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+asyncpg")
-    elif backend == "sqlite":
+    elif url.drivername == "sqlite":
         url = url.set(drivername="sqlite+aiosqlite")
+    backend = url.get_backend_name()
     if url.drivername not in SUPPORTED_DRIVERS:
         raise ValueError(
             f"DATABASE_URL uses {url.drivername!r}; use one of: "

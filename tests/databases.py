@@ -49,8 +49,7 @@ async def fresh_database(backend: str, workdir: Path) -> AsyncIterator[URL]:
     if backend == "sqlite":
         path = workdir / f"{name}.db"
         yield make_url(f"sqlite+aiosqlite:///{path}")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_sqlite_files(path)
         return
     server = postgres_server_url()
     assert server is not None
@@ -63,3 +62,8 @@ async def fresh_database(backend: str, workdir: Path) -> AsyncIterator[URL]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

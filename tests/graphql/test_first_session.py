@@ -1,4 +1,4 @@
-"""The README's first GraphQL session, through the HTTP app: project, connector, auth config, account."""
+"""The README's first GraphQL session: a project, a connector, an auth config, an account."""
 
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
@@ -7,7 +7,11 @@ CREATE_PROJECT = """
 mutation ($input: CreateProjectInput!) {
   createProject(input: $input) {
     __typename
-    ... on CreateProjectSuccess { project { id slug immutableVersioning } apiKey { role prefix } secret }
+    ... on CreateProjectSuccess {
+      project { id slug immutableVersioning }
+      apiKey { role prefix }
+      secret
+    }
     ... on Error { code message }
   }
 }
