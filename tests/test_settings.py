@@ -13,7 +13,7 @@ def test_the_default_is_a_sqlite_file_in_the_working_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.is_sqlite
 

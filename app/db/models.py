@@ -1,7 +1,7 @@
 """Table models. GraphQL types are separate (app/graphql) and built from these."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
@@ -28,13 +28,15 @@ def _text(default: str = "") -> Any:
     return Field(default=default, sa_type=sa.Text, nullable=False)
 
 
-def _reference(target: str, *, ondelete: str, nullable: bool = False, index: bool = True) -> Any:
+OnDelete = Literal["CASCADE", "SET NULL", "RESTRICT"]
+
+
+def _reference(
+    target: str, *, ondelete: OnDelete, nullable: bool = False, index: bool = True
+) -> Any:
+    default: Any = None if nullable else ...
     return Field(
-        default=None if nullable else ...,
-        foreign_key=target,
-        ondelete=ondelete,  # type: ignore[arg-type]
-        nullable=nullable,
-        index=index,
+        default=default, foreign_key=target, ondelete=ondelete, nullable=nullable, index=index
     )
 
 

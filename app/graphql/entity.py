@@ -1,11 +1,20 @@
 """What every entity type shares: a Relay node that is also a federation entity."""
 
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import strawberry
 
 from app.graphql.context import Info
 from app.graphql.ids import decode_id
+
+T = TypeVar("T")
+
+
+def present(row: T | None) -> T:
+    """A row that must be visible because what refers to it is (e.g. a version's connector)."""
+    if row is None:
+        raise LookupError("a visible object refers to one the caller cannot see")
+    return row
 
 
 class Entity:

@@ -68,8 +68,8 @@ class Loaders:
             ApiKey,
             ids,
             or_(
-                ApiKey.project_id == self._principal.project_id,
-                ApiKey.id == self._principal.api_key_id,
+                col(ApiKey.project_id) == self._principal.project_id,
+                col(ApiKey.id) == self._principal.api_key_id,
             ),
         )
 

@@ -4,13 +4,13 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import AuthConfig, LinkedAccount
+from app.db.models import LinkedAccount
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
-from app.domain.errors import AlreadyExists, NotFound
+from app.domain.errors import AlreadyExists
 from app.services.auth_configs import get_auth_config
 from app.services.events import record_event
 from app.services.pages import Page, PageRequest, fetch_pages_by_parent
@@ -54,24 +54,6 @@ async def link_account(
             payload={"externalId": account.external_id},
         )
     return account
-
-
-async def get_linked_account(
-    session: AsyncSession, *, actor: Principal, account_id: UUID
-) -> LinkedAccount:
-    row = (
-        await session.execute(
-            select(LinkedAccount)
-            .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
-            .where(
-                LinkedAccount.id == account_id,
-                AuthConfig.project_id == actor.project_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("linked account")
-    return row
 
 
 async def accounts_by_auth_config(

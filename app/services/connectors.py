@@ -1,10 +1,10 @@
 """Connectors: managed (platform-owned, readable by all) and custom (one project's)."""
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,17 +12,18 @@ from app.db.models import Connector
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.enums import Runtime, VersionSource
-from app.domain.errors import AlreadyExists, Forbidden, NotFound
+from app.domain.errors import AlreadyExists
 from app.services.events import record_event
 from app.services.pages import Page, PageRequest, fetch_page
 from app.services.transactions import is_unique_violation, transaction
 
 
-def visible_to(actor: Principal):  # type: ignore[no-untyped-def]
+def visible_to(actor: Principal) -> ColumnElement[bool]:
     """SQL condition: managed connectors, and the caller's own custom ones."""
+    managed = col(Connector.project_id).is_(None)
     if actor.project_id is None:
-        return col(Connector.project_id).is_(None)
-    return or_(col(Connector.project_id).is_(None), Connector.project_id == actor.project_id)
+        return managed
+    return or_(managed, col(Connector.project_id) == actor.project_id)
 
 
 async def create_connector(
@@ -64,28 +65,6 @@ async def create_connector(
                 "managed": project_id is None,
             },
         )
-    return connector
-
-
-async def get_connector(
-    session: AsyncSession, *, actor: Principal, connector_id: UUID
-) -> Connector:
-    connector = await session.get(Connector, connector_id)
-    if connector is None or not actor.can_read_project(connector.project_id):
-        raise NotFound("connector")
-    return connector
-
-
-async def get_connector_for_change(
-    session: AsyncSession, *, actor: Principal, connector_id: UUID, action: str
-) -> Connector:
-    """A connector the caller may change: its own custom ones; managed ones for platform keys."""
-    connector = await get_connector(session, actor=actor, connector_id=connector_id)
-    if connector.is_managed:
-        if not actor.is_platform:
-            raise Forbidden(f"managed connectors are changed with a platform key; cannot {action}")
-    else:
-        require_project_admin(actor, action)
     return connector
 
 

@@ -7,11 +7,9 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Connector, ConnectorVersion
+from app.db.models import ConnectorVersion
 from app.db.types import utc_now
-from app.domain.access import Principal
 from app.domain.enums import DeploymentState
-from app.domain.errors import NotFound
 from app.domain.versions import VersionContent, parse_version, precedence_key
 
 
@@ -63,21 +61,6 @@ async def versions_by_connector(
     for version in (await session.exec(query)).all():
         grouped[version.connector_id].append(version)
     return {key: by_precedence_descending(rows) for key, rows in grouped.items()}
-
-
-async def get_version(
-    session: AsyncSession, *, actor: Principal, version_id: UUID
-) -> ConnectorVersion:
-    row = (
-        await session.exec(
-            select(ConnectorVersion, Connector)
-            .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
-            .where(ConnectorVersion.id == version_id)
-        )
-    ).first()
-    if row is None or not actor.can_read_project(row[1].project_id):
-        raise NotFound("connector version")
-    return row[0]
 
 
 def latest_published(versions: Sequence[ConnectorVersion]) -> ConnectorVersion | None:

@@ -10,7 +10,7 @@ from app.db import models
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
-from app.graphql.entity import Entity
+from app.graphql.entity import Entity, present
 from app.graphql.enums import AccountStatus
 
 
@@ -47,12 +47,12 @@ class LinkedAccount(relay.Node, Entity):
     @strawberry.field(description="The auth config it was linked through.")
     async def auth_config(self, info: Info) -> AuthConfig:
         row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
-        return AuthConfig.from_row(row)
+        return AuthConfig.from_row(present(row))
 
     @strawberry.field(description="INACTIVE while its auth config is inactive, else ACTIVE.")
     async def status(self, info: Info) -> AccountStatus:
         row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
-        return AccountStatus.ACTIVE if row.active else AccountStatus.INACTIVE
+        return AccountStatus.ACTIVE if present(row).active else AccountStatus.INACTIVE
 
     @strawberry.field(description="The version under which its credentials were captured.")
     async def authenticated_version(self, info: Info) -> ConnectorVersion | None:

@@ -10,7 +10,7 @@ from strawberry import relay
 from app.db import models
 from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
-from app.graphql.entity import Entity
+from app.graphql.entity import Entity, present
 from app.graphql.enums import PinSource
 from app.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -62,7 +62,8 @@ class AuthConfig(relay.Node, Entity):
 
     @strawberry.field(description="The project it belongs to.")
     async def project(self, info: Info) -> Project:
-        return Project.from_row(await info.context.loaders.project_by_id.load(self.project_row_id))
+        row = await info.context.loaders.project_by_id.load(self.project_row_id)
+        return Project.from_row(present(row))
 
     @strawberry.field(
         description="The connectors of its key: the custom one first, then the managed."

@@ -1,7 +1,7 @@
 """Connectors and their versions."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from uuid import UUID
 
 import strawberry
@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from app.db import models
 from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
-from app.graphql.entity import Entity
+from app.graphql.entity import Entity, present
 from app.graphql.enums import DeploymentState, Runtime, VersionSource
 from app.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -60,9 +60,10 @@ class Connector(relay.Node, Entity):
         )
 
     async def _versions(self, info: Info, include_binned: bool) -> list[models.ConnectorVersion]:
-        return await info.context.loaders.versions_by_connector.load(
+        rows: list[models.ConnectorVersion] = await info.context.loaders.versions_by_connector.load(
             (UUID(self.id), include_binned)
-        )  # type: ignore[no-any-return]
+        )
+        return rows
 
     @strawberry.field(description="Versions, highest first by semver precedence.")
     async def versions(
@@ -172,8 +173,8 @@ class ConnectorVersion(relay.Node, Entity):
             name=row.name,
             description=row.description,
             readme=row.readme,
-            definition=row.definition,
-            config=row.config,
+            definition=cast(JSON | None, row.definition),
+            config=cast(JSON, row.config),
             dev_environment=Environment.from_json(row.dev_environment),
             prod_environment=Environment.from_json(row.prod_environment),
             state=DeploymentState(row.state),
@@ -196,12 +197,12 @@ class ConnectorVersion(relay.Node, Entity):
     @strawberry.field(description="The connector this version belongs to.")
     async def connector(self, info: Info) -> Connector:
         row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
-        return Connector.from_row(row)
+        return Connector.from_row(present(row))
 
     @strawberry.field(description="MANAGED or CUSTOM: the source of its connector.")
     async def source(self, info: Info) -> VersionSource:
         row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
-        return source_of(row)
+        return source_of(present(row))
 
 
 @strawberry.type(description="A page of connectors.")

@@ -1,10 +1,12 @@
 """The caller, and lookup of any object by its global id."""
 
+from typing import cast
+
 import strawberry
 from strawberry import relay
 
 from app.graphql.context import Info
-from app.graphql.entity import Entity
+from app.graphql.entity import Entity, present
 from app.graphql.projects.types import ApiKey, Viewer
 
 
@@ -14,7 +16,7 @@ class ProjectQueries:
     async def viewer(self, info: Info) -> Viewer:
         principal = info.context.principal
         row = await info.context.loaders.api_key_by_id.load(principal.api_key_id)
-        return Viewer(api_key=ApiKey.from_row(row), role=principal.role)  # type: ignore[arg-type]
+        return Viewer(api_key=ApiKey.from_row(present(row)), role=principal.role)
 
     @strawberry.field(description="Any object by its global id; null when it is not visible.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -24,6 +26,7 @@ class ProjectQueries:
             return None
         entity = info.schema.get_type_by_name(type_name)
         origin = getattr(entity, "origin", None)
-        if origin is None or not issubclass(origin, Entity):
+        # Built-in scalars' origin is a GraphQLScalarType instance, not a class.
+        if not isinstance(origin, type) or not issubclass(origin, Entity):
             return None
-        return await origin.load(info, str(id))  # type: ignore[no-any-return]
+        return cast(relay.Node | None, await origin.load(info, str(id)))

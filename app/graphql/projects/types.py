@@ -106,4 +106,5 @@ class Viewer:
 
     @strawberry.field(description="The caller's project; null for a platform key.")
     async def project(self, info: Info) -> Project | None:
-        return await self.api_key.project(info)
+        project: Project | None = await self.api_key.project(info)
+        return project
