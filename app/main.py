@@ -1,4 +1,4 @@
-"""The ASGI application: `/graphql` (GraphiQL in a browser) and `/healthz`."""
+"""The ASGI application: `/graphql` (GraphiQL in a browser), its static files and `/healthz`."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -8,10 +8,12 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from app.db.engine import Database
 from app.db.migrate import upgrade
+from app.graphql import ide
 from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
 from app.settings import Settings, load_settings
@@ -51,6 +53,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
         ],
         lifespan=lifespan,
     )

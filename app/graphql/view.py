@@ -3,13 +3,14 @@
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from app.db.engine import Database
 from app.graphql.context import Context, RequestSession
+from app.graphql.ide import GRAPHIQL_HTML
 from app.services.auth import authenticate
 
 _BEARER = "bearer "
@@ -39,8 +40,16 @@ class RegistryGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope, receive)
         database: Database = request.app.state.database
-        if self.should_render_graphql_ide(request) or not self.is_request_allowed(request):
-            await super().__call__(scope, receive, send)
+        adapter = self.request_adapter_class(request)
+        if self.graphql_ide and self.should_render_graphql_ide(adapter):
+            # Not through Strawberry: it builds the context (which needs a principal) first.
+            await (await self.render_graphql_ide(request))(scope, receive, send)
+            return
+        if not self.is_request_allowed(adapter):
+            response = PlainTextResponse(
+                "Method Not Allowed", status_code=405, headers={"Allow": "GET, POST"}
+            )
+            await response(scope, receive, send)
             return
         token = bearer_token(request)
         if token is None:
@@ -56,6 +65,12 @@ class RegistryGraphQL(GraphQL[Context, None]):
             scope["state"]["principal"] = principal
             scope["state"]["session"] = RequestSession(session)
             await super().__call__(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from this server's own static files (see `app.graphql.ide`), not a CDN."""
+        if self.graphql_ide != "graphiql":
+            return await super().render_graphql_ide(request)
+        return HTMLResponse(GRAPHIQL_HTML)
 
     async def get_context(self, request: Request | WebSocket, response: Response | Any) -> Context:
         return Context(

@@ -1,0 +1,61 @@
+"""GraphiQL served from this server, so the page works without internet access.
+
+Strawberry's GraphiQL page loads React and GraphiQL from a public CDN; offline it stays on
+"Loading...". The same files, byte for byte, are vendored under `app/static/graphiql/` (laid out
+as `<package>@<version>/<path>`, as in the CDN URLs) and the page is rewritten to point at them.
+The `integrity` attributes are kept, so the browser still checks every file.
+
+The rewrite happens once, at import: if a Strawberry upgrade changes the page (a new version of
+an asset, another script), the import fails instead of the page silently going back to the CDN.
+"""
+
+import re
+from pathlib import Path
+
+from strawberry.http.ides import get_graphql_ide_html
+
+STATIC_DIR = Path(__file__).parents[1] / "static" / "graphiql"
+STATIC_URL = "/static/graphiql"
+
+# Every script and stylesheet the page loads, as its path on the CDN (after the host).
+ASSETS = (
+    "react@18.2.0/umd/react.production.min.js",
+    "react-dom@18.2.0/umd/react-dom.production.min.js",
+    "js-cookie@3.0.5/dist/js.cookie.min.js",
+    "graphiql@3.8.3/graphiql.min.css",
+    "graphiql@3.8.3/graphiql.min.js",
+    "@graphiql/plugin-explorer@1.0.2/dist/style.css",
+    "@graphiql/plugin-explorer@1.0.2/dist/index.umd.js",
+)
+
+_REMOTE = re.compile(r'(?P<attr>\bsrc|\bhref)="https?://[^/"]+/(?P<asset>[^"]*)"')
+
+
+def localize(html: str) -> str:
+    """Point the page's remote scripts and stylesheets at the vendored copies.
+
+    Raises `RuntimeError` if the page loads something that is not vendored, or no longer loads
+    something that is (the vendored files would then be the wrong ones).
+    """
+    found: list[str] = []
+
+    def local(match: re.Match[str]) -> str:
+        asset = match["asset"]
+        if asset not in ASSETS:
+            raise RuntimeError(f"the GraphiQL page loads {match[0]!r}, which is not vendored")
+        found.append(asset)
+        return f'{match["attr"]}="{STATIC_URL}/{asset}"'
+
+    rewritten = _REMOTE.sub(local, html)
+    if missing := sorted(set(ASSETS) - set(found)):
+        raise RuntimeError(f"the GraphiQL page no longer loads {missing}; update {__name__}")
+    return rewritten
+
+
+def _check_vendored() -> None:
+    if absent := [asset for asset in ASSETS if not (STATIC_DIR / asset).is_file()]:
+        raise RuntimeError(f"GraphiQL assets missing from {STATIC_DIR}: {absent}")
+
+
+_check_vendored()
+GRAPHIQL_HTML = localize(get_graphql_ide_html("graphiql"))
