@@ -59,6 +59,13 @@ def serve(
         # Migrate once here, not in every worker, so that workers never race on the schema.
         _migrate(settings)
         typer.echo(f"Using the SQLite database {settings.url.database}")
+    elif not _up_to_date(settings):
+        typer.echo(
+            "connector-registry: the database schema is not up to date; "
+            "run `connector-registry migrate` first",
+            err=True,
+        )
+        raise typer.Exit(1)
     typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
     uvicorn.run(
         "app.main:create_app",
@@ -82,6 +89,20 @@ def _migrate(settings: Settings) -> None:
             await engine.dispose()
 
     _run(run)
+
+
+def _up_to_date(settings: Settings) -> bool:
+    from app.db.engine import create_engine
+    from app.db.migrate import is_up_to_date
+
+    async def run() -> bool:
+        engine = create_engine(settings.url)
+        try:
+            return await is_up_to_date(engine)
+        finally:
+            await engine.dispose()
+
+    return _run(run)
 
 
 @cli.command()

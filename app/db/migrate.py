@@ -6,6 +6,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +33,17 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.connect() as connection:
         await connection.run_sync(_upgrade, revision)
         await connection.commit()
+
+
+def _is_current(connection: Connection) -> bool:
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+async def is_up_to_date(engine: AsyncEngine) -> bool:
+    """Whether the database is at the newest migration (connecting to it on the way)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_is_current)
 
 
 def _diff(connection: Connection) -> list[object]:

@@ -150,3 +150,15 @@ def test_create_project_from_the_cli_prints_a_working_admin_key(
     again = _cli("create-project", "cli-made", "--name", "Twice", env=server_env)
     assert again.returncode == 1
     assert "ALREADY_EXISTS" in again.stderr
+
+
+async def test_serve_refuses_a_postgresql_database_that_is_not_migrated(
+    backend: str, database_workdir: Path
+) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite is migrated by `serve` itself")
+    async with fresh_database(backend, database_workdir) as url:
+        env = {**os.environ, "DATABASE_URL": url.render_as_string(hide_password=False)}
+        result = _cli("serve", env=env)
+    assert result.returncode == 1
+    assert "connector-registry migrate" in result.stderr

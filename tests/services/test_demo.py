@@ -1,0 +1,42 @@
+"""The demo data set seeds what the README promises, and its keys work."""
+
+import re
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.demo import seed_demo
+from tests.graphql_client import GraphQLClient
+
+
+async def test_the_demo_seeds_connectors_versions_and_accounts_with_working_keys(
+    session: AsyncSession, graphql: GraphQLClient
+) -> None:
+    lines = await seed_demo(session)
+    keys = dict(
+        re.findall(r"^\s+(ADMIN|VIEWER|PLATFORM_ADMIN)\s+(crk_\S+)$", "\n".join(lines), re.M)
+    )
+    assert set(keys) == {"ADMIN", "VIEWER", "PLATFORM_ADMIN"}
+
+    data = await graphql(
+        """{ viewer { role }
+             connectors(first: 10) {
+               totalCount edges { node { key source versions { totalCount } } }
+             }
+             authConfigs { edges { node { connectorKey linkedAccounts { totalCount } } } } }""",
+        key=keys["VIEWER"],
+    )
+    assert data["viewer"]["role"] == "VIEWER"
+    connectors = {
+        (edge["node"]["key"], edge["node"]["source"]): edge["node"]["versions"]["totalCount"]
+        for edge in data["connectors"]["edges"]
+    }
+    assert connectors[("hubspot", "MANAGED")] == 3
+    assert connectors[("hubspot", "CUSTOM")] == 1
+    assert connectors[("acme-erp", "CUSTOM")] == 2
+    accounts = sum(
+        edge["node"]["linkedAccounts"]["totalCount"] for edge in data["authConfigs"]["edges"]
+    )
+    assert accounts == 4
+
+    platform = await graphql("{ viewer { role project { slug } } }", key=keys["PLATFORM_ADMIN"])
+    assert platform["viewer"] == {"role": "PLATFORM_ADMIN", "project": None}
