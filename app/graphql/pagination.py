@@ -14,6 +14,8 @@ from app.services.pages import Page, PageRequest
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 _CURSOR_PREFIX = "offset:"
+# Far beyond any real list; keeps OFFSET and `offset + limit` within the databases' 64-bit ints.
+_MAX_OFFSET = 2**62
 
 FIRST_DESCRIPTION = f"How many to return: 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
 AFTER_DESCRIPTION = "Return what comes after this cursor (an edge's `cursor`)."
@@ -34,7 +36,7 @@ def decode_cursor(cursor: str) -> int:
         offset = int(text.removeprefix(_CURSOR_PREFIX)) if text.startswith(_CURSOR_PREFIX) else -1
     except (binascii.Error, UnicodeDecodeError, ValueError):
         offset = -1
-    if offset < 0:
+    if not 0 <= offset <= _MAX_OFFSET:
         raise PublicError(f"after: {cursor!r} is not a cursor from this API")
     return offset
 
