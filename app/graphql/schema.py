@@ -5,6 +5,7 @@ from functools import partial
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext
 
 from app.graphql.accounts.mutations import AccountMutations
@@ -15,7 +16,7 @@ from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector, ConnectorVersion
-from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, should_mask
+from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
@@ -36,7 +37,30 @@ class Mutation(ProjectMutations, ConnectorMutations, AuthConfigMutations, Accoun
     pass
 
 
+ENTITY_TYPES = (Project, Connector, ConnectorVersion, AuthConfig, LinkedAccount)
+_ENTITY_NAMES = frozenset(entity.__name__ for entity in ENTITY_TYPES)
+
+
 class RegistrySchema(strawberry.federation.Schema):
+    def entities_resolver(
+        self, info: strawberry.Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Federation `_entities`; a malformed representation is the client's error, not ours."""
+        return [
+            self._resolve_representation(info, index, representation)
+            for index, representation in enumerate(representations)
+        ]
+
+    def _resolve_representation(
+        self, info: strawberry.Info, index: int, representation: object
+    ) -> FederationAny:
+        if not isinstance(representation, dict) or not isinstance(representation.get("id"), str):
+            return PublicError(f"representations[{index}]: needs __typename and an id string")
+        if representation.get("__typename") not in _ENTITY_NAMES:
+            names = ", ".join(sorted(_ENTITY_NAMES))
+            return PublicError(f"representations[{index}]: __typename must be one of {names}")
+        return super().entities_resolver(info, [representation])[0]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -49,15 +73,7 @@ class RegistrySchema(strawberry.federation.Schema):
 schema = RegistrySchema(
     query=Query,
     mutation=Mutation,
-    types=[
-        Project,
-        ApiKey,
-        Connector,
-        ConnectorVersion,
-        AuthConfig,
-        LinkedAccount,
-        ConflictError,
-    ],
+    types=[*ENTITY_TYPES, ApiKey, ConflictError],
     exception_handlers=EXCEPTION_HANDLERS,
     extensions=[
         partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),

@@ -390,3 +390,33 @@ async def test_the_federation_service_sdl_is_served(graphql: GraphQLClient, keys
     sdl = data["_service"]["sdl"]
     assert 'type Connector implements Node @key(fields: "id")' in sdl
     assert "interface Error" in sdl
+
+
+async def test_malformed_federation_representations_are_client_errors_not_server_errors(
+    graphql: GraphQLClient, keys: Keys, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # when a client sends representations no gateway would
+    representations = [
+        {"__typename": "Connector", "id": world.alpha_only},
+        {"__typename": "ApiKey", "id": world.alpha_only},
+        {"__typename": "Nonsense", "id": "x"},
+        {"__typename": "Connector"},
+        "not an object",
+    ]
+    response = await graphql.raw(
+        ENTITIES, {"representations": representations}, key=keys.alpha.admin
+    )
+
+    # then the good one resolves and each bad one gets its own readable error, none logged
+    body = response.json()
+    assert body["data"]["_entities"][0] == {
+        "__typename": "Connector",
+        "id": world.alpha_only,
+        "key": "alpha-only",
+    }
+    assert body["data"]["_entities"][1:] == [None, None, None, None]
+    messages = sorted(error["message"] for error in body["errors"])
+    assert len(messages) == 4
+    assert all(message.startswith("representations[") for message in messages)
+    assert "Unexpected error." not in messages
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
