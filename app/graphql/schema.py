@@ -55,11 +55,15 @@ class RegistrySchema(strawberry.federation.Schema):
         self, info: strawberry.Info, index: int, representation: object
     ) -> FederationAny:
         if not isinstance(representation, dict) or not isinstance(representation.get("id"), str):
-            return PublicError(f"representations[{index}]: needs __typename and an id string")
+            return FederationAny(
+                PublicError(f"representations[{index}]: needs __typename and an id string")
+            )
         if representation.get("__typename") not in _ENTITY_NAMES:
             names = ", ".join(sorted(_ENTITY_NAMES))
-            return PublicError(f"representations[{index}]: __typename must be one of {names}")
-        return super().entities_resolver(info, [representation])[0]
+            return FederationAny(
+                PublicError(f"representations[{index}]: __typename must be one of {names}")
+            )
+        return super().entities_resolver(info, [FederationAny(representation)])[0]
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
