@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig, Connector, LinkedAccount
 from app.db.types import utc_now
+from app.domain.definitions import definition_to_json, parse_definition
 from app.domain.enums import DeploymentState, Role, Runtime
 from app.domain.versions import VersionContent
 from app.services.api_keys import add_api_key
@@ -247,7 +248,7 @@ def _add_published(
                 name=connector.name,
                 description=f"{connector.name} {number}",
                 readme=f"# {connector.name}\n\nVersion {number}.\n",
-                definition=definition,
+                definition=definition_to_json(parse_definition(definition)),
                 config={},
             ),
             published_at=now,

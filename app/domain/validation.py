@@ -9,6 +9,7 @@ PROJECT_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 NAME_MAX_LENGTH = 200
 EXTERNAL_ID_MAX_LENGTH = 255
 DESCRIPTION_MAX_LENGTH = 10_000
+README_MAX_LENGTH = 100_000
 
 
 def connector_key(value: str, field: str = "key") -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import semver
 
-from app.domain.errors import DomainError, ErrorCode
+from app.domain.errors import DomainError, ErrorCode, InvalidInput
 
 
 class InvalidVersion(DomainError):
@@ -15,13 +15,20 @@ class InvalidVersion(DomainError):
 
 
 def parse_version(text: str, field: str = "version") -> semver.Version:
-    """A full semver 2.0 number such as 1.2.0 or 2.0.0-beta.1 (no leading "v")."""
+    """A full semver 2.0 number such as 1.2.0 or 2.0.0-beta.1 (no leading "v").
+
+    Build metadata (`+build.5`) is refused: it does not count for precedence, so 1.2.0+a and
+    1.2.0+b would be two versions that no pin could tell apart.
+    """
     try:
-        return semver.Version.parse(text.strip())
+        version = semver.Version.parse(text.strip())
     except (ValueError, TypeError):
         raise InvalidVersion(
             f"{field}: {text!r} is not a semantic version such as 1.2.0 or 2.0.0-beta.1"
         ) from None
+    if version.build:
+        raise InvalidVersion(f"{field}: {text!r} has build metadata; leave out the '+…' part")
+    return version
 
 
 def precedence_key(text: str) -> semver.Version:
@@ -53,3 +60,23 @@ class VersionContent:
             ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+CONFIG_SECTIONS = ("vcs", "application", "individual", "execution", "typeSpecific")
+
+
+def validate_config(config: object) -> dict[str, Any]:
+    """A version's configuration: an object of the `CONFIG_SECTIONS`, each an object."""
+    if not isinstance(config, dict):
+        raise InvalidInput("config", "must be an object")
+    unknown = sorted(set(config) - set(CONFIG_SECTIONS))
+    if unknown:
+        raise InvalidInput(
+            "config",
+            f"unknown section(s) {', '.join(map(repr, unknown))}; "
+            f"the sections are {', '.join(CONFIG_SECTIONS)}",
+        )
+    for section, value in config.items():
+        if not isinstance(value, dict):
+            raise InvalidInput(f"config.{section}", "must be an object")
+    return config

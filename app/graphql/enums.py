@@ -2,6 +2,7 @@
 
 import strawberry
 
+from app.domain.bumps import Bump
 from app.domain.enums import (
     AccountStatus,
     DeploymentState,
@@ -21,10 +22,12 @@ strawberry.enum(
 strawberry.enum(PinSource, description="Which connectors a pin may choose from.")
 strawberry.enum(DeploymentState, description="Where a version is in its deployment pipeline.")
 strawberry.enum(AccountStatus, description="Whether a linked account can be used as it is.")
+strawberry.enum(Bump, description="How far a version number moves: PATCH < MINOR < MAJOR.")
 strawberry.enum(ErrorCode, description="Machine-readable code of an expected failure.")
 
 __all__ = [
     "AccountStatus",
+    "Bump",
     "DeploymentState",
     "ErrorCode",
     "PinSource",

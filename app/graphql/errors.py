@@ -11,7 +11,13 @@ import strawberry
 from graphql import GraphQLError
 
 from app.domain import errors as domain
-from app.graphql.enums import ErrorCode
+from app.domain import version_errors
+from app.domain.bumps import Bump
+from app.domain.definition_problems import InvalidDefinition
+from app.domain.version_errors import InsufficientVersionBump
+from app.domain.versions import InvalidVersion
+from app.graphql.changes import DefinitionProblem, VersionChange
+from app.graphql.enums import DeploymentState, ErrorCode
 
 
 @strawberry.interface(description="An expected failure: a machine-readable code and a message.")
@@ -45,6 +51,66 @@ class ConflictError(Error):
     pass
 
 
+@strawberry.type(description="Not a semantic version number (1.2.0, 2.0.0-beta.1).")
+class InvalidVersionError(Error):
+    pass
+
+
+@strawberry.type(description="The connector definition is invalid; every problem is listed.")
+class InvalidDefinitionError(Error):
+    problems: list[DefinitionProblem]
+
+    @classmethod
+    def from_exception(cls, exception: InvalidDefinition) -> "InvalidDefinitionError":
+        return cls(
+            code=exception.code,
+            message=exception.message,
+            problems=[DefinitionProblem.from_domain(problem) for problem in exception.problems],
+        )
+
+
+@strawberry.type(description="The version exists with other content.")
+class VersionExistsError(Error):
+    version_number: str = strawberry.field(description="The version number concerned.")
+
+
+@strawberry.type(description="The version is published and cannot change.")
+class VersionImmutableError(Error):
+    version_number: str = strawberry.field(description="The version number concerned.")
+
+
+@strawberry.type(
+    description="The number belonged to a permanently deleted version; it never returns."
+)
+class VersionNumberRetiredError(Error):
+    version_number: str = strawberry.field(description="The version number concerned.")
+
+
+@strawberry.type(description="The version number declares a smaller bump than its changes need.")
+class InsufficientVersionBumpError(Error):
+    # Nullable like the success types' `requiredBump`, so one selection can span the union.
+    required_bump: Bump | None = strawberry.field(description="The bump the changes need.")
+    declared_bump: Bump | None = strawberry.field(description="Null when the number is not higher.")
+    previous_version: str | None = strawberry.field(description="The version it was compared with.")
+    changes: list[VersionChange] = strawberry.field(description="Every change, with its bump.")
+
+    @classmethod
+    def from_exception(cls, exception: InsufficientVersionBump) -> "InsufficientVersionBumpError":
+        return cls(
+            code=exception.code,
+            message=exception.message,
+            required_bump=exception.required_bump,
+            declared_bump=exception.declared_bump,
+            previous_version=exception.previous_version,
+            changes=[VersionChange.from_domain(change) for change in exception.changes],
+        )
+
+
+@strawberry.type(description="The step is not allowed in the version's current state.")
+class InvalidTransitionError(Error):
+    current_state: DeploymentState
+
+
 def _common(exception: domain.DomainError) -> dict[str, Any]:
     return {"code": exception.code, "message": exception.message}
 
@@ -57,6 +123,9 @@ class _Handler:
         self.error_type = error_type
 
     def handle(self, exception: Any, *, field: Any, info: Any) -> Error:
+        from_exception = getattr(self.error_type, "from_exception", None)
+        if from_exception is not None:
+            return from_exception(exception)  # type: ignore[no-any-return]
         extra = {
             name: getattr(exception, name)
             for name in getattr(self.error_type, "__annotations__", {})
@@ -71,6 +140,13 @@ ERROR_TYPES: dict[type[domain.DomainError], type[Error]] = {
     domain.InvalidInput: InvalidInputError,
     domain.AlreadyExists: AlreadyExistsError,
     domain.Conflict: ConflictError,
+    InvalidVersion: InvalidVersionError,
+    InvalidDefinition: InvalidDefinitionError,
+    version_errors.VersionExists: VersionExistsError,
+    version_errors.VersionImmutable: VersionImmutableError,
+    version_errors.VersionNumberRetired: VersionNumberRetiredError,
+    version_errors.InsufficientVersionBump: InsufficientVersionBumpError,
+    version_errors.InvalidTransition: InvalidTransitionError,
 }
 
 EXCEPTION_HANDLERS = [_Handler(exception, error) for exception, error in ERROR_TYPES.items()]

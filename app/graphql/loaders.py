@@ -20,6 +20,7 @@ from app.db.models import (
     ConnectorVersion,
     LinkedAccount,
     Project,
+    VersionRevision,
 )
 from app.domain.access import Principal
 from app.services import accounts, auth_configs, versions
@@ -45,6 +46,7 @@ class Loaders:
         self.connectors_by_key = DataLoader(self._connectors_by_key)
         self.version_by_id = DataLoader(self._versions)
         self.versions_by_connector = DataLoader(self._versions_by_connector)
+        self.revisions_by_version = DataLoader(self._revisions_by_version)
         self.auth_config_by_id = DataLoader(self._auth_configs)
         self.auth_configs_by_connector_key = DataLoader(self._auth_configs_by_connector_key)
         self.linked_account_by_id = DataLoader(self._linked_accounts)
@@ -109,6 +111,11 @@ class Loaders:
                 )
 
         return await _grouped(keys, load)
+
+    async def _revisions_by_version(self, ids: Sequence[UUID]) -> list[list[VersionRevision]]:
+        async with self._session() as session:
+            found = await versions.revisions_by_version(session, version_ids=ids)
+        return [found[key] for key in ids]
 
     async def _auth_configs(self, ids: Sequence[UUID]) -> list[AuthConfig | None]:
         return await self._by_id(

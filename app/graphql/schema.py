@@ -20,20 +20,24 @@ from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, s
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
+from app.graphql.versions.mutations import VersionMutations
+from app.graphql.versions.queries import VersionQueries
 
 MAX_QUERY_DEPTH = 15
 MAX_ALIASES = 50
 
 
 @strawberry.type(description="Reading the registry.")
-class Query(ProjectQueries, ConnectorQueries, AuthConfigQueries):
+class Query(ProjectQueries, ConnectorQueries, VersionQueries, AuthConfigQueries):
     pass
 
 
 @strawberry.type(
     description="Changing the registry. Each mutation returns a success or typed errors."
 )
-class Mutation(ProjectMutations, ConnectorMutations, AuthConfigMutations, AccountMutations):
+class Mutation(
+    ProjectMutations, ConnectorMutations, VersionMutations, AuthConfigMutations, AccountMutations
+):
     pass
 
 

@@ -1,6 +1,7 @@
 """Connectors: managed (platform-owned, readable by all) and custom (one project's)."""
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from app.db.models import Connector
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.enums import Runtime, VersionSource
-from app.domain.errors import AlreadyExists
+from app.domain.errors import AlreadyExists, Forbidden, NotFound
 from app.services.events import record_event
 from app.services.pages import Page, PageRequest, fetch_page
 from app.services.transactions import is_unique_violation, transaction
@@ -105,3 +106,47 @@ async def list_connectors(
         col(Connector.key), col(Connector.project_id).is_(None), col(Connector.id)
     )
     return await fetch_page(session, query, page)
+
+
+async def connector_for_change(
+    session: AsyncSession, *, actor: Principal, connector_id: UUID, action: str, lock: bool = False
+) -> Connector:
+    """A connector the caller may change: its project's custom ones, or managed ones (platform).
+
+    `lock` holds the connector's row until the transaction ends, so that changes to its versions
+    (choosing the next number, say) happen one at a time.
+    """
+    connector = await session.get(Connector, connector_id, with_for_update=lock)
+    if connector is None or not actor.can_read_project(connector.project_id):
+        raise NotFound("connector")
+    _require_change_rights(actor, connector, action)
+    return connector
+
+
+async def connector_for_push(
+    session: AsyncSession, *, actor: Principal, key: str, lock: bool = False
+) -> Connector:
+    """The connector a push of `key` goes to: the project's custom one, or, for a platform key,
+    the managed one."""
+    owned_by_caller: ColumnElement[bool] = (
+        col(Connector.project_id).is_(None)
+        if actor.project_id is None
+        else col(Connector.project_id) == actor.project_id
+    )
+    query = select(Connector).where(Connector.key == key, owned_by_caller)
+    if lock:
+        query = query.with_for_update()
+    connector = (await session.exec(query)).first()
+    if connector is None:
+        owner = "managed connector" if actor.project_id is None else "connector in this project"
+        raise NotFound(owner, key)
+    _require_change_rights(actor, connector, "push versions")
+    return connector
+
+
+def _require_change_rights(actor: Principal, connector: Connector, action: str) -> None:
+    if connector.is_managed:
+        if not actor.is_platform:
+            raise Forbidden(f"managed connectors are changed with a platform key; cannot {action}")
+    else:
+        require_project_admin(actor, action)

@@ -7,8 +7,7 @@ from uuid import UUID
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import ConnectorVersion
-from app.db.types import utc_now
+from app.db.models import ConnectorVersion, VersionRevision
 from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent, parse_version, precedence_key
 
@@ -40,8 +39,14 @@ def new_version_row(
     )
 
 
-def published_now() -> datetime:
-    return utc_now()
+def content_of(version: ConnectorVersion) -> VersionContent:
+    return VersionContent(
+        name=version.name,
+        description=version.description,
+        readme=version.readme,
+        definition=version.definition,
+        config=version.config,
+    )
 
 
 def by_precedence_descending(
@@ -69,3 +74,16 @@ def latest_published(versions: Sequence[ConnectorVersion]) -> ConnectorVersion |
         if version.published_at is not None and version.prerelease is None:
             return version
     return None
+
+
+async def revisions_by_version(
+    session: AsyncSession, *, version_ids: Sequence[UUID]
+) -> dict[UUID, list[VersionRevision]]:
+    """Each version's replaced contents, newest first. The caller has checked it may read them."""
+    query = select(VersionRevision).where(col(VersionRevision.version_id).in_(version_ids))
+    grouped: dict[UUID, list[VersionRevision]] = {key: [] for key in version_ids}
+    for revision in (await session.exec(query)).all():
+        grouped[revision.version_id].append(revision)
+    return {
+        key: sorted(rows, key=lambda r: r.revision, reverse=True) for key, rows in grouped.items()
+    }

@@ -5,12 +5,14 @@ import pytest
 from app.domain.versions import InvalidVersion, VersionContent, parse_version, precedence_key
 
 
-@pytest.mark.parametrize("text", ["1.0.0", "2.0.0-beta.1", "1.2.3+build.5", "10.20.30"])
+@pytest.mark.parametrize("text", ["1.0.0", "2.0.0-beta.1", "1.2.3-rc.1.2", "10.20.30"])
 def test_semver_numbers_parse(text: str) -> None:
     assert str(parse_version(text)) == text
 
 
-@pytest.mark.parametrize("text", ["1", "1.0", "v1.0.0", "1.0.0.0", "01.0.0", "latest", ""])
+@pytest.mark.parametrize(
+    "text", ["1", "1.0", "v1.0.0", "1.0.0.0", "01.0.0", "latest", "", "1.2.3+build.5"]
+)
 def test_anything_else_is_an_invalid_version(text: str) -> None:
     with pytest.raises(InvalidVersion):
         parse_version(text)

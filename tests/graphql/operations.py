@@ -74,6 +74,59 @@ mutation ($input: UpdateProjectSettingsInput!) {{
 }}
 """
 
+VERSION_FIELDS = "id version state published revision contentHash definition"
+BUMP_ERROR_FIELDS = (
+    "... on InsufficientVersionBumpError { requiredBump declaredBump previousVersion "
+    "changes { bump path description affectsAuth } }"
+)
+DEFINITION_ERROR_FIELDS = "... on InvalidDefinitionError { problems { path message } }"
+
+CREATE_VERSION = f"""
+mutation ($input: CreateVersionInput!) {{
+  createVersion(input: $input) {{
+    __typename
+    ... on CreateVersionSuccess {{ version {{ {VERSION_FIELDS} }} }}
+    {ERROR_FIELDS}
+  }}
+}}
+"""
+
+UPDATE_VERSION = f"""
+mutation ($input: UpdateVersionInput!) {{
+  updateVersion(input: $input) {{
+    __typename
+    ... on UpdateVersionSuccess {{ version {{ {VERSION_FIELDS} }} }}
+    {ERROR_FIELDS} {DEFINITION_ERROR_FIELDS}
+  }}
+}}
+"""
+
+PUBLISH_VERSION = f"""
+mutation ($input: PublishVersionInput!) {{
+  publishVersion(input: $input) {{
+    __typename
+    ... on PublishVersionSuccess {{
+      version {{ {VERSION_FIELDS} }} previousVersion requiredBump changes {{ bump path }}
+    }}
+    ... on Error {{ code message }} ... on InvalidTransitionError {{ currentState }}
+    {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
+  }}
+}}
+"""
+
+PUSH_VERSION = f"""
+mutation ($input: PushVersionInput!) {{
+  pushVersion(input: $input) {{
+    __typename
+    ... on PushVersionSuccess {{
+      version {{ {VERSION_FIELDS} }} changed previousVersion requiredBump
+      changes {{ bump path description affectsAuth }}
+    }}
+    {ERROR_FIELDS} {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
+  }}
+}}
+"""
+
 
 async def mutate(
     graphql: GraphQLClient, document: str, input: dict[str, Any], *, key: str

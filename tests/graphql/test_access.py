@@ -7,14 +7,26 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import ApiKey, AuthConfig, Connector, Event, LinkedAccount, Project
+from app.db.models import (
+    ApiKey,
+    AuthConfig,
+    Connector,
+    ConnectorVersion,
+    Event,
+    LinkedAccount,
+    Project,
+)
 from tests.graphql.operations import (
     CREATE_API_KEY,
     CREATE_AUTH_CONFIG,
     CREATE_CONNECTOR,
     CREATE_PROJECT,
+    CREATE_VERSION,
     LINK_ACCOUNT,
+    PUBLISH_VERSION,
+    PUSH_VERSION,
     UPDATE_PROJECT_SETTINGS,
+    UPDATE_VERSION,
     count_rows,
     create_auth_config,
     create_connector,
@@ -23,6 +35,8 @@ from tests.graphql.operations import (
 )
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
+
+DEFINITION = {"auth": {"type": "api_key"}, "actions": [{"id": "list_contacts"}]}
 
 VIEWER_QUERY = "{ viewer { role } }"
 
@@ -101,7 +115,15 @@ async def test_a_browser_gets_graphiql_without_a_key(http: httpx.AsyncClient) ->
 
 
 async def _written(session: AsyncSession) -> dict[str, int]:
-    models: list[Any] = [Project, ApiKey, Connector, AuthConfig, LinkedAccount, Event]
+    models: list[Any] = [
+        Project,
+        ApiKey,
+        Connector,
+        ConnectorVersion,
+        AuthConfig,
+        LinkedAccount,
+        Event,
+    ]
     return {model.__name__: await count_rows(session, model) for model in models}
 
 
@@ -109,8 +131,12 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
     graphql: GraphQLClient, keys: Keys, session: AsyncSession
 ) -> None:
     # given an auth config in alpha, made by its ADMIN
-    await create_connector(graphql, "crm", key=keys.alpha.admin)
+    connector_id = await create_connector(graphql, "crm", key=keys.alpha.admin)
     auth_config_id = await create_auth_config(graphql, "crm", "Sales", key=keys.alpha.admin)
+    draft = await mutate(
+        graphql, CREATE_VERSION, {"connectorId": connector_id}, key=keys.alpha.admin
+    )
+    version_id = draft["version"]["id"]
     before = await _written(session)
 
     # when alpha's VIEWER tries every mutation with otherwise valid input
@@ -124,6 +150,14 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (CREATE_AUTH_CONFIG, {"connectorKey": "crm", "name": "Support"}),
         (LINK_ACCOUNT, {"authConfigId": auth_config_id, "externalId": "cust-1"}),
         (UPDATE_PROJECT_SETTINGS, {"immutableVersioning": False}),
+        (CREATE_VERSION, {"connectorId": connector_id}),
+        (UPDATE_VERSION, {"versionId": version_id, "name": "Renamed"}),
+        (PUBLISH_VERSION, {"versionId": version_id}),
+        (PUSH_VERSION, {"connectorKey": "crm", "version": "2.0.0", "definition": DEFINITION}),
+        (CREATE_VERSION, {"connectorId": connector_id}),
+        (UPDATE_VERSION, {"versionId": version_id, "name": "Renamed"}),
+        (PUBLISH_VERSION, {"versionId": version_id}),
+        (PUSH_VERSION, {"connectorKey": "crm", "version": "2.0.0", "definition": DEFINITION}),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.alpha.viewer)

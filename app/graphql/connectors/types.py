@@ -25,6 +25,7 @@ from app.services.versions import latest_published
 
 if TYPE_CHECKING:
     from app.graphql.auth_configs.types import AuthConfigConnection
+    from app.graphql.versions.types import VersionRevision
 
 
 def source_of(connector: models.Connector) -> DomainVersionSource:
@@ -198,6 +199,17 @@ class ConnectorVersion(relay.Node, Entity):
     async def connector(self, info: Info) -> Connector:
         row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
         return Connector.from_row(present(row))
+
+    @strawberry.field(
+        description="Contents that forced pushes replaced, newest first (empty for most versions)."
+    )
+    async def revisions(
+        self, info: Info
+    ) -> list[Annotated["VersionRevision", strawberry.lazy("app.graphql.versions.types")]]:
+        from app.graphql.versions.types import VersionRevision
+
+        rows = await info.context.loaders.revisions_by_version.load(UUID(self.id))
+        return [VersionRevision.from_row(row) for row in rows]
 
     @strawberry.field(description="MANAGED or CUSTOM: the source of its connector.")
     async def source(self, info: Info) -> VersionSource:
