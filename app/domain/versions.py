@@ -14,20 +14,37 @@ class InvalidVersion(DomainError):
     code = ErrorCode.INVALID_VERSION
 
 
+# What the version columns hold on every backend (app/db/models.py): the number is a VARCHAR(128),
+# major, minor and patch are INTEGERs (32-bit on PostgreSQL).
+MAX_VERSION_LENGTH = 128
+MAX_VERSION_PART = 2**31 - 1
+
+
 def parse_version(text: str, field: str = "version") -> semver.Version:
     """A full semver 2.0 number such as 1.2.0 or 2.0.0-beta.1 (no leading "v").
 
     Build metadata (`+build.5`) is refused: it does not count for precedence, so 1.2.0+a and
-    1.2.0+b would be two versions that no pin could tell apart.
+    1.2.0+b would be two versions that no pin could tell apart. Numbers the database cannot hold
+    are refused here, so that both backends answer alike instead of one storing what the other
+    fails on.
     """
+    text = text.strip()
+    if len(text) > MAX_VERSION_LENGTH:
+        raise InvalidVersion(
+            f"{field}: a version number has at most {MAX_VERSION_LENGTH} characters"
+        )
     try:
-        version = semver.Version.parse(text.strip())
+        version = semver.Version.parse(text)
     except (ValueError, TypeError):
         raise InvalidVersion(
             f"{field}: {text!r} is not a semantic version such as 1.2.0 or 2.0.0-beta.1"
         ) from None
     if version.build:
         raise InvalidVersion(f"{field}: {text!r} has build metadata; leave out the '+…' part")
+    if max(version.major, version.minor, version.patch) > MAX_VERSION_PART:
+        raise InvalidVersion(
+            f"{field}: {text!r} is too large; major, minor and patch are at most {MAX_VERSION_PART}"
+        )
     return version
 
 

@@ -11,10 +11,13 @@ from app.graphql import enums as _enums  # noqa: F401  (registers Bump as a Grap
 @strawberry.type(description="One difference between two definitions, and the bump it needs.")
 class VersionChange:
     bump: Bump
-    path: str = strawberry.field(description="Where in the definition, e.g. actions[0].params[1].")
+    path: str = strawberry.field(
+        description="Where in the definition, by id and name: e.g. actions[list_contacts]."
+        "params[limit].default, auth.scopes[crm.read]."
+    )
     description: str
     affects_auth: bool = strawberry.field(
-        description="A MAJOR change to auth: linked accounts must re-authenticate."
+        description="A change under `auth`; when it is MAJOR, linked accounts must re-authenticate."
     )
 
     @classmethod

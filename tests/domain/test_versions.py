@@ -4,14 +4,34 @@ import pytest
 
 from app.domain.versions import InvalidVersion, VersionContent, parse_version, precedence_key
 
+LONGEST = "1.0.0-" + "a" * 122  # 128 characters: the width of the version column
+LARGEST = "2147483647.2147483647.2147483647"  # the largest INTEGER on PostgreSQL
 
-@pytest.mark.parametrize("text", ["1.0.0", "2.0.0-beta.1", "1.2.3-rc.1.2", "10.20.30"])
+
+@pytest.mark.parametrize(
+    "text", ["1.0.0", "2.0.0-beta.1", "1.2.3-rc.1.2", "10.20.30", LONGEST, LARGEST]
+)
 def test_semver_numbers_parse(text: str) -> None:
     assert str(parse_version(text)) == text
 
 
 @pytest.mark.parametrize(
-    "text", ["1", "1.0", "v1.0.0", "1.0.0.0", "01.0.0", "latest", "", "1.2.3+build.5"]
+    "text",
+    [
+        "1",
+        "1.0",
+        "v1.0.0",
+        "1.0.0.0",
+        "01.0.0",
+        "latest",
+        "",
+        "1.2.3+build.5",
+        LONGEST + "a",
+        "2147483648.0.0",
+        "1.2147483648.0",
+        "1.0.2147483648",
+        "99999999999999999999.0.0",
+    ],
 )
 def test_anything_else_is_an_invalid_version(text: str) -> None:
     with pytest.raises(InvalidVersion):
