@@ -12,6 +12,7 @@ from app.domain.enums import (
     VersionSource,
 )
 from app.domain.errors import ErrorCode
+from app.domain.resolution_values import ResolutionRule, SkipCause
 
 strawberry.enum(Role, description="What an API key may do.")
 strawberry.enum(Runtime, description="How a connector runs: a definition, or a built image.")
@@ -23,6 +24,8 @@ strawberry.enum(PinSource, description="Which connectors a pin may choose from."
 strawberry.enum(DeploymentState, description="Where a version is in its deployment pipeline.")
 strawberry.enum(AccountStatus, description="Whether a linked account can be used as it is.")
 strawberry.enum(Bump, description="How far a version number moves: PATCH < MINOR < MAJOR.")
+strawberry.enum(ResolutionRule, description="Which rule chose an effective version.")
+strawberry.enum(SkipCause, description="Why resolution passed over a version.")
 strawberry.enum(ErrorCode, description="Machine-readable code of an expected failure.")
 
 __all__ = [
@@ -31,7 +34,9 @@ __all__ = [
     "DeploymentState",
     "ErrorCode",
     "PinSource",
+    "ResolutionRule",
     "Role",
     "Runtime",
+    "SkipCause",
     "VersionSource",
 ]

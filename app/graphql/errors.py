@@ -14,6 +14,7 @@ from app.domain import errors as domain
 from app.domain import version_errors
 from app.domain.bumps import Bump
 from app.domain.definition_problems import InvalidDefinition
+from app.domain.pins import InvalidPin
 from app.domain.version_errors import InsufficientVersionBump
 from app.domain.versions import InvalidVersion
 from app.graphql.changes import DefinitionProblem, VersionChange
@@ -111,6 +112,11 @@ class InvalidTransitionError(Error):
     current_state: DeploymentState
 
 
+@strawberry.type(description="Not an accepted pin; `acceptedForms` lists examples of each form.")
+class InvalidPinError(Error):
+    accepted_forms: list[str]
+
+
 def _common(exception: domain.DomainError) -> dict[str, Any]:
     return {"code": exception.code, "message": exception.message}
 
@@ -141,6 +147,7 @@ ERROR_TYPES: dict[type[domain.DomainError], type[Error]] = {
     domain.AlreadyExists: AlreadyExistsError,
     domain.Conflict: ConflictError,
     InvalidVersion: InvalidVersionError,
+    InvalidPin: InvalidPinError,
     InvalidDefinition: InvalidDefinitionError,
     version_errors.VersionExists: VersionExistsError,
     version_errors.VersionImmutable: VersionImmutableError,

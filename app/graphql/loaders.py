@@ -6,6 +6,7 @@ an id into an object — `node`, `_entities`, mutation inputs — applies the sa
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -23,9 +24,11 @@ from app.db.models import (
     VersionRevision,
 )
 from app.domain.access import Principal
-from app.services import accounts, auth_configs, versions
+from app.domain.resolution import Resolution
+from app.services import accounts, auth_configs, resolution, versions
 from app.services.connectors import visible_to
 from app.services.pages import Page, PageRequest
+from app.services.resolution import KeyVersions, ProjectKey
 
 if TYPE_CHECKING:
     from app.graphql.context import RequestSession
@@ -34,6 +37,20 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 PagedKey = tuple[Any, int, int]  # (parent, offset, limit)
+
+
+@dataclass(frozen=True)
+class Effective:
+    """An auth config's resolution, with the versions it was made from."""
+
+    auth_config: AuthConfig
+    resolution: Resolution[UUID]
+    versions: KeyVersions
+
+    @property
+    def version(self) -> ConnectorVersion | None:
+        chosen = self.resolution.version
+        return None if chosen is None else self.versions.rows[chosen.id]
 
 
 class Loaders:
@@ -50,6 +67,8 @@ class Loaders:
         self.auth_config_by_id = DataLoader(self._auth_configs)
         self.auth_configs_by_connector_key = DataLoader(self._auth_configs_by_connector_key)
         self.linked_account_by_id = DataLoader(self._linked_accounts)
+        self.versions_by_project_key = DataLoader(self._versions_by_project_key)
+        self.effective_by_auth_config = DataLoader(self._effective_by_auth_config)
         self.accounts_by_auth_config = DataLoader(self._accounts_by_auth_config)
 
     async def _by_id(self, model: Any, ids: Sequence[UUID], *where: Any) -> list[Any]:
@@ -137,6 +156,31 @@ class Loaders:
                 )
 
         return await _paged(keys, load)
+
+    async def _versions_by_project_key(self, keys: Sequence[ProjectKey]) -> list[KeyVersions]:
+        async with self._session() as session:
+            found = await resolution.versions_for_keys(session, keys=keys)
+        return [found[key] for key in keys]
+
+    async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
+        """Resolve each auth config once per request, however many accounts ask."""
+        configs = await self.auth_config_by_id.load_many(ids)
+        keys = [(config.project_id, config.connector_key) for config in configs if config]
+        versions = dict(zip(keys, await self.versions_by_project_key.load_many(keys), strict=True))
+        results: list[Effective | None] = []
+        for config in configs:
+            if config is None:
+                results.append(None)
+                continue
+            key_versions = versions[(config.project_id, config.connector_key)]
+            results.append(
+                Effective(
+                    auth_config=config,
+                    resolution=resolution.resolve_auth_config(config, key_versions),
+                    versions=key_versions,
+                )
+            )
+        return results
 
     async def _linked_accounts(self, ids: Sequence[UUID]) -> list[LinkedAccount | None]:
         async with self._session() as session:

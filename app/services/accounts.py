@@ -4,16 +4,18 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import LinkedAccount
+from app.db.models import AuthConfig, ConnectorVersion, LinkedAccount
+from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
-from app.domain.errors import AlreadyExists
+from app.domain.errors import AlreadyExists, NotFound
 from app.services.auth_configs import get_auth_config
 from app.services.events import record_event
 from app.services.pages import Page, PageRequest, fetch_pages_by_parent
+from app.services.resolution import effective_version
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -32,7 +34,9 @@ async def link_account(
         label=validation.optional_text(label, "label", validation.NAME_MAX_LENGTH),
     )
     async with transaction(session):
-        await get_auth_config(session, actor=actor, auth_config_id=auth_config_id)
+        auth_config = await get_auth_config(session, actor=actor, auth_config_id=auth_config_id)
+        _, version = await effective_version(session, auth_config=auth_config)
+        _authenticated_under(account, version)
         session.add(account)
         try:
             await session.flush()
@@ -51,9 +55,53 @@ async def link_account(
             project_id=project_id,
             auth_config_id=auth_config_id,
             linked_account_id=account.id,
-            payload={"externalId": account.external_id},
+            payload={
+                "externalId": account.external_id,
+                "authenticatedVersion": version.version if version else None,
+            },
         )
     return account
+
+
+async def reauthenticate_account(
+    session: AsyncSession, *, actor: Principal, account_id: UUID
+) -> LinkedAccount:
+    """Record that the account's credentials were captured again, under its effective version."""
+    project_id = require_project_admin(actor, "re-authenticate accounts")
+    async with transaction(session):
+        found = (
+            await session.exec(
+                select(LinkedAccount, AuthConfig)
+                .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
+                .where(LinkedAccount.id == account_id, AuthConfig.project_id == project_id)
+                .with_for_update()
+            )
+        ).first()
+        if found is None:
+            raise NotFound("linked account")
+        account, auth_config = found
+        before = account.authenticated_version_id
+        _, version = await effective_version(session, auth_config=auth_config)
+        _authenticated_under(account, version)
+        session.add(account)
+        record_event(
+            session,
+            actor=actor,
+            kind="account.reauthenticated",
+            project_id=project_id,
+            auth_config_id=auth_config.id,
+            linked_account_id=account.id,
+            payload={
+                "fromVersionId": str(before) if before else None,
+                "authenticatedVersion": version.version if version else None,
+            },
+        )
+    return account
+
+
+def _authenticated_under(account: LinkedAccount, version: ConnectorVersion | None) -> None:
+    account.authenticated_version_id = None if version is None else version.id
+    account.authenticated_at = utc_now()
 
 
 async def accounts_by_auth_config(

@@ -7,9 +7,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig
+from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
-from app.domain.errors import NotFound
+from app.domain.enums import PinSource
+from app.domain.errors import Conflict, NotFound
+from app.domain.pins import parse_pin
 from app.services.connectors import connectors_by_key
 from app.services.events import record_event
 from app.services.pages import Page, PageRequest, fetch_page, fetch_pages_by_parent
@@ -17,11 +20,23 @@ from app.services.transactions import transaction
 
 
 async def create_auth_config(
-    session: AsyncSession, *, actor: Principal, connector_key: str, name: str
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    connector_key: str,
+    name: str,
+    pin: str | None = None,
+    pin_source: PinSource = PinSource.ANY,
 ) -> AuthConfig:
     project_id = require_project_admin(actor, "create auth configs")
     key = validation.connector_key(connector_key, "connectorKey")
-    auth_config = AuthConfig(project_id=project_id, connector_key=key, name=validation.name(name))
+    auth_config = AuthConfig(
+        project_id=project_id,
+        connector_key=key,
+        name=validation.name(name),
+        pin=parse_pin(pin).text,
+        pin_source=pin_source,
+    )
     async with transaction(session):
         if not await connectors_by_key(session, actor=actor, keys=[key]):
             raise NotFound("connector", key)
@@ -33,19 +48,104 @@ async def create_auth_config(
             kind="auth_config.created",
             project_id=project_id,
             auth_config_id=auth_config.id,
-            payload={"connectorKey": key, "name": auth_config.name},
+            payload={
+                "connectorKey": key,
+                "name": auth_config.name,
+                "pin": auth_config.pin,
+                "pinSource": pin_source.value,
+            },
         )
     return auth_config
 
 
-async def get_auth_config(
+async def pin_auth_config(
     session: AsyncSession,
     *,
     actor: Principal,
     auth_config_id: UUID,
-    for_update: bool = False,
+    pin: str | None,
+    pin_source: PinSource | None,
+    revision: int,
 ) -> AuthConfig:
-    auth_config = await session.get(AuthConfig, auth_config_id, with_for_update=for_update)
+    """Change the pin (None unpins); `revision` must be the one the caller read (else CONFLICT)."""
+    require_project_admin(actor, "pin auth configs")
+    parsed = parse_pin(pin)
+    async with transaction(session):
+        auth_config = await _for_change(session, actor, auth_config_id, revision)
+        before = {"pin": auth_config.pin, "pinSource": auth_config.pin_source}
+        auth_config.pin = parsed.text
+        if pin_source is not None:
+            auth_config.pin_source = pin_source
+        _changed(auth_config)
+        session.add(auth_config)
+        record_event(
+            session,
+            actor=actor,
+            kind="auth_config.pinned",
+            project_id=auth_config.project_id,
+            auth_config_id=auth_config.id,
+            payload={
+                "from": before,
+                "to": {"pin": auth_config.pin, "pinSource": auth_config.pin_source},
+                "revision": auth_config.revision,
+            },
+        )
+    return auth_config
+
+
+async def set_auth_config_active(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    auth_config_id: UUID,
+    active: bool,
+    revision: int | None = None,
+) -> AuthConfig:
+    """Turn an auth config (and so its accounts) on or off; `revision` is checked when given."""
+    require_project_admin(actor, "activate or deactivate auth configs")
+    async with transaction(session):
+        auth_config = await _for_change(session, actor, auth_config_id, revision)
+        if auth_config.active != active:
+            auth_config.active = active
+            _changed(auth_config)
+            session.add(auth_config)
+            record_event(
+                session,
+                actor=actor,
+                kind="auth_config.activated" if active else "auth_config.deactivated",
+                project_id=auth_config.project_id,
+                auth_config_id=auth_config.id,
+                payload={"active": active, "revision": auth_config.revision},
+            )
+    return auth_config
+
+
+async def _for_change(
+    session: AsyncSession, actor: Principal, auth_config_id: UUID, revision: int | None
+) -> AuthConfig:
+    """The auth config, locked and read afresh, at the revision the caller read."""
+    auth_config = await session.get(
+        AuthConfig, auth_config_id, with_for_update=True, populate_existing=True
+    )
+    if auth_config is None or auth_config.project_id != actor.project_id:
+        raise NotFound("auth config")
+    if revision is not None and auth_config.revision != revision:
+        raise Conflict(
+            f"the auth config is at revision {auth_config.revision}, not {revision}: "
+            "read it again and retry"
+        )
+    return auth_config
+
+
+def _changed(auth_config: AuthConfig) -> None:
+    auth_config.revision += 1
+    auth_config.updated_at = utc_now()
+
+
+async def get_auth_config(
+    session: AsyncSession, *, actor: Principal, auth_config_id: UUID
+) -> AuthConfig:
+    auth_config = await session.get(AuthConfig, auth_config_id)
     if auth_config is None or auth_config.project_id != actor.project_id:
         raise NotFound("auth config")
     return auth_config

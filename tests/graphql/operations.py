@@ -127,6 +127,38 @@ mutation ($input: PushVersionInput!) {{
 }}
 """
 
+PIN_AUTH_CONFIG = f"""
+mutation ($input: PinAuthConfigInput!) {{
+  pinAuthConfig(input: $input) {{
+    __typename
+    ... on PinAuthConfigSuccess {{ authConfig {{ id pin pinSource revision }} }}
+    ... on Error {{ code message }} ... on InvalidPinError {{ acceptedForms }}
+  }}
+}}
+"""
+
+SET_AUTH_CONFIG_ACTIVE = """
+mutation ($input: SetAuthConfigActiveInput!) {
+  setAuthConfigActive(input: $input) {
+    __typename
+    ... on SetAuthConfigActiveSuccess { authConfig { id active revision } }
+    ... on Error { code message }
+  }
+}
+"""
+
+REAUTHENTICATE_ACCOUNT = """
+mutation ($input: ReauthenticateAccountInput!) {
+  reauthenticateAccount(input: $input) {
+    __typename
+    ... on ReauthenticateAccountSuccess {
+      linkedAccount { id status authenticatedVersion { version } }
+    }
+    ... on Error { code message }
+  }
+}
+"""
+
 
 async def mutate(
     graphql: GraphQLClient, document: str, input: dict[str, Any], *, key: str

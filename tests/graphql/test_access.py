@@ -23,14 +23,18 @@ from tests.graphql.operations import (
     CREATE_PROJECT,
     CREATE_VERSION,
     LINK_ACCOUNT,
+    PIN_AUTH_CONFIG,
     PUBLISH_VERSION,
     PUSH_VERSION,
+    REAUTHENTICATE_ACCOUNT,
+    SET_AUTH_CONFIG_ACTIVE,
     UPDATE_PROJECT_SETTINGS,
     UPDATE_VERSION,
     count_rows,
     create_auth_config,
     create_connector,
     global_id,
+    link_account,
     mutate,
 )
 from tests.graphql_client import GraphQLClient
@@ -137,6 +141,7 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         graphql, CREATE_VERSION, {"connectorId": connector_id}, key=keys.alpha.admin
     )
     version_id = draft["version"]["id"]
+    account_id = await link_account(graphql, auth_config_id, "cust-0", key=keys.alpha.admin)
     before = await _written(session)
 
     # when alpha's VIEWER tries every mutation with otherwise valid input
@@ -158,6 +163,9 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (UPDATE_VERSION, {"versionId": version_id, "name": "Renamed"}),
         (PUBLISH_VERSION, {"versionId": version_id}),
         (PUSH_VERSION, {"connectorKey": "crm", "version": "2.0.0", "definition": DEFINITION}),
+        (PIN_AUTH_CONFIG, {"authConfigId": auth_config_id, "pin": "latest", "revision": 1}),
+        (SET_AUTH_CONFIG_ACTIVE, {"authConfigId": auth_config_id, "active": False}),
+        (REAUTHENTICATE_ACCOUNT, {"linkedAccountId": account_id}),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.alpha.viewer)
@@ -180,7 +188,7 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
     assert data["viewer"]["project"] == {"immutableVersioning": True, "apiKeys": {"totalCount": 2}}
     assert data["connectors"]["totalCount"] == 1
     assert data["authConfigs"]["totalCount"] == 1
-    assert data["authConfigs"]["edges"][0]["node"]["linkedAccounts"]["totalCount"] == 0
+    assert data["authConfigs"]["edges"][0]["node"]["linkedAccounts"]["totalCount"] == 1
 
 
 def _mutation_name(document: str) -> str:

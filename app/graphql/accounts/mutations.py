@@ -36,6 +36,22 @@ LinkAccountResult = Annotated[
 ]
 
 
+@strawberry.input(description="An account whose credentials were captured again.")
+class ReauthenticateAccountInput:
+    linked_account_id: strawberry.ID
+
+
+@strawberry.type(description="The account, now authenticated under its effective version.")
+class ReauthenticateAccountSuccess:
+    linked_account: LinkedAccount
+
+
+ReauthenticateAccountResult = Annotated[
+    ReauthenticateAccountSuccess | ForbiddenError | NotFoundError,
+    strawberry.union("ReauthenticateAccountResult"),
+]
+
+
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(description="Link an account through an auth config (ADMIN keys only).")
@@ -50,3 +66,17 @@ class AccountMutations:
                 label=input.label,
             )
         return LinkAccountSuccess(linked_account=LinkedAccount.from_row(row))
+
+    @strawberry.mutation(
+        description="Record that an account's credentials were captured again, under the version "
+        "it runs now; this clears NEEDS_REAUTHENTICATION."
+    )
+    async def reauthenticate_account(
+        self, info: Info, input: ReauthenticateAccountInput
+    ) -> ReauthenticateAccountResult:
+        account_id = require_id(input.linked_account_id, "LinkedAccount", "linked account")
+        async with info.context.session() as session:
+            row = await accounts.reauthenticate_account(
+                session, actor=info.context.principal, account_id=account_id
+            )
+        return ReauthenticateAccountSuccess(linked_account=LinkedAccount.from_row(row))

@@ -1,17 +1,21 @@
 """Linked accounts: end users' connections through an auth config."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 from app.db import models
+from app.domain.accounts import account_status
+from app.graphql.auth_configs.effective import EffectiveVersion, effective_of
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import AccountStatus
+from app.graphql.loaders import Effective
 
 
 @strawberry.federation.type(
@@ -49,10 +53,37 @@ class LinkedAccount(relay.Node, Entity):
         row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
         return AuthConfig.from_row(present(row))
 
-    @strawberry.field(description="INACTIVE while its auth config is inactive, else ACTIVE.")
+    @strawberry.field(description="The version it runs now: its auth config's, and why.")
+    async def effective_version(self, info: Info) -> EffectiveVersion:
+        return EffectiveVersion.from_effective(await effective_of(info, self.auth_config_row_id))
+
+    @strawberry.field(
+        description="INACTIVE while its auth config is; NEEDS_REAUTHENTICATION when the version "
+        "it runs needs other credentials than it was authenticated with; else ACTIVE."
+    )
     async def status(self, info: Info) -> AccountStatus:
-        row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
-        return AccountStatus.ACTIVE if present(row).active else AccountStatus.INACTIVE
+        effective = await effective_of(info, self.auth_config_row_id)
+        chosen = effective.version
+        authenticated = await self._authenticated_row(info, effective)
+        return account_status(
+            auth_config_active=effective.auth_config.active,
+            authenticated=None
+            if authenticated is None
+            else (authenticated.id, authenticated.definition),
+            effective=None if chosen is None else (chosen.id, chosen.definition),
+        )
+
+    async def _authenticated_row(
+        self, info: Info, effective: Effective
+    ) -> models.ConnectorVersion | None:
+        version_id = self.authenticated_version_row_id
+        if version_id is None:
+            return None
+        # Usually one of the key's versions, which the resolution has loaded already.
+        row = effective.versions.rows.get(version_id)
+        if row is None:
+            row = await info.context.loaders.version_by_id.load(version_id)
+        return row
 
     @strawberry.field(description="The version under which its credentials were captured.")
     async def authenticated_version(self, info: Info) -> ConnectorVersion | None:
@@ -60,6 +91,10 @@ class LinkedAccount(relay.Node, Entity):
             return None
         row = await info.context.loaders.version_by_id.load(self.authenticated_version_row_id)
         return None if row is None else ConnectorVersion.from_row(row)
+
+
+def _identity(row: models.ConnectorVersion | None) -> tuple[UUID, Any] | None:
+    return None if row is None else (row.id, row.definition)
 
 
 @strawberry.type(description="A page of linked accounts.")

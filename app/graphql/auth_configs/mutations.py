@@ -4,9 +4,18 @@ from typing import Annotated
 
 import strawberry
 
+from app.domain.enums import PinSource as DomainPinSource
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
-from app.graphql.errors import ForbiddenError, InvalidInputError, NotFoundError
+from app.graphql.enums import PinSource
+from app.graphql.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    InvalidPinError,
+    NotFoundError,
+)
+from app.graphql.ids import require_id
 from app.services import auth_configs
 
 
@@ -16,6 +25,14 @@ class CreateAuthConfigInput:
         description="A key of a managed connector or of one of the project's custom connectors."
     )
     name: str
+    pin: str | None = strawberry.field(
+        default=None,
+        description="latest, 1.x.x, 1.2.x, an exact version such as 1.2.0, or null (the "
+        "default: the latest custom version, else the latest managed one).",
+    )
+    pin_source: PinSource = strawberry.field(
+        default=PinSource.ANY, description="ANY (custom first), MANAGED or CUSTOM."
+    )
 
 
 @strawberry.type(description="The new auth config.")
@@ -24,8 +41,53 @@ class CreateAuthConfigSuccess:
 
 
 CreateAuthConfigResult = Annotated[
-    CreateAuthConfigSuccess | ForbiddenError | InvalidInputError | NotFoundError,
+    CreateAuthConfigSuccess | ForbiddenError | InvalidInputError | InvalidPinError | NotFoundError,
     strawberry.union("CreateAuthConfigResult"),
+]
+
+
+@strawberry.input(description="A new pin for an auth config.")
+class PinAuthConfigInput:
+    auth_config_id: strawberry.ID
+    pin: str | None = strawberry.field(
+        default=None, description="latest, 1.x.x, 1.2.x, an exact version; null unpins."
+    )
+    pin_source: PinSource | None = strawberry.field(
+        default=None, description="ANY, MANAGED or CUSTOM; left out, it stays as it is."
+    )
+    revision: int = strawberry.field(
+        description="The auth config's revision as read; a stale one gets CONFLICT."
+    )
+
+
+@strawberry.type(description="The auth config with its new pin (and next revision).")
+class PinAuthConfigSuccess:
+    auth_config: AuthConfig
+
+
+PinAuthConfigResult = Annotated[
+    PinAuthConfigSuccess | ForbiddenError | NotFoundError | InvalidPinError | ConflictError,
+    strawberry.union("PinAuthConfigResult"),
+]
+
+
+@strawberry.input(description="Turn an auth config, and with it its accounts, on or off.")
+class SetAuthConfigActiveInput:
+    auth_config_id: strawberry.ID
+    active: bool
+    revision: int | None = strawberry.field(
+        default=None, description="When given, a stale revision gets CONFLICT."
+    )
+
+
+@strawberry.type(description="The auth config.")
+class SetAuthConfigActiveSuccess:
+    auth_config: AuthConfig
+
+
+SetAuthConfigActiveResult = Annotated[
+    SetAuthConfigActiveSuccess | ForbiddenError | NotFoundError | ConflictError,
+    strawberry.union("SetAuthConfigActiveResult"),
 ]
 
 
@@ -41,5 +103,40 @@ class AuthConfigMutations:
                 actor=info.context.principal,
                 connector_key=input.connector_key,
                 name=input.name,
+                pin=input.pin,
+                pin_source=DomainPinSource(input.pin_source),
             )
         return CreateAuthConfigSuccess(auth_config=AuthConfig.from_row(row))
+
+    @strawberry.mutation(
+        description="Change an auth config's pin (null unpins). Pass the revision you read."
+    )
+    async def pin_auth_config(self, info: Info, input: PinAuthConfigInput) -> PinAuthConfigResult:
+        auth_config_id = require_id(input.auth_config_id, "AuthConfig", "auth config")
+        async with info.context.session() as session:
+            row = await auth_configs.pin_auth_config(
+                session,
+                actor=info.context.principal,
+                auth_config_id=auth_config_id,
+                pin=input.pin,
+                pin_source=None if input.pin_source is None else DomainPinSource(input.pin_source),
+                revision=input.revision,
+            )
+        return PinAuthConfigSuccess(auth_config=AuthConfig.from_row(row))
+
+    @strawberry.mutation(
+        description="Activate or deactivate an auth config; its accounts are INACTIVE while it is."
+    )
+    async def set_auth_config_active(
+        self, info: Info, input: SetAuthConfigActiveInput
+    ) -> SetAuthConfigActiveResult:
+        auth_config_id = require_id(input.auth_config_id, "AuthConfig", "auth config")
+        async with info.context.session() as session:
+            row = await auth_configs.set_auth_config_active(
+                session,
+                actor=info.context.principal,
+                auth_config_id=auth_config_id,
+                active=input.active,
+                revision=input.revision,
+            )
+        return SetAuthConfigActiveSuccess(auth_config=AuthConfig.from_row(row))

@@ -37,4 +37,5 @@ class AuthConfigQueries:
                 connector_key=connector_key,
                 page=page,
             )
+        info.context.loaders.auth_config_by_id.prime_many({row.id: row for row in result.items})
         return to_connection(AuthConfigConnection, result, AuthConfig.from_row)

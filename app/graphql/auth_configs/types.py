@@ -23,6 +23,7 @@ from app.graphql.projects.types import Project
 
 if TYPE_CHECKING:
     from app.graphql.accounts.types import LinkedAccountConnection
+    from app.graphql.auth_configs.effective import EffectiveVersion
 
 
 @strawberry.federation.type(
@@ -71,6 +72,14 @@ class AuthConfig(relay.Node, Entity):
     async def connectors(self, info: Info) -> list[Connector]:
         rows = await info.context.loaders.connectors_by_key.load(self.connector_key)
         return [Connector.from_row(row) for row in rows]
+
+    @strawberry.field(description="The version its accounts run now, and why.")
+    async def effective_version(
+        self, info: Info
+    ) -> Annotated["EffectiveVersion", strawberry.lazy("app.graphql.auth_configs.effective")]:
+        from app.graphql.auth_configs.effective import EffectiveVersion, effective_of
+
+        return EffectiveVersion.from_effective(await effective_of(info, UUID(self.id)))
 
     @strawberry.field(description="The accounts linked through this auth config, oldest first.")
     async def linked_accounts(

@@ -116,6 +116,7 @@ class Connector(relay.Node, Entity):
         result = await info.context.loaders.auth_configs_by_connector_key.load(
             (self.key, page.offset, page.limit)
         )
+        info.context.loaders.auth_config_by_id.prime_many({row.id: row for row in result.items})
         return to_connection(AuthConfigConnection, result, AuthConfig.from_row)
 
 

@@ -1,0 +1,42 @@
+"""A linked account's status (DESIGN §5.3)."""
+
+from typing import Any
+
+from app.domain.changes import requires_reauthentication
+from app.domain.definitions import parse_definition
+from app.domain.enums import AccountStatus
+
+
+def account_status(
+    *,
+    auth_config_active: bool,
+    authenticated: Any | None,
+    effective: Any | None,
+) -> AccountStatus:
+    """INACTIVE with its auth config; NEEDS_REAUTHENTICATION when the effective version's `auth`
+    needs a MAJOR change from the version its credentials were captured under; else ACTIVE.
+
+    `authenticated` and `effective` are (id, definition) pairs or None. Credentials captured under
+    no known version (never recorded, or that version deleted for good) need capturing again as
+    soon as there is a version to run. Versions without definitions (IMAGE connectors) have no
+    `auth` to compare, so only a change of version id could tell, and that alone is no reason.
+    """
+    if not auth_config_active:
+        return AccountStatus.INACTIVE
+    if effective is None:
+        return AccountStatus.ACTIVE
+    if authenticated is None:
+        return AccountStatus.NEEDS_REAUTHENTICATION
+    (authenticated_id, authenticated_definition), (effective_id, effective_definition) = (
+        authenticated,
+        effective,
+    )
+    if authenticated_id == effective_id:
+        return AccountStatus.ACTIVE
+    if authenticated_definition is None or effective_definition is None:
+        return AccountStatus.ACTIVE
+    if requires_reauthentication(
+        parse_definition(authenticated_definition), parse_definition(effective_definition)
+    ):
+        return AccountStatus.NEEDS_REAUTHENTICATION
+    return AccountStatus.ACTIVE
