@@ -7,11 +7,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.models import AuthConfig, Connector, LinkedAccount
 from app.db.types import utc_now
 from app.domain.definitions import definition_to_json, parse_definition
-from app.domain.enums import DeploymentState, Role, Runtime
+from app.domain.enums import DeploymentState, PinSource, Role, Runtime
 from app.domain.versions import VersionContent
 from app.services.api_keys import add_api_key
 from app.services.events import record_event
 from app.services.projects import create_project
+from app.services.resolution import effective_version
 from app.services.transactions import transaction
 from app.services.versions import new_version_row
 
@@ -200,22 +201,32 @@ async def seed_demo(session: AsyncSession) -> list[str]:
         session.add_all([erp_v1, erp_v2])
 
         crm = AuthConfig(project_id=project.id, connector_key="hubspot", name="CRM sync")
+        legacy = AuthConfig(
+            project_id=project.id,
+            connector_key="hubspot",
+            name="Legacy CRM export",
+            pin="1.x.x",
+            pin_source=PinSource.MANAGED,
+        )
         chat = AuthConfig(project_id=project.id, connector_key="slack", name="Team notifications")
-        session.add_all([crm, chat])
+        session.add_all([crm, legacy, chat])
         await session.flush()
-        for index, (config, external_id) in enumerate(
-            [
-                (crm, "customer-1001"),
-                (crm, "customer-1002"),
-                (crm, "customer-1003"),
-                (chat, "workspace-acme"),
-            ]
-        ):
+        accounts = [
+            (crm, "customer-1001"),
+            (crm, "customer-1002"),
+            (crm, "customer-1003"),
+            (legacy, "customer-0042"),
+            (chat, "workspace-acme"),
+        ]
+        for index, (config, external_id) in enumerate(accounts):
+            _, version = await effective_version(session, auth_config=config)
             session.add(
                 LinkedAccount(
                     auth_config_id=config.id,
                     external_id=external_id,
                     label=f"Account {index + 1}",
+                    authenticated_version_id=version.id if version else None,
+                    authenticated_at=now,
                 )
             )
         record_event(session, actor=None, kind="demo.seeded", project_id=project.id)
@@ -227,8 +238,9 @@ async def seed_demo(session: AsyncSession) -> list[str]:
         f"  PLATFORM_ADMIN  {platform.secret}",
         'In GraphiQL, set the header {"Authorization": "Bearer <key>"} and try:',
         (
-            "  { viewer { role project { slug } } connectors { totalCount edges { node { key "
-            "source latestVersion { version } } } } }"
+            "  { authConfigs { edges { node { name pin pinSource effectiveVersion { version "
+            "{ version } source reason } linkedAccounts { edges { node { externalId status } } } "
+            "} } } }"
         ),
     ]
 

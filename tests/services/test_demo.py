@@ -22,7 +22,9 @@ async def test_the_demo_seeds_connectors_versions_and_accounts_with_working_keys
              connectors(first: 10) {
                totalCount edges { node { key source versions { totalCount } } }
              }
-             authConfigs { edges { node { connectorKey linkedAccounts { totalCount } } } } }""",
+             authConfigs { edges { node { connectorKey
+               effectiveVersion { version { version } source }
+               linkedAccounts { totalCount edges { node { status } } } } } } }""",
         key=keys["VIEWER"],
     )
     assert data["viewer"]["role"] == "VIEWER"
@@ -36,7 +38,24 @@ async def test_the_demo_seeds_connectors_versions_and_accounts_with_working_keys
     accounts = sum(
         edge["node"]["linkedAccounts"]["totalCount"] for edge in data["authConfigs"]["edges"]
     )
-    assert accounts == 4
+    assert accounts == 5
+    effective = {
+        edge["node"]["connectorKey"] + ":" + edge["node"]["effectiveVersion"]["source"]: edge[
+            "node"
+        ]["effectiveVersion"]["version"]["version"]
+        for edge in data["authConfigs"]["edges"]
+    }
+    assert effective == {
+        "hubspot:CUSTOM": "1.1.1",
+        "hubspot:MANAGED": "1.1.0",
+        "slack:MANAGED": "1.1.0",
+    }
+    statuses = {
+        account["node"]["status"]
+        for edge in data["authConfigs"]["edges"]
+        for account in edge["node"]["linkedAccounts"]["edges"]
+    }
+    assert statuses == {"ACTIVE"}
 
     platform = await graphql("{ viewer { role project { slug } } }", key=keys["PLATFORM_ADMIN"])
     assert platform["viewer"] == {"role": "PLATFORM_ADMIN", "project": None}
