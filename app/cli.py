@@ -3,14 +3,15 @@
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from app.settings import Settings, SettingsError, load_settings
-
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from app.settings import Settings
 
 T = TypeVar("T")
 
@@ -21,7 +22,10 @@ cli = typer.Typer(
 )
 
 
-def _settings(**overrides: object) -> Settings:
+def _settings(**overrides: object) -> "Settings":
+    # Imported here, as the database modules are, so that `push` starts without them.
+    from app.settings import SettingsError, load_settings
+
     try:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as error:
@@ -77,7 +81,7 @@ def serve(
     )
 
 
-def _migrate(settings: Settings) -> None:
+def _migrate(settings: "Settings") -> None:
     from app.db.engine import create_engine
     from app.db.migrate import upgrade
 
@@ -91,7 +95,7 @@ def _migrate(settings: Settings) -> None:
     _run(run)
 
 
-def _up_to_date(settings: Settings) -> bool:
+def _up_to_date(settings: "Settings") -> bool:
     from app.db.engine import create_engine
     from app.db.migrate import is_up_to_date
 
@@ -175,8 +179,69 @@ def demo() -> None:
         typer.echo(line)
 
 
+@cli.command()
+def push(
+    file: Annotated[
+        Path, typer.Argument(help="The definition: YAML or JSON with key, version, auth, actions")
+    ],
+    url: Annotated[
+        str,
+        typer.Option(
+            envvar="CONNECTOR_REGISTRY_URL",
+            help="The registry's /graphql endpoint (a bare address gets /graphql added)",
+        ),
+    ] = "http://127.0.0.1:8000/graphql",
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CONNECTOR_REGISTRY_API_KEY",
+            show_envvar=True,
+            help="An ADMIN key of the project (a platform key for managed connectors). Required.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite a published version with other content (only when the project's "
+            "immutable versioning is off)",
+        ),
+    ] = False,
+) -> None:
+    """Push a connector definition file to a running registry, which publishes it as version
+    `version` of the connector `key` (both in the file) after checking its bump against the
+    previous version.
+
+    Exit status: 0 published or unchanged; 1 refused or no answer; 2 unusable file or options.
+    """
+    from app import push as client
+
+    if not api_key:
+        typer.echo(
+            "connector-registry: push needs an API key: --api-key or CONNECTOR_REGISTRY_API_KEY",
+            err=True,
+        )
+        raise typer.Exit(2)
+    try:
+        endpoint = client.graphql_endpoint(url)
+        push_file = client.read_push_file(file)
+    except (client.PushError, client.PushFileError) as error:
+        typer.echo(f"connector-registry: {error}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        result = client.push(push_file, url=endpoint, api_key=api_key, force=force)
+    except client.PushError as error:
+        typer.echo(f"connector-registry: {error}", err=True)
+        raise typer.Exit(1) from None
+    refused = isinstance(result, client.Refused)
+    for line in client.describe(push_file, result):
+        typer.echo(line, err=refused)
+    if refused:
+        raise typer.Exit(1)
+
+
 @asynccontextmanager
-async def _database(settings: Settings) -> AsyncIterator["AsyncSession"]:
+async def _database(settings: "Settings") -> AsyncIterator["AsyncSession"]:
     from app.db.engine import Database
 
     database = Database.from_url(settings.url)
