@@ -25,7 +25,7 @@ from app.domain.changes import classify_changes
 from app.domain.definition_problems import DefinitionProblem, InvalidDefinition
 from app.domain.definitions import ConnectorDefinition, definition_to_json, parse_definition
 from app.domain.enums import DeploymentState, Runtime
-from app.domain.errors import InvalidInput
+from app.domain.errors import Conflict, InvalidInput
 from app.domain.version_errors import (
     InsufficientVersionBump,
     InvalidTransition,
@@ -39,6 +39,9 @@ from app.services.events import record_event
 from app.services.transactions import is_unique_violation, transaction
 from app.services.version_drafts import version_for_change
 from app.services.versions import new_version_row
+
+
+_PUSH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -195,13 +198,15 @@ async def push_version(
         config=validate_config({} if config is None else config),
         force=force,
     )
-    try:
-        return await _push_once(session, actor, request)
-    except IntegrityError as error:
-        # Two pushes of one new number: the loser sees the winner's version and answers as such.
-        if not is_unique_violation(error):
-            raise
-        return await _push_once(session, actor, request)
+    for _ in range(_PUSH_ATTEMPTS):
+        try:
+            return await _push_once(session, actor, request)
+        except IntegrityError as error:
+            # Two pushes of one new number: the loser sees the winner's version next time round
+            # and answers as such. The connector's row lock makes this rare.
+            if not is_unique_violation(error):
+                raise
+    raise Conflict("another push of this version landed at the same moment each time; try again")
 
 
 async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequest) -> PushOutcome:

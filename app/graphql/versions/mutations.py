@@ -147,7 +147,8 @@ PushVersionResult = Annotated[
     | VersionExistsError
     | VersionImmutableError
     | VersionNumberRetiredError
-    | InsufficientVersionBumpError,
+    | InsufficientVersionBumpError
+    | ConflictError,
     strawberry.union("PushVersionResult"),
 ]
 
