@@ -40,7 +40,6 @@ from app.services.transactions import is_unique_violation, transaction
 from app.services.version_drafts import version_for_change
 from app.services.versions import new_version_row
 
-
 _PUSH_ATTEMPTS = 3
 
 
