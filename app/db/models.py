@@ -192,6 +192,8 @@ class LinkedAccount(SQLModel, table=True):
     authenticated_version_id: UUID | None = _reference(
         "connector_version.id", ondelete="SET NULL", nullable=True
     )
+    # Which content of that version: a forced overwrite keeps the number but may change `auth`.
+    authenticated_revision: int | None = Field(default=None)
     authenticated_at: datetime | None = _timestamp(nullable=True)
     created_at: datetime = _timestamp()
 

@@ -16,10 +16,12 @@ def account_status(
     """INACTIVE with its auth config; NEEDS_REAUTHENTICATION when the effective version's `auth`
     needs a MAJOR change from the version its credentials were captured under; else ACTIVE.
 
-    `authenticated` and `effective` are (id, definition) pairs or None. Credentials captured under
-    no known version (never recorded, or that version deleted for good) need capturing again as
-    soon as there is a version to run. Versions without definitions (IMAGE connectors) have no
-    `auth` to compare, so only a change of version id could tell, and that alone is no reason.
+    `authenticated` and `effective` are (identity, definition) pairs or None; the identity names
+    the content (a version's id and revision, since a forced overwrite keeps the id). Credentials
+    captured under no known version (never recorded, or that version deleted for good) need
+    capturing again as soon as there is a version to run. Versions without definitions (IMAGE
+    connectors) have no `auth` to compare, so only a change of identity could tell, and that
+    alone is no reason.
     """
     if not auth_config_active:
         return AccountStatus.INACTIVE

@@ -100,7 +100,9 @@ async def reauthenticate_account(
 
 
 def _authenticated_under(account: LinkedAccount, version: ConnectorVersion | None) -> None:
+    """Record the version, and its revision: the content the credentials were captured for."""
     account.authenticated_version_id = None if version is None else version.id
+    account.authenticated_revision = None if version is None else version.revision
     account.authenticated_at = utc_now()
 
 

@@ -127,14 +127,14 @@ mutation ($input: PushVersionInput!) {{
 }}
 """
 
-PIN_AUTH_CONFIG = f"""
-mutation ($input: PinAuthConfigInput!) {{
-  pinAuthConfig(input: $input) {{
+PIN_AUTH_CONFIG = """
+mutation ($input: PinAuthConfigInput!) {
+  pinAuthConfig(input: $input) {
     __typename
-    ... on PinAuthConfigSuccess {{ authConfig {{ id pin pinSource revision }} }}
-    ... on Error {{ code message }} ... on InvalidPinError {{ acceptedForms }}
-  }}
-}}
+    ... on PinAuthConfigSuccess { authConfig { id pin pinSource revision } }
+    ... on Error { code message } ... on InvalidPinError { acceptedForms }
+  }
+}
 """
 
 SET_AUTH_CONFIG_ACTIVE = """

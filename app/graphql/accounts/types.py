@@ -35,6 +35,7 @@ class LinkedAccount(relay.Node, Entity):
     created_at: datetime
     auth_config_row_id: strawberry.Private[UUID]
     authenticated_version_row_id: strawberry.Private[UUID | None]
+    authenticated_revision: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.LinkedAccount) -> "LinkedAccount":
@@ -46,6 +47,7 @@ class LinkedAccount(relay.Node, Entity):
             created_at=row.created_at,
             auth_config_row_id=row.auth_config_id,
             authenticated_version_row_id=row.authenticated_version_id,
+            authenticated_revision=row.authenticated_revision,
         )
 
     @strawberry.field(description="The auth config it was linked through.")
@@ -64,18 +66,20 @@ class LinkedAccount(relay.Node, Entity):
     async def status(self, info: Info) -> AccountStatus:
         effective = await effective_of(info, self.auth_config_row_id)
         chosen = effective.version
-        authenticated = await self._authenticated_row(info, effective)
         return account_status(
             auth_config_active=effective.auth_config.active,
-            authenticated=None
-            if authenticated is None
-            else (authenticated.id, authenticated.definition),
-            effective=None if chosen is None else (chosen.id, chosen.definition),
+            authenticated=await self._authenticated_content(info, effective),
+            effective=None if chosen is None else ((chosen.id, chosen.revision), chosen.definition),
         )
 
-    async def _authenticated_row(
+    async def _authenticated_content(
         self, info: Info, effective: Effective
-    ) -> models.ConnectorVersion | None:
+    ) -> tuple[tuple[UUID, int], Any] | None:
+        """((version id, revision), definition) its credentials were captured for, if known.
+
+        A forced overwrite keeps the version's id but may change its `auth`, so the revision
+        counts too; an older revision's content is in the version's revision history.
+        """
         version_id = self.authenticated_version_row_id
         if version_id is None:
             return None
@@ -83,7 +87,17 @@ class LinkedAccount(relay.Node, Entity):
         row = effective.versions.rows.get(version_id)
         if row is None:
             row = await info.context.loaders.version_by_id.load(version_id)
-        return row
+        if row is None:
+            return None
+        revision = self.authenticated_revision
+        if revision is None:  # recorded by no one (e.g. seeded rows): take the current one
+            revision = row.revision
+        if revision == row.revision:
+            return (row.id, row.revision), row.definition
+        for replaced in await info.context.loaders.revisions_by_version.load(row.id):
+            if replaced.revision == revision:
+                return (row.id, revision), replaced.definition
+        return (row.id, revision), row.definition  # history is never deleted: not reached
 
     @strawberry.field(description="The version under which its credentials were captured.")
     async def authenticated_version(self, info: Info) -> ConnectorVersion | None:
@@ -91,10 +105,6 @@ class LinkedAccount(relay.Node, Entity):
             return None
         row = await info.context.loaders.version_by_id.load(self.authenticated_version_row_id)
         return None if row is None else ConnectorVersion.from_row(row)
-
-
-def _identity(row: models.ConnectorVersion | None) -> tuple[UUID, Any] | None:
-    return None if row is None else (row.id, row.definition)
 
 
 @strawberry.type(description="A page of linked accounts.")
