@@ -226,6 +226,7 @@ async def seed_demo(session: AsyncSession) -> list[str]:
                     external_id=external_id,
                     label=f"Account {index + 1}",
                     authenticated_version_id=version.id if version else None,
+                    authenticated_revision=version.revision if version else None,
                     authenticated_at=now,
                 )
             )

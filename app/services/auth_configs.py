@@ -66,16 +66,20 @@ async def pin_auth_config(
     pin: str | None,
     pin_source: PinSource | None,
     revision: int,
+    keep_pin: bool = False,
 ) -> AuthConfig:
-    """Change the pin (None unpins); `revision` must be the one the caller read (else CONFLICT)."""
+    """Change the pin (None unpins) and/or its source; `revision` must be the one the caller read
+    (else CONFLICT). Setting what is already there changes nothing, the revision included."""
     require_project_admin(actor, "pin auth configs")
     parsed = parse_pin(pin)
     async with transaction(session):
         auth_config = await _for_change(session, actor, auth_config_id, revision)
         before = {"pin": auth_config.pin, "pinSource": auth_config.pin_source}
-        auth_config.pin = parsed.text
-        if pin_source is not None:
-            auth_config.pin_source = pin_source
+        new_pin = auth_config.pin if keep_pin else parsed.text
+        new_source = PinSource(auth_config.pin_source) if pin_source is None else pin_source
+        if (new_pin, new_source) == (auth_config.pin, auth_config.pin_source):
+            return auth_config
+        auth_config.pin, auth_config.pin_source = new_pin, new_source
         _changed(auth_config)
         session.add(auth_config)
         record_event(

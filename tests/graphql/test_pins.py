@@ -6,7 +6,7 @@ from uuid import UUID
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.operations import global_id, with_type
+from tests.graphql.operations import PIN_AUTH_CONFIG, global_id, mutate, with_type
 from tests.graphql.pinning import (
     ACCEPTED_FORMS,
     create_pinned,
@@ -342,3 +342,34 @@ async def test_an_auth_config_names_a_key_its_project_can_see(
     # while a pin with no matching version is accepted: it may match a later publish
     pinned = await create_pinned(graphql, "crm", "Sales", key=keys.alpha.admin, pin="7.1.x")
     assert pinned["__typename"] == "CreateAuthConfigSuccess", pinned
+
+
+async def test_leaving_the_pin_out_keeps_it_and_setting_what_is_there_changes_nothing(
+    graphql: GraphQLClient, keys: Keys, session: AsyncSession
+) -> None:
+    # given alpha's auth config pinned to 1.x.x at revision 1
+    await new_connector(graphql, "crm", key=keys.platform)
+    auth_config_id = await pinned_auth_config(
+        graphql, "crm", "Sales", key=keys.alpha.admin, pin="1.x.x"
+    )
+    since = await last_event_id(session)
+
+    # when only the source changes (no `pin` in the input)
+    only_source = await mutate(
+        graphql,
+        PIN_AUTH_CONFIG,
+        {"authConfigId": auth_config_id, "pinSource": "MANAGED", "revision": 1},
+        key=keys.alpha.admin,
+    )
+    # then the pin stays and the revision moves on
+    assert only_source["authConfig"]["pin"] == "1.x.x"
+    assert only_source["authConfig"]["pinSource"] == "MANAGED"
+    assert only_source["authConfig"]["revision"] == 2
+
+    # when the same pin and source are set again
+    same = await pin(
+        graphql, auth_config_id, "1.x.x", revision=2, key=keys.alpha.admin, pin_source="MANAGED"
+    )
+    # then nothing changes: same revision, one event in all
+    assert same["authConfig"]["revision"] == 2
+    assert [event.kind for event in await events_since(session, since)] == ["auth_config.pinned"]

@@ -50,7 +50,8 @@ CreateAuthConfigResult = Annotated[
 class PinAuthConfigInput:
     auth_config_id: strawberry.ID
     pin: str | None = strawberry.field(
-        default=None, description="latest, 1.x.x, 1.2.x, an exact version; null unpins."
+        default=strawberry.UNSET,
+        description="latest, 1.x.x, 1.2.x, an exact version; null unpins; left out, it stays.",
     )
     pin_source: PinSource | None = strawberry.field(
         default=None, description="ANY, MANAGED or CUSTOM; left out, it stays as it is."
@@ -118,7 +119,8 @@ class AuthConfigMutations:
                 session,
                 actor=info.context.principal,
                 auth_config_id=auth_config_id,
-                pin=input.pin,
+                pin=None if input.pin is strawberry.UNSET else input.pin,
+                keep_pin=input.pin is strawberry.UNSET,
                 pin_source=None if input.pin_source is None else DomainPinSource(input.pin_source),
                 revision=input.revision,
             )
