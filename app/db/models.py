@@ -10,6 +10,8 @@ from sqlmodel import Field, SQLModel
 from app.db import base as _base  # noqa: F401  (naming convention first)
 from app.db.types import JSONDocument, UTCDateTime, utc_now
 from app.domain.enums import DeploymentState, PinSource, Role, Runtime
+from app.domain.pipeline import DeploymentStep as PipelineStep
+from app.domain.pipeline import StepOutcome
 
 
 def _timestamp(*, nullable: bool = False, index: bool = False) -> Any:
@@ -147,6 +149,27 @@ class VersionRevision(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     published_at: datetime | None = _timestamp(nullable=True)
     replaced_at: datetime = _timestamp()
+
+
+class DeploymentStep(SQLModel, table=True):
+    """One recorded outcome of a version's pipeline step (DESIGN §3); failures are kept too."""
+
+    __tablename__ = "deployment_step"
+    __table_args__ = (
+        sa.Index("ix_deployment_step_version_id_created_at", "version_id", "created_at"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    version_id: UUID = _reference("connector_version.id", ondelete="CASCADE", index=False)
+    step: PipelineStep = Field(sa_type=sa.String(16))
+    outcome: StepOutcome = Field(sa_type=sa.String(16))
+    message: str = _text()
+    # The environment a sync step deployed to (accountId, projectId, siteId); null otherwise.
+    environment: dict[str, Any] | None = _json(nullable=True)
+    state_before: DeploymentState = Field(sa_type=sa.String(16))
+    state_after: DeploymentState = Field(sa_type=sa.String(16))
+    api_key_id: UUID | None = Field(default=None)
+    created_at: datetime = _timestamp()
 
 
 class RetiredVersionNumber(SQLModel, table=True):

@@ -1,10 +1,11 @@
-"""Expected failures of creating, editing and publishing versions (DESIGN §2)."""
+"""Expected failures of creating, editing, publishing (DESIGN §2) and retiring (§6) versions."""
 
 from collections.abc import Sequence
 
 from app.domain.bumps import Bump, Change
 from app.domain.enums import DeploymentState
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.usage import UsageBlocker
 
 
 class VersionExists(DomainError):
@@ -63,3 +64,34 @@ class InsufficientVersionBump(DomainError):
         self.declared_bump = declared
         self.previous_version = previous
         self.changes = list(changes)
+
+
+class VersionInBin(InvalidTransition):
+    """A binned version cannot be edited, published, pushed or deprecated: restore it first."""
+
+    def __init__(self, version: str, current_state: DeploymentState) -> None:
+        super().__init__(current_state, f"version {version} is in the bin; restore it first")
+        self.version_number = version
+
+
+class VersionNotInBin(DomainError):
+    code = ErrorCode.VERSION_NOT_IN_BIN
+
+    def __init__(self, version: str, action: str) -> None:
+        super().__init__(f"version {version} is not in the bin; move it there before you {action}")
+        self.version_number = version
+
+
+class VersionInUse(DomainError):
+    code = ErrorCode.VERSION_IN_USE
+
+    def __init__(self, version: str, blockers: Sequence[UsageBlocker]) -> None:
+        super().__init__(
+            f"version {version} is in use by {len(blockers)} auth config(s): "
+            + "; ".join(
+                f"{b.auth_config_name} ({b.reason.value}, {b.linked_account_count} account(s))"
+                for b in blockers
+            )
+        )
+        self.version_number = version
+        self.blockers = list(blockers)

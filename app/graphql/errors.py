@@ -19,6 +19,7 @@ from app.domain.version_errors import InsufficientVersionBump
 from app.domain.versions import InvalidVersion
 from app.graphql.changes import DefinitionProblem, VersionChange
 from app.graphql.enums import DeploymentState, ErrorCode
+from app.graphql.lifecycle.blockers import UsageBlocker
 
 
 @strawberry.interface(description="An expected failure: a machine-readable code and a message.")
@@ -117,6 +118,21 @@ class InvalidPinError(Error):
     accepted_forms: list[str]
 
 
+@strawberry.type(description="The version is in use; `blockers` lists what keeps it in use.")
+class VersionInUseError(Error):
+    blockers: list[UsageBlocker]
+
+    @classmethod
+    def from_exception(cls, exception: version_errors.VersionInUse) -> "VersionInUseError":
+        blockers = [UsageBlocker.from_domain(blocker) for blocker in exception.blockers]
+        return cls(code=exception.code, message=exception.message, blockers=blockers)
+
+
+@strawberry.type(description="The version must be in the bin first.")
+class VersionNotInBinError(Error):
+    version_number: str = strawberry.field(description="The version number concerned.")
+
+
 def _common(exception: domain.DomainError) -> dict[str, Any]:
     return {"code": exception.code, "message": exception.message}
 
@@ -154,6 +170,8 @@ ERROR_TYPES: dict[type[domain.DomainError], type[Error]] = {
     version_errors.VersionNumberRetired: VersionNumberRetiredError,
     version_errors.InsufficientVersionBump: InsufficientVersionBumpError,
     version_errors.InvalidTransition: InvalidTransitionError,
+    version_errors.VersionInUse: VersionInUseError,
+    version_errors.VersionNotInBin: VersionNotInBinError,
 }
 
 EXCEPTION_HANDLERS = [_Handler(exception, error) for exception, error in ERROR_TYPES.items()]

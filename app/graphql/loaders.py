@@ -19,15 +19,17 @@ from app.db.models import (
     AuthConfig,
     Connector,
     ConnectorVersion,
+    DeploymentStep,
     LinkedAccount,
     Project,
     VersionRevision,
 )
 from app.domain.access import Principal
 from app.domain.resolution import Resolution
-from app.services import accounts, auth_configs, resolution, versions
+from app.services import accounts, auth_configs, resolution, usage, versions
 from app.services.connectors import visible_to
 from app.services.pages import Page, PageRequest
+from app.services.pipeline import steps_by_version
 from app.services.resolution import KeyVersions, ProjectKey
 
 if TYPE_CHECKING:
@@ -64,12 +66,14 @@ class Loaders:
         self.version_by_id = DataLoader(self._versions)
         self.versions_by_connector = DataLoader(self._versions_by_connector)
         self.revisions_by_version = DataLoader(self._revisions_by_version)
+        self.deployment_steps_by_version = DataLoader(self._deployment_steps_by_version)
         self.auth_config_by_id = DataLoader(self._auth_configs)
         self.auth_configs_by_connector_key = DataLoader(self._auth_configs_by_connector_key)
         self.linked_account_by_id = DataLoader(self._linked_accounts)
         self.versions_by_project_key = DataLoader(self._versions_by_project_key)
         self.effective_by_auth_config = DataLoader(self._effective_by_auth_config)
         self.accounts_by_auth_config = DataLoader(self._accounts_by_auth_config)
+        self.usage_by_version = DataLoader(self._usage_by_version)
 
     async def _by_id(self, model: Any, ids: Sequence[UUID], *where: Any) -> list[Any]:
         async with self._session() as session:
@@ -134,6 +138,11 @@ class Loaders:
     async def _revisions_by_version(self, ids: Sequence[UUID]) -> list[list[VersionRevision]]:
         async with self._session() as session:
             found = await versions.revisions_by_version(session, version_ids=ids)
+        return [found[key] for key in ids]
+
+    async def _deployment_steps_by_version(self, ids: Sequence[UUID]) -> list[list[DeploymentStep]]:
+        async with self._session() as session:
+            found = await steps_by_version(session, version_ids=ids)
         return [found[key] for key in ids]
 
     async def _auth_configs(self, ids: Sequence[UUID]) -> list[AuthConfig | None]:
@@ -203,6 +212,10 @@ class Loaders:
                 )
 
         return await _paged(keys, load)
+
+    async def _usage_by_version(self, ids: Sequence[UUID]) -> list[usage.UsageRows | None]:
+        async with self._session() as session:
+            return await usage.usage_by_version(session, actor=self._principal, version_ids=ids)
 
 
 async def _grouped(

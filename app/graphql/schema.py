@@ -17,6 +17,9 @@ from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector, ConnectorVersion
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
+from app.graphql.events.queries import EventQueries
+from app.graphql.lifecycle.mutations import LifecycleMutations
+from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
@@ -28,7 +31,7 @@ MAX_ALIASES = 50
 
 
 @strawberry.type(description="Reading the registry.")
-class Query(ProjectQueries, ConnectorQueries, VersionQueries, AuthConfigQueries):
+class Query(ProjectQueries, ConnectorQueries, VersionQueries, AuthConfigQueries, EventQueries):
     pass
 
 
@@ -36,7 +39,13 @@ class Query(ProjectQueries, ConnectorQueries, VersionQueries, AuthConfigQueries)
     description="Changing the registry. Each mutation returns a success or typed errors."
 )
 class Mutation(
-    ProjectMutations, ConnectorMutations, VersionMutations, AuthConfigMutations, AccountMutations
+    ProjectMutations,
+    ConnectorMutations,
+    VersionMutations,
+    AuthConfigMutations,
+    AccountMutations,
+    LifecycleMutations,
+    PipelineMutations,
 ):
     pass
 

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.models import (
     Connector,
     ConnectorVersion,
+    DeploymentStep,
     Project,
     RetiredVersionNumber,
     VersionRevision,
@@ -26,11 +27,14 @@ from app.domain.definition_problems import DefinitionProblem, InvalidDefinition
 from app.domain.definitions import ConnectorDefinition, definition_to_json, parse_definition
 from app.domain.enums import DeploymentState, Runtime
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.pipeline import DeploymentStep as PipelineStep
+from app.domain.pipeline import StepOutcome
 from app.domain.version_errors import (
     InsufficientVersionBump,
     InvalidTransition,
     VersionExists,
     VersionImmutable,
+    VersionInBin,
     VersionNumberRetired,
 )
 from app.domain.versions import VersionContent, parse_version, precedence_key, validate_config
@@ -113,43 +117,69 @@ async def publish_version(
         version, connector = await version_for_change(
             session, actor, version_id, "publish versions"
         )
-        if version.published_at is not None:
-            raise InvalidTransition(
-                DeploymentState(version.state), f"version {version.version} is already published"
-            )
-        if connector.runtime == Runtime.IMAGE and version.state != DeploymentState.PROD_SYNCED:
-            raise InvalidTransition(
-                DeploymentState(version.state),
-                "an IMAGE version is released from PROD_SYNCED: record its BUILD, SYNC_DEV, TEST "
-                "and SYNC_PROD steps first",
-            )
-        if version.definition is None:
-            if connector.runtime == Runtime.DEFINITION:
-                raise InvalidDefinition(
-                    [DefinitionProblem("", "a DEFINITION version needs a definition to publish")]
+        state_before = DeploymentState(version.state)
+        check = await release_version(session, actor=actor, version=version, connector=connector)
+        if connector.runtime == Runtime.IMAGE:
+            # The RELEASE step, whichever mutation ran it, belongs in the deployment history.
+            session.add(
+                DeploymentStep(
+                    version_id=version.id,
+                    step=PipelineStep.RELEASE,
+                    outcome=StepOutcome.SUCCEEDED,
+                    message="released by publishVersion",
+                    state_before=state_before,
+                    state_after=version.state,
+                    api_key_id=actor.api_key_id,
                 )
-            check = BumpCheck()
-        else:
-            check = await check_bump(
-                session,
-                connector_id=connector.id,
-                number=parse_version(version.version),
-                definition=parse_definition(version.definition),
             )
-        version.published_at = utc_now()
-        version.state = DeploymentState.RELEASED
-        version.updated_at = version.published_at
-        session.add(version)
-        record_event(
-            session,
-            actor=actor,
-            kind="version.published",
-            project_id=connector.project_id,
-            connector_id=connector.id,
-            version_id=version.id,
-            payload={"version": version.version, "requiredBump": _bump_value(check)},
-        )
     return version, check
+
+
+async def release_version(
+    session: AsyncSession, *, actor: Principal, version: ConnectorVersion, connector: Connector
+) -> BumpCheck:
+    """Publish a version read under its connector's lock, inside the caller's transaction: the
+    checks, the RELEASED state and the `version.published` event that every way of publishing a
+    draft shares (`publishVersion`, and the pipeline's RELEASE step)."""
+    if version.binned_at is not None:
+        raise VersionInBin(version.version, DeploymentState(version.state))
+    if version.published_at is not None:
+        raise InvalidTransition(
+            DeploymentState(version.state), f"version {version.version} is already published"
+        )
+    if connector.runtime == Runtime.IMAGE and version.state != DeploymentState.PROD_SYNCED:
+        raise InvalidTransition(
+            DeploymentState(version.state),
+            "an IMAGE version is released from PROD_SYNCED: record its BUILD, SYNC_DEV, TEST "
+            "and SYNC_PROD steps first",
+        )
+    if version.definition is None:
+        if connector.runtime == Runtime.DEFINITION:
+            raise InvalidDefinition(
+                [DefinitionProblem("", "a DEFINITION version needs a definition to publish")]
+            )
+        check = BumpCheck()
+    else:
+        check = await check_bump(
+            session,
+            connector_id=connector.id,
+            number=parse_version(version.version),
+            definition=parse_definition(version.definition),
+        )
+    version.published_at = utc_now()
+    version.state = DeploymentState.RELEASED
+    version.updated_at = version.published_at
+    session.add(version)
+    record_event(
+        session,
+        actor=actor,
+        kind="version.published",
+        project_id=connector.project_id,
+        connector_id=connector.id,
+        version_id=version.id,
+        payload={"version": version.version, "requiredBump": _bump_value(check)},
+    )
+    return check
 
 
 @dataclass(frozen=True)
@@ -229,9 +259,13 @@ async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequ
             )
         ).first()
         if existing is not None and existing.published_at is not None:
-            if existing.content_hash == content.content_hash():
+            if existing.content_hash == content.content_hash() and existing.binned_at is None:
                 return PushOutcome(version=existing, changed=False, check=BumpCheck())
-            await _refuse_overwrite(session, connector, existing, request.force)
+            if existing.content_hash != content.content_hash():
+                await _refuse_overwrite(session, connector, existing, request.force)
+        if existing is not None and existing.binned_at is not None:
+            # After the immutability refusals: restoring would not make those pushes possible.
+            raise VersionInBin(existing.version, DeploymentState(existing.state))
         check = await check_bump(
             session, connector_id=connector.id, number=number, definition=request.definition
         )

@@ -17,7 +17,12 @@ from app.domain.definitions import definition_to_json, parse_definition
 from app.domain.enums import DeploymentState
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.numbering import next_version_number
-from app.domain.version_errors import VersionExists, VersionImmutable, VersionNumberRetired
+from app.domain.version_errors import (
+    VersionExists,
+    VersionImmutable,
+    VersionInBin,
+    VersionNumberRetired,
+)
 from app.domain.versions import VersionContent, parse_version, precedence_key, validate_config
 from app.services.connectors import connector_for_change
 from app.services.events import record_event
@@ -136,6 +141,8 @@ async def update_version(
         raise InvalidInput("input", "give at least one field to change")
     async with transaction(session):
         version, connector = await version_for_change(session, actor, version_id, "edit versions")
+        if version.binned_at is not None:
+            raise VersionInBin(version.version, DeploymentState(version.state))
         if version.published_at is not None:
             raise VersionImmutable(version.version, "create or push a new version instead")
         for field, value in changes.items():

@@ -16,6 +16,8 @@ from app.db.models import (
     LinkedAccount,
     Project,
 )
+from tests.graphql.deployments import RECORD_DEPLOYMENT_STEP
+from tests.graphql.lifecycle import EVERY_LIFECYCLE_MUTATION
 from tests.graphql.operations import (
     CREATE_API_KEY,
     CREATE_AUTH_CONFIG,
@@ -166,6 +168,8 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (PIN_AUTH_CONFIG, {"authConfigId": auth_config_id, "pin": "latest", "revision": 1}),
         (SET_AUTH_CONFIG_ACTIVE, {"authConfigId": auth_config_id, "active": False}),
         (REAUTHENTICATE_ACCOUNT, {"linkedAccountId": account_id}),
+        *((document, {"versionId": version_id}) for document in EVERY_LIFECYCLE_MUTATION),
+        (RECORD_DEPLOYMENT_STEP, {"versionId": version_id, "step": "BUILD", "outcome": "FAILED"}),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.alpha.viewer)

@@ -25,6 +25,8 @@ from app.services.versions import latest_published
 
 if TYPE_CHECKING:
     from app.graphql.auth_configs.types import AuthConfigConnection
+    from app.graphql.lifecycle.types import VersionUsage
+    from app.graphql.pipeline.types import DeploymentStepRecord
     from app.graphql.versions.types import VersionRevision
 
 
@@ -211,6 +213,26 @@ class ConnectorVersion(relay.Node, Entity):
 
         rows = await info.context.loaders.revisions_by_version.load(UUID(self.id))
         return [VersionRevision.from_row(row) for row in rows]
+
+    @strawberry.field(description="What keeps the version in use (DESIGN §6).")
+    async def usage(
+        self, info: Info
+    ) -> Annotated["VersionUsage", strawberry.lazy("app.graphql.lifecycle.types")]:
+        from app.graphql.lifecycle.types import VersionUsage
+
+        found = present(await info.context.loaders.usage_by_version.load(UUID(self.id)))
+        return VersionUsage.from_domain(*found)
+
+    @strawberry.field(
+        description="Every recorded pipeline step, oldest first, failures included (IMAGE only)."
+    )
+    async def deployment_history(
+        self, info: Info
+    ) -> list[Annotated["DeploymentStepRecord", strawberry.lazy("app.graphql.pipeline.types")]]:
+        from app.graphql.pipeline.types import DeploymentStepRecord
+
+        rows = await info.context.loaders.deployment_steps_by_version.load(UUID(self.id))
+        return [DeploymentStepRecord.from_row(row) for row in rows]
 
     @strawberry.field(description="MANAGED or CUSTOM: the source of its connector.")
     async def source(self, info: Info) -> VersionSource:

@@ -80,7 +80,8 @@ UpdateVersionResult = Annotated[
     | ForbiddenError
     | InvalidInputError
     | InvalidDefinitionError
-    | VersionImmutableError,
+    | VersionImmutableError
+    | InvalidTransitionError,
     strawberry.union("UpdateVersionResult"),
 ]
 
@@ -148,6 +149,7 @@ PushVersionResult = Annotated[
     | VersionImmutableError
     | VersionNumberRetiredError
     | InsufficientVersionBumpError
+    | InvalidTransitionError
     | ConflictError,
     strawberry.union("PushVersionResult"),
 ]

@@ -1,0 +1,1 @@
+"""The history: `Query.events` and `Subscription.events`."""

@@ -1,0 +1,1 @@
+"""Deprecation, the bin, permanent delete and version usage (DESIGN §6)."""

@@ -1,0 +1,1 @@
+"""The deployment pipeline of IMAGE versions (DESIGN §3)."""

@@ -1,0 +1,120 @@
+"""Loading what version usage needs (the rule is in app/domain/usage.py).
+
+Which projects count: a custom version's own project. A managed version, for a project's key:
+that project only (a project must not learn about the others). For a platform key, and always
+for the bin check: every project, since the platform owns managed versions and must not bin one
+that any project uses.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import AuthConfig, Connector, ConnectorVersion, LinkedAccount
+from app.domain.access import Principal
+from app.domain.enums import PinSource
+from app.domain.pins import parse_pin
+from app.domain.usage import PinnedConfig, VersionUsage, usage_of
+from app.services.connectors import visible_to
+from app.services.resolution import versions_for_keys
+
+EVERY_PROJECT = None
+
+UsageRows = tuple[VersionUsage, list[AuthConfig]]  # the usage, and the auth configs it names
+
+
+async def usage_by_version(
+    session: AsyncSession, *, actor: Principal, version_ids: Sequence[UUID]
+) -> list[UsageRows | None]:
+    """Each version's usage as the caller may see it (None for a version it cannot see), and
+    the auth config rows it mentions."""
+    rows = (
+        await session.exec(
+            select(ConnectorVersion, Connector)
+            .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
+            .where(col(ConnectorVersion.id).in_(version_ids), visible_to(actor))
+        )
+    ).all()
+    found = {version.id: (version, connector) for version, connector in rows}
+    scope = EVERY_PROJECT if actor.is_platform else actor.project_id
+    usages = await usage_of_versions(session, versions=list(found.values()), project_id=scope)
+    return [usages.get(version_id) for version_id in version_ids]
+
+
+async def usage_of_versions(
+    session: AsyncSession,
+    *,
+    versions: Sequence[tuple[ConnectorVersion, Connector]],
+    project_id: UUID | None,
+    lock: bool = False,
+) -> dict[UUID, UsageRows]:
+    """Usage of each version among the auth configs of `project_id` (None: every project).
+
+    `lock` holds the auth configs' rows, so that a pin cannot change under a bin check."""
+    if not versions:
+        return {}
+    keys = {connector.key for _, connector in versions}
+    query = select(AuthConfig).where(col(AuthConfig.connector_key).in_(keys))
+    if project_id is not EVERY_PROJECT:
+        query = query.where(AuthConfig.project_id == project_id)
+    if lock:
+        query = query.with_for_update()
+    configs = (await session.exec(query.order_by(col(AuthConfig.id)))).all()
+    counts = await _account_counts(session, [config.id for config in configs])
+    candidates = await versions_for_keys(
+        session, keys=list(dict.fromkeys((c.project_id, c.connector_key) for c in configs))
+    )
+    result: dict[UUID, UsageRows] = {}
+    for version, connector in versions:
+        relevant = [
+            config
+            for config in configs
+            if config.connector_key == connector.key
+            and (connector.project_id is None or config.project_id == connector.project_id)
+        ]
+        usage = usage_of(
+            version.id,
+            (
+                (
+                    _pinned(config, counts.get(config.id, 0)),
+                    candidates[(config.project_id, config.connector_key)].candidates,
+                )
+                for config in relevant
+            ),
+        )
+        result[version.id] = (usage, list(relevant))
+    return result
+
+
+def _pinned(config: AuthConfig, linked_account_count: int) -> PinnedConfig:
+    return PinnedConfig(
+        id=config.id,
+        name=config.name,
+        project_id=config.project_id,
+        active=config.active,
+        linked_account_count=linked_account_count,
+        pin=parse_pin(config.pin),
+        pin_source=PinSource(config.pin_source),
+    )
+
+
+async def _account_counts(
+    session: AsyncSession, auth_config_ids: Sequence[UUID]
+) -> dict[UUID, int]:
+    if not auth_config_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(LinkedAccount.auth_config_id, func.count())
+            .where(col(LinkedAccount.auth_config_id).in_(auth_config_ids))
+            .group_by(col(LinkedAccount.auth_config_id))
+        )
+    ).all()
+    counts: dict[UUID, int] = defaultdict(int)
+    for auth_config_id, count in rows:
+        counts[auth_config_id] = int(count)
+    return counts
