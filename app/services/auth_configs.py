@@ -5,6 +5,7 @@ from uuid import UUID
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db.models import AuthConfig
 from app.db.types import utc_now
@@ -155,7 +156,7 @@ async def get_auth_config(
     return auth_config
 
 
-def _visible(actor: Principal, connector_key: str | None):  # type: ignore[no-untyped-def]
+def _visible(actor: Principal, connector_key: str | None) -> SelectOfScalar[AuthConfig]:
     query = select(AuthConfig).where(AuthConfig.project_id == actor.project_id)
     if connector_key is not None:
         query = query.where(AuthConfig.connector_key == connector_key)
@@ -188,5 +189,5 @@ async def auth_configs_by_connector_key(
         parent_ids=connector_keys,
         order_by=(col(AuthConfig.created_at), col(AuthConfig.id)),
         page=page,
-        where=(AuthConfig.project_id == actor.project_id,),  # type: ignore[arg-type]
+        where=(col(AuthConfig.project_id) == actor.project_id,),
     )

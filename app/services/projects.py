@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Project
@@ -102,6 +102,8 @@ async def list_api_keys(
 ) -> Page[ApiKey]:
     await get_project(session, actor=actor, project_id=project_id)
     query = (
-        select(ApiKey).where(ApiKey.project_id == project_id).order_by(ApiKey.created_at, ApiKey.id)  # type: ignore[arg-type]
+        select(ApiKey)
+        .where(ApiKey.project_id == project_id)
+        .order_by(col(ApiKey.created_at), col(ApiKey.id))
     )
     return await fetch_page(session, query, page)
