@@ -41,11 +41,14 @@ def create_app(
         if migrate if migrate is not None else (owned and settings.is_sqlite):
             await upgrade(db.engine)
         app.state.database = db
+        await db.start_listening()
         try:
             yield
         finally:
             if owned:
                 await db.dispose()
+            else:
+                await db.live_events.stop()
 
     graphql = RegistryGraphQL(schema, graphql_ide="graphiql")
     app = Starlette(

@@ -14,18 +14,30 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.notifications import LiveEvents, session_info
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 class Database:
-    """Owns one engine and hands out sessions; the app's lifespan creates and disposes it."""
+    """Owns one engine and hands out sessions; the app's lifespan creates and disposes it.
+
+    Its sessions report the events they commit to `live_events` (see `app.db.notifications`).
+    """
 
     def __init__(
-        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession] | None = None
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        live_events: LiveEvents | None = None,
     ) -> None:
         self.engine = engine
+        self.live_events = live_events or LiveEvents()
         self.sessions = sessions or async_sessionmaker(
-            engine, class_=AsyncSession, expire_on_commit=False
+            engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            info=session_info(self.live_events),
         )
 
     @classmethod
@@ -38,20 +50,27 @@ class Database:
 
         Tests use this to roll back everything a test did.
         """
+        live_events = LiveEvents()
         sessions = async_sessionmaker(
             bind=connection,
             class_=AsyncSession,
             expire_on_commit=False,
             join_transaction_mode="create_savepoint",
+            info=session_info(live_events),
         )
-        return cls(connection.engine, sessions)
+        return cls(connection.engine, sessions, live_events)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             yield session
 
+    async def start_listening(self) -> None:
+        """Receive the events other processes commit (PostgreSQL; see `app.db.notifications`)."""
+        await self.live_events.start(self.engine.url)
+
     async def dispose(self) -> None:
+        await self.live_events.stop()
         await self.engine.dispose()
 
 

@@ -1,4 +1,9 @@
-"""The per-request context: the caller, one database session, and fresh DataLoaders."""
+"""The per-request context: the caller, one database session, and fresh DataLoaders.
+
+Over a websocket, Strawberry builds one context per connection (`WebSocketConnection`); the
+`WebSocketOperations` extension turns it into a `Context` of its own for each operation, with
+a session of its own.
+"""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -10,7 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
 
+from app.db.engine import Database
+from app.db.notifications import LiveEvents
 from app.domain.access import Principal
 from app.graphql.loaders import Loaders
 
@@ -38,10 +46,54 @@ class Context:
     response: Response | None
     principal: Principal
     session: RequestSession
+    live_events: LiveEvents | None = None
+    """Where committed events arrive: set for websocket operations (subscriptions) only."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session, self.principal)
+
+    def refresh_loaders(self) -> None:
+        """Forget what the loaders cached (a long subscription must not serve stale rows)."""
+        self.loaders = Loaders(self.session, self.principal)
+
+
+@dataclass
+class WebSocketConnection:
+    """One websocket connection; `on_ws_connect` sets the principal from `connection_params`."""
+
+    request: WebSocket
+    response: Response | None
+    database: Database
+    connection_params: dict[str, object] | None = None
+    principal: Principal | None = None
+
+    def operation_context(self, session: AsyncSession) -> Context:
+        # Strawberry runs no operation before `on_ws_connect` accepted the connection.
+        assert self.principal is not None, "websocket operation before authentication"
+        return Context(
+            request=self.request,
+            response=self.response,
+            principal=self.principal,
+            session=RequestSession(session),
+            live_events=self.database.live_events,
+        )
+
+
+class WebSocketOperations(SchemaExtension):
+    """Each websocket operation gets a `Context` and a database session of its own."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        connection = self.execution_context.context
+        if not isinstance(connection, WebSocketConnection):
+            yield
+            return
+        async with connection.database.session() as session:
+            self.execution_context.context = connection.operation_context(session)
+            try:
+                yield
+            finally:
+                self.execution_context.context = connection
 
 
 Info = strawberry.Info[Context, None]

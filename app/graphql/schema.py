@@ -16,8 +16,10 @@ from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector, ConnectorVersion
+from app.graphql.context import WebSocketOperations
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.events.queries import EventQueries
+from app.graphql.events.subscriptions import EventSubscriptions
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
@@ -47,6 +49,11 @@ class Mutation(
     LifecycleMutations,
     PipelineMutations,
 ):
+    pass
+
+
+@strawberry.type(description="Live updates, over a websocket (graphql-transport-ws).")
+class Subscription(EventSubscriptions):
     pass
 
 
@@ -90,9 +97,11 @@ class RegistrySchema(strawberry.federation.Schema):
 schema = RegistrySchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[*ENTITY_TYPES, ApiKey, ConflictError],
     exception_handlers=EXCEPTION_HANDLERS,
     extensions=[
+        WebSocketOperations,
         partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),
         partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
         partial(MaskErrors, should_mask_error=should_mask),

@@ -7,9 +7,12 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from app.db.engine import Database
-from app.graphql.context import Context, RequestSession
+from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
 from app.services.auth import authenticate
 
@@ -31,8 +34,28 @@ def unauthorized(message: str) -> JSONResponse:
     )
 
 
-class RegistryGraphQL(GraphQL[Context, None]):
-    """Every operation needs `Authorization: Bearer <key>`; the GraphiQL page itself does not."""
+def connection_key(params: dict[str, object] | None) -> str | None:
+    """The API key of a websocket's `connection_init` payload: `{"Authorization": "Bearer <key>"}`
+    (any case) or `{"apiKey": "<key>"}`."""
+    for name, value in (params or {}).items():
+        if not isinstance(value, str):
+            continue
+        if name == "apiKey":
+            return value.strip() or None
+        if name.lower() == "authorization" and value[: len(_BEARER)].lower() == _BEARER:
+            return value[len(_BEARER) :].strip() or None
+    return None
+
+
+class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
+    """Every operation needs `Authorization: Bearer <key>`; the GraphiQL page itself does not.
+
+    Websockets (graphql-transport-ws) send the key in the `connection_init` payload instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        super().__init__(*args, **kwargs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +95,28 @@ class RegistryGraphQL(GraphQL[Context, None]):
             return await super().render_graphql_ide(request)
         return HTMLResponse(GRAPHIQL_HTML)
 
-    async def get_context(self, request: Request | WebSocket, response: Response | Any) -> Context:
+    async def on_ws_connect(
+        self, context: Context | WebSocketConnection
+    ) -> UnsetType | dict[str, object] | None:
+        """Accept the connection only with a valid API key in its `connection_init` payload."""
+        assert isinstance(context, WebSocketConnection)
+        token = connection_key(context.connection_params)
+        if token is None:
+            raise ConnectionRejectionError({"message": 'send an API key: {"apiKey": <key>}'})
+        async with context.database.session() as session:
+            principal = await authenticate(session, token)
+        if principal is None:
+            raise ConnectionRejectionError({"message": "the API key is not valid"})
+        context.principal = principal
+        return await super().on_ws_connect(context)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | Any
+    ) -> Context | WebSocketConnection:
+        if isinstance(request, WebSocket):
+            return WebSocketConnection(
+                request=request, response=response, database=request.app.state.database
+            )
         return Context(
             request=request,
             response=response,

@@ -55,3 +55,12 @@ async def platform_key(running_server: str, server_database_url: URL) -> str:
     finally:
         await database.dispose()
     return issued.secret
+
+
+@pytest.fixture(scope="session")
+def second_server(
+    running_server: str, server_env: dict[str, str], database_workdir: Path, backend: str
+) -> Iterator[str]:
+    """Another server process (one worker) on the same database as `running_server`."""
+    with serving(server_env, database_workdir / f"server-{backend}-2.log", workers=1) as base_url:
+        yield base_url

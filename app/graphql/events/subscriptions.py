@@ -1,0 +1,56 @@
+"""Live history: `Subscription.events`."""
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from app.domain.errors import ErrorCode
+from app.graphql.context import Info
+from app.graphql.errors import PublicError
+from app.graphql.events.types import Event
+from app.graphql.ids import decode_id
+from app.services import history
+from app.services.history import EventFilter
+
+MAX_BATCH = 100
+
+
+@strawberry.type
+class EventSubscriptions:
+    @strawberry.subscription(
+        description="The connector's events as they are committed, oldest first, with the same "
+        "access rule as `events`. Over graphql-transport-ws, with the API key in the "
+        'connection_init payload ({"apiKey": "<key>"}).'
+    )
+    async def events(
+        self,
+        info: Info,
+        connector_id: Annotated[
+            strawberry.ID, strawberry.argument(description="A visible Connector's global id.")
+        ],
+    ) -> AsyncGenerator[Event, None]:
+        context = info.context
+        live_events = context.live_events
+        if live_events is None:
+            raise PublicError("subscriptions are served over a websocket (graphql-transport-ws)")
+        decoded = decode_id(connector_id, "Connector")
+        connector = None if decoded is None else await context.loaders.connector_by_id.load(decoded)
+        if decoded is None or connector is None:
+            raise PublicError(f"no connector with id {connector_id}", ErrorCode.NOT_FOUND)
+        where = EventFilter(connector_id=decoded)
+        with live_events.subscribe() as queue:
+            while True:
+                # Between deliveries, hold no database connection.
+                async with context.session() as session:
+                    await session.close()
+                event_ids = [await queue.get()]
+                while not queue.empty() and len(event_ids) < MAX_BATCH:
+                    event_ids.append(queue.get_nowait())
+                context.refresh_loaders()
+                async with context.session() as session:
+                    rows = await history.visible_events(
+                        session, actor=context.principal, event_ids=event_ids, where=where
+                    )
+                for row in rows:
+                    yield Event.from_row(row)
