@@ -12,7 +12,6 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from app.db.engine import Database
-from app.db.migrate import upgrade
 from app.graphql import ide
 from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
@@ -21,16 +20,12 @@ from app.settings import Settings, load_settings
 logger = logging.getLogger(__name__)
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    database: Database | None = None,
-    migrate: bool | None = None,
-) -> Starlette:
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Starlette:
     """Build the app. The lifespan owns the engine unless a `database` is handed in (tests).
 
-    `migrate` upgrades the schema at start-up; by default it does so on SQLite, the embedded
-    default, and leaves PostgreSQL to `connector-registry migrate`.
+    The schema is not migrated here, where every worker would do it again: `connector-registry
+    serve` migrates the SQLite default once before the workers start, and PostgreSQL is migrated
+    by `connector-registry migrate`.
     """
     settings = settings or load_settings()
 
@@ -38,8 +33,6 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = database is None
         db = database or Database.from_url(settings.url)
-        if migrate if migrate is not None else (owned and settings.is_sqlite):
-            await upgrade(db.engine)
         app.state.database = db
         await db.start_listening()
         try:

@@ -20,7 +20,11 @@ _BEARER = "bearer "
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    return _bearer(request.headers.get("authorization", ""))
+
+
+def _bearer(header: str) -> str | None:
+    """The key of an `Authorization: Bearer <key>` value (the scheme in any case)."""
     if header[: len(_BEARER)].lower() != _BEARER:
         return None
     return header[len(_BEARER) :].strip() or None
@@ -43,7 +47,7 @@ def connection_key(params: dict[str, object] | None) -> str | None:
         if name == "apiKey":
             return value.strip() or None
         if name.lower() == "authorization" and value[: len(_BEARER)].lower() == _BEARER:
-            return value[len(_BEARER) :].strip() or None
+            return _bearer(value)
     return None
 
 
