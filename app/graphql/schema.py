@@ -4,7 +4,7 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext
 
@@ -21,6 +21,7 @@ from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, s
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
 from app.graphql.lifecycle.mutations import LifecycleMutations
+from app.graphql.limits import QueryLimits
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
@@ -28,8 +29,8 @@ from app.graphql.projects.types import ApiKey, Project
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
 
-MAX_QUERY_DEPTH = 15
-MAX_ALIASES = 50
+# Distinct documents whose parse and validation are kept; a client sends a handful of them.
+DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="Reading the registry.")
@@ -102,8 +103,11 @@ schema = RegistrySchema(
     exception_handlers=EXCEPTION_HANDLERS,
     extensions=[
         WebSocketOperations,
-        partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        QueryLimits,
+        # Both keyed on the parsed document: the parser cache hands back the same one for the
+        # same text, and the limits' rule classes never change, so validation runs once.
+        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(MaskErrors, should_mask_error=should_mask),
     ],
 )
