@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = database is None
-        db = database or Database.from_url(settings.url)
+        db = database or Database.for_server(settings.url, pool_size=settings.database_pool_size)
         app.state.database = db
         await db.start_listening()
         try:

@@ -13,6 +13,10 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
+# Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
+# max_connections of 100, and one request holds one connection for its whole length.
+DEFAULT_DATABASE_POOL_SIZE = 15
+
 
 class Settings(BaseSettings):
     """Everything the server needs to start; nothing else is read from the environment."""
@@ -22,6 +26,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite+aiosqlite:///FILE (default) or postgresql+asyncpg://…",
+    )
+    database_pool_size: int = Field(
+        default=DEFAULT_DATABASE_POOL_SIZE,
+        ge=1,
+        le=500,
+        description="Database connections per server process; requests beyond it wait for one.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.notifications import LiveEvents, session_info
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# How long a request waits for a free connection of the pool before it fails.
+POOL_TIMEOUT_SECONDS = 30
 
 
 class Database:
@@ -43,6 +45,14 @@ class Database:
     @classmethod
     def from_url(cls, url: URL | str, **engine_options: Any) -> "Database":
         return cls(create_engine(url, **engine_options))
+
+    @classmethod
+    def for_server(cls, url: URL | str, *, pool_size: int) -> "Database":
+        """A fixed pool of `pool_size` connections: no overflow connections that are opened for
+        a burst and closed after it (connection churn), and requests beyond it queue."""
+        return cls.from_url(
+            url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS
+        )
 
     @classmethod
     def bound_to(cls, connection: AsyncConnection) -> "Database":
