@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.notifications import LiveEvents, session_info
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# The execution option that marks a connection whose transaction will write (SQLite: IMMEDIATE).
+WRITE_TRANSACTION = "registry_write_transaction"
 # How long a request waits for a free connection of the pool before it fails.
 POOL_TIMEOUT_SECONDS = 30
 
@@ -95,8 +97,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     """Foreign keys on, WAL for concurrent readers, and real transactions.
 
     The sqlite3 driver opens transactions lazily and never for SAVEPOINT; taking over BEGIN makes
-    nested transactions work. BEGIN IMMEDIATE takes the write lock up front, so two writers wait
-    for each other (busy timeout) instead of failing on a stale snapshot.
+    nested transactions work. Reads begin DEFERRED, so readers never wait for each other or for a
+    writer (WAL gives each its snapshot). A transaction that writes is begun on a connection
+    marked `WRITE_TRANSACTION` (see `app.services.transactions`) with BEGIN IMMEDIATE, which
+    takes the write lock up front: two writers wait for each other (busy timeout) instead of one
+    failing when it tries to turn a stale read snapshot into a write.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -110,4 +115,5 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

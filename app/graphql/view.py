@@ -82,12 +82,12 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if token is None:
             await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
             return
+        # One session for the whole request: authentication and everything the operation reads.
         async with database.session() as session:
             principal = await authenticate(session, token)
-        if principal is None:
-            await unauthorized("the API key is not valid")(scope, receive, send)
-            return
-        async with database.session() as session:
+            if principal is None:
+                await unauthorized("the API key is not valid")(scope, receive, send)
+                return
             scope.setdefault("state", {})
             scope["state"]["principal"] = principal
             scope["state"]["session"] = RequestSession(session)
