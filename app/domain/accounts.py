@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from app.domain.changes import requires_reauthentication
-from app.domain.definitions import parse_definition
+from app.domain.changes import auth_requires_reauthentication
+from app.domain.definitions import parse_auth
 from app.domain.enums import AccountStatus
 
 
@@ -16,8 +16,9 @@ def account_status(
     """INACTIVE with its auth config; NEEDS_REAUTHENTICATION when the effective version's `auth`
     needs a MAJOR change from the version its credentials were captured under; else ACTIVE.
 
-    `authenticated` and `effective` are (identity, definition) pairs or None; the identity names
-    the content (a version's id and revision, since a forced overwrite keeps the id). Credentials
+    `authenticated` and `effective` are (identity, auth) pairs or None: the identity names the
+    content (a version's id and revision, since a forced overwrite keeps the id), `auth` is its
+    definition's `auth` section (None without a definition). Credentials
     captured under no known version (never recorded, or that version deleted for good) need
     capturing again as soon as there is a version to run. Versions without definitions (IMAGE
     connectors) have no `auth` to compare, so only a change of identity could tell, and that
@@ -29,16 +30,14 @@ def account_status(
         return AccountStatus.ACTIVE
     if authenticated is None:
         return AccountStatus.NEEDS_REAUTHENTICATION
-    (authenticated_id, authenticated_definition), (effective_id, effective_definition) = (
+    (authenticated_id, authenticated_auth), (effective_id, effective_auth) = (
         authenticated,
         effective,
     )
     if authenticated_id == effective_id:
         return AccountStatus.ACTIVE
-    if authenticated_definition is None or effective_definition is None:
+    if authenticated_auth is None or effective_auth is None:
         return AccountStatus.ACTIVE
-    if requires_reauthentication(
-        parse_definition(authenticated_definition), parse_definition(effective_definition)
-    ):
+    if auth_requires_reauthentication(parse_auth(authenticated_auth), parse_auth(effective_auth)):
         return AccountStatus.NEEDS_REAUTHENTICATION
     return AccountStatus.ACTIVE

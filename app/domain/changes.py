@@ -43,6 +43,7 @@ from app.domain.definitions import Auth, ConnectorDefinition, CredentialField
 __all__ = [
     "Bump",
     "Change",
+    "auth_requires_reauthentication",
     "classify_changes",
     "declared_bump",
     "required_bump",
@@ -58,9 +59,12 @@ def classify_changes(old: ConnectorDefinition, new: ConnectorDefinition) -> list
 
 def requires_reauthentication(old: ConnectorDefinition, new: ConnectorDefinition) -> bool:
     """Whether credentials captured under `old` may not work under `new` (DESIGN §5.3)."""
-    return any(
-        change.affects_auth and change.bump is Bump.MAJOR for change in classify_changes(old, new)
-    )
+    return auth_requires_reauthentication(old.auth, new.auth)
+
+
+def auth_requires_reauthentication(old: Auth, new: Auth) -> bool:
+    """The same, from the `auth` sections alone: only changes under `auth` affect credentials."""
+    return any(change.bump is Bump.MAJOR for change in _auth_changes(old, new))
 
 
 # --- auth -------------------------------------------------------------------------------------

@@ -215,6 +215,11 @@ def parse_definition(data: object) -> ConnectorDefinition:
     return definition
 
 
+def parse_auth(data: object) -> Auth:
+    """The `auth` section of a stored (so already valid) definition."""
+    return Auth.model_validate(data)
+
+
 def definition_to_json(definition: ConnectorDefinition) -> dict[str, Any]:
     """Canonical JSON: every key present with its default filled in, lists in the order written."""
     return definition.model_dump(mode="json")

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import semver
@@ -18,6 +19,8 @@ class InvalidVersion(DomainError):
 # major, minor and patch are INTEGERs (32-bit on PostgreSQL).
 MAX_VERSION_LENGTH = 128
 MAX_VERSION_PART = 2**31 - 1
+# Distinct version numbers whose parse is kept in memory (a few MB at most).
+PARSED_NUMBERS_KEPT = 65_536
 
 
 def parse_version(text: str, field: str = "version") -> semver.Version:
@@ -48,8 +51,12 @@ def parse_version(text: str, field: str = "version") -> semver.Version:
     return version
 
 
+@lru_cache(maxsize=PARSED_NUMBERS_KEPT)
 def precedence_key(text: str) -> semver.Version:
-    """Sort key: semver precedence (build metadata ignored, prereleases before their release)."""
+    """Sort key: semver precedence (build metadata ignored, prereleases before their release).
+
+    Kept once parsed: resolution compares every candidate of a key on every request, and a
+    number's parse never changes (`semver.Version` is immutable)."""
     return semver.Version.parse(text)
 
 

@@ -21,7 +21,7 @@ class Entity:
     """Mixin for types that are both `Node`s and federation entities keyed by `id`.
 
     Subclasses name the loader that fetches their rows (access rules included) and convert
-    a row with `from_row`.
+    a row with `from_row` (or, when their loader returns something else, `from_loaded`).
     """
 
     loader_name: ClassVar[str]
@@ -31,12 +31,17 @@ class Entity:
         raise NotImplementedError
 
     @classmethod
+    def from_loaded(cls, loaded: Any) -> Self:
+        """What `loader_name` returned, as this type."""
+        return cls.from_row(loaded)
+
+    @classmethod
     async def load(cls, info: Info, global_id: str) -> Self | None:
         node_id = decode_id(global_id, cls.__name__)
         if node_id is None:
             return None
         row = await getattr(info.context.loaders, cls.loader_name).load(node_id)
-        return None if row is None else cls.from_row(row)
+        return None if row is None else cls.from_loaded(row)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:

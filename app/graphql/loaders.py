@@ -1,38 +1,42 @@
-"""DataLoaders, made fresh for every request. Each runs one bulk query per batch.
+"""DataLoaders, made fresh for every request: thin, typed batchers over the services' reads.
 
-Loaders by id return only what the caller may see (None otherwise), so every path that turns
-an id into an object — `node`, `_entities`, mutation inputs — applies the same access rule.
+Each batch is one service call (one statement, or a fixed few). The access rules live in the
+services' read functions; loaders by id return only what the caller may see (None otherwise), so
+every path that turns an id into an object — `node`, `_entities`, mutation inputs — applies the
+same rule.
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from uuid import UUID
 
-from sqlalchemy import or_
-from sqlmodel import col, select
 from strawberry.dataloader import DataLoader
 
 from app.db.models import (
     ApiKey,
     AuthConfig,
     Connector,
-    ConnectorVersion,
     DeploymentStep,
     LinkedAccount,
     Project,
     VersionRevision,
 )
 from app.domain.access import Principal
+from app.domain.accounts import account_status
+from app.domain.enums import AccountStatus
 from app.domain.resolution import Resolution
-from app.services import accounts, auth_configs, resolution, usage, versions
-from app.services.connectors import visible_to
+from app.services import accounts, api_keys, auth_configs, connectors, projects, usage, versions
 from app.services.pages import Page, PageRequest
 from app.services.pipeline import steps_by_version
-from app.services.resolution import KeyVersions, ProjectKey
+from app.services.resolution import ChosenVersion, KeyVersions, ProjectKey, versions_for_keys
+from app.services.resolution import resolve_auth_config as resolve_with
+from app.services.versions import AuthOfContent, ContentKey, VersionBody, VersionHeader
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
     from app.graphql.context import RequestSession
 
 K = TypeVar("K", bound=Hashable)
@@ -41,18 +45,34 @@ V = TypeVar("V")
 PagedKey = tuple[Any, int, int]  # (parent, offset, limit)
 
 
+class VersionsOf(NamedTuple):
+    """A connector's versions, with or without those in the bin."""
+
+    connector_id: UUID
+    include_binned: bool
+
+
+class StatusOf(NamedTuple):
+    """What an account's status depends on: whether its auth config is active, the content its
+    credentials were captured for, and the content it runs now."""
+
+    auth_config_active: bool
+    authenticated: ContentKey | None
+    effective: ContentKey | None
+
+
 @dataclass(frozen=True)
 class Effective:
-    """An auth config's resolution, with the versions it was made from."""
+    """An auth config's resolution, and the version it chose (its header)."""
 
     auth_config: AuthConfig
     resolution: Resolution[UUID]
-    versions: KeyVersions
+    chosen: ChosenVersion | None
+    version: VersionHeader | None
 
-    @property
-    def version(self) -> ConnectorVersion | None:
-        chosen = self.resolution.version
-        return None if chosen is None else self.versions.rows[chosen.id]
+
+def _in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:
+    return [found.get(key) for key in keys]
 
 
 class Loaders:
@@ -64,6 +84,7 @@ class Loaders:
         self.connector_by_id = DataLoader(self._connectors)
         self.connectors_by_key = DataLoader(self._connectors_by_key)
         self.version_by_id = DataLoader(self._versions)
+        self.version_body_by_id = DataLoader(self._version_bodies)
         self.versions_by_connector = DataLoader(self._versions_by_connector)
         self.revisions_by_version = DataLoader(self._revisions_by_version)
         self.deployment_steps_by_version = DataLoader(self._deployment_steps_by_version)
@@ -73,82 +94,75 @@ class Loaders:
         self.versions_by_project_key = DataLoader(self._versions_by_project_key)
         self.effective_by_auth_config = DataLoader(self._effective_by_auth_config)
         self.accounts_by_auth_config = DataLoader(self._accounts_by_auth_config)
+        self.auth_by_content = DataLoader(self._auth_by_content)
+        self.account_status = DataLoader(self._account_statuses)
         self.usage_by_version = DataLoader(self._usage_by_version)
 
-    async def _by_id(self, model: Any, ids: Sequence[UUID], *where: Any) -> list[Any]:
+    async def _read(self, read: Callable[["AsyncSession"], Awaitable[V]]) -> V:
         async with self._session() as session:
-            rows = (await session.exec(select(model).where(col(model.id).in_(ids), *where))).all()
-        found = {row.id: row for row in rows}
-        return [found.get(key) for key in ids]
+            return await read(session)
 
     async def _projects(self, ids: Sequence[UUID]) -> list[Project | None]:
-        if self._principal.is_platform:
-            return await self._by_id(Project, ids)
-        return await self._by_id(Project, ids, Project.id == self._principal.project_id)
+        found = await self._read(
+            lambda s: projects.projects_by_id(s, actor=self._principal, project_ids=ids)
+        )
+        return _in_order(found, ids)
 
     async def _api_keys(self, ids: Sequence[UUID]) -> list[ApiKey | None]:
-        if self._principal.is_platform:
-            return await self._by_id(ApiKey, ids)
-        return await self._by_id(
-            ApiKey,
-            ids,
-            or_(
-                col(ApiKey.project_id) == self._principal.project_id,
-                col(ApiKey.id) == self._principal.api_key_id,
-            ),
+        found = await self._read(
+            lambda s: api_keys.api_keys_by_id(s, actor=self._principal, api_key_ids=ids)
         )
+        return _in_order(found, ids)
 
     async def _connectors(self, ids: Sequence[UUID]) -> list[Connector | None]:
-        return await self._by_id(Connector, ids, visible_to(self._principal))
+        found = await self._read(
+            lambda s: connectors.connectors_by_id(s, actor=self._principal, connector_ids=ids)
+        )
+        return _in_order(found, ids)
 
     async def _connectors_by_key(self, keys: Sequence[str]) -> list[list[Connector]]:
-        async with self._session() as session:
-            query = select(Connector).where(
-                col(Connector.key).in_(keys), visible_to(self._principal)
-            )
-            rows = (await session.exec(query)).all()
+        rows = await self._read(
+            lambda s: connectors.connectors_by_key(s, actor=self._principal, keys=keys)
+        )
         grouped: dict[str, list[Connector]] = defaultdict(list)
         for row in sorted(rows, key=lambda c: c.project_id is None):  # custom first
             grouped[row.key].append(row)
         return [grouped[key] for key in keys]
 
-    async def _versions(self, ids: Sequence[UUID]) -> list[ConnectorVersion | None]:
-        async with self._session() as session:
-            query = (
-                select(ConnectorVersion)
-                .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
-                .where(col(ConnectorVersion.id).in_(ids), visible_to(self._principal))
-            )
-            found = {row.id: row for row in (await session.exec(query)).all()}
-        return [found.get(key) for key in ids]
+    async def _versions(self, ids: Sequence[UUID]) -> list[VersionHeader | None]:
+        found = await self._read(
+            lambda s: versions.version_headers(s, actor=self._principal, version_ids=ids)
+        )
+        return _in_order(found, ids)
 
-    async def _versions_by_connector(
-        self, keys: Sequence[tuple[UUID, bool]]
-    ) -> list[list[ConnectorVersion]]:
-        async def load(
-            include_binned: bool, ids: Sequence[UUID]
-        ) -> dict[UUID, list[ConnectorVersion]]:
+    async def _version_bodies(self, ids: Sequence[UUID]) -> list[VersionBody | None]:
+        found = await self._read(lambda s: versions.version_bodies(s, version_ids=ids))
+        return _in_order(found, ids)
+
+    async def _versions_by_connector(self, keys: Sequence[VersionsOf]) -> list[list[VersionHeader]]:
+        found: dict[VersionsOf, list[VersionHeader]] = {}
+        for include_binned in {key.include_binned for key in keys}:
+            ids = [key.connector_id for key in keys if key.include_binned == include_binned]
             async with self._session() as session:
-                return await versions.versions_by_connector(
+                by_connector = await versions.versions_by_connector(
                     session, connector_ids=ids, include_binned=include_binned
                 )
-
-        return await _grouped(keys, load)
+            found.update({VersionsOf(id_, include_binned): by_connector[id_] for id_ in ids})
+        return [found[key] for key in keys]
 
     async def _revisions_by_version(self, ids: Sequence[UUID]) -> list[list[VersionRevision]]:
-        async with self._session() as session:
-            found = await versions.revisions_by_version(session, version_ids=ids)
+        found = await self._read(lambda s: versions.revisions_by_version(s, version_ids=ids))
         return [found[key] for key in ids]
 
     async def _deployment_steps_by_version(self, ids: Sequence[UUID]) -> list[list[DeploymentStep]]:
-        async with self._session() as session:
-            found = await steps_by_version(session, version_ids=ids)
+        found = await self._read(lambda s: steps_by_version(s, version_ids=ids))
         return [found[key] for key in ids]
 
     async def _auth_configs(self, ids: Sequence[UUID]) -> list[AuthConfig | None]:
-        return await self._by_id(
-            AuthConfig, ids, AuthConfig.project_id == self._principal.project_id
+        found = await self._read(
+            lambda s: auth_configs.auth_configs_by_id(s, actor=self._principal, auth_config_ids=ids)
         )
+        return _in_order(found, ids)
 
     async def _auth_configs_by_connector_key(
         self, keys: Sequence[PagedKey]
@@ -167,42 +181,43 @@ class Loaders:
         return await _paged(keys, load)
 
     async def _versions_by_project_key(self, keys: Sequence[ProjectKey]) -> list[KeyVersions]:
-        async with self._session() as session:
-            found = await resolution.versions_for_keys(session, keys=keys)
+        found = await self._read(lambda s: versions_for_keys(s, keys=keys))
         return [found[key] for key in keys]
 
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
-        """Resolve each auth config once per request, however many accounts ask."""
+        """Resolve each auth config once per request, however many accounts ask, and read the
+        headers of the versions chosen (one statement for all; `version_by_id` keeps them)."""
         configs = await self.auth_config_by_id.load_many(ids)
-        keys = [(config.project_id, config.connector_key) for config in configs if config]
-        versions = dict(zip(keys, await self.versions_by_project_key.load_many(keys), strict=True))
-        results: list[Effective | None] = []
+        keys = [ProjectKey.of(config) for config in configs if config]
+        loaded = await self.versions_by_project_key.load_many(keys)
+        candidates = dict(zip(keys, loaded, strict=True))
+        resolved = []
         for config in configs:
-            if config is None:
-                results.append(None)
-                continue
-            key_versions = versions[(config.project_id, config.connector_key)]
-            results.append(
-                Effective(
-                    auth_config=config,
-                    resolution=resolution.resolve_auth_config(config, key_versions),
-                    versions=key_versions,
-                )
+            if config is not None:
+                key_versions = candidates[ProjectKey.of(config)]
+                resolution = resolve_with(config, key_versions)
+                resolved.append((config, resolution, key_versions.chosen(resolution)))
+        chosen_ids = list({chosen.id for _, _, chosen in resolved if chosen})
+        headers = await self._read(
+            lambda s: versions.version_headers(s, actor=self._principal, version_ids=chosen_ids)
+        )
+        self.version_by_id.prime_many(headers)
+        effective = {
+            config.id: Effective(
+                auth_config=config,
+                resolution=resolution,
+                chosen=chosen,
+                version=None if chosen is None else headers[chosen.id],
             )
-        return results
+            for config, resolution, chosen in resolved
+        }
+        return _in_order(effective, ids)
 
     async def _linked_accounts(self, ids: Sequence[UUID]) -> list[LinkedAccount | None]:
-        async with self._session() as session:
-            query = (
-                select(LinkedAccount)
-                .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
-                .where(
-                    col(LinkedAccount.id).in_(ids),
-                    AuthConfig.project_id == self._principal.project_id,
-                )
-            )
-            found = {row.id: row for row in (await session.exec(query)).all()}
-        return [found.get(key) for key in ids]
+        found = await self._read(
+            lambda s: accounts.accounts_by_id(s, actor=self._principal, account_ids=ids)
+        )
+        return _in_order(found, ids)
 
     async def _accounts_by_auth_config(self, keys: Sequence[PagedKey]) -> list[Page[LinkedAccount]]:
         async def load(page: PageRequest, ids: Sequence[UUID]) -> dict[UUID, Page[LinkedAccount]]:
@@ -213,9 +228,35 @@ class Loaders:
 
         return await _paged(keys, load)
 
+    async def _auth_by_content(self, keys: Sequence[ContentKey]) -> list[AuthOfContent | None]:
+        found = await self._read(lambda s: versions.auth_sections(s, keys=keys))
+        return _in_order(found, keys)
+
+    async def _account_statuses(self, keys: Sequence[StatusOf]) -> list[AccountStatus]:
+        """Each distinct (authenticated, effective) pair is judged once, however many accounts
+        share it: a page of accounts reads the `auth` of a few contents, not of every account."""
+        contents = {
+            content for key in keys for content in (key.authenticated, key.effective) if content
+        }
+        auth = dict(zip(contents, await self.auth_by_content.load_many(contents), strict=True))
+
+        def judged(content: ContentKey | None) -> tuple[tuple[UUID, int], Any] | None:
+            found = None if content is None else auth[content]
+            return None if found is None else ((found.version_id, found.revision), found.auth)
+
+        return [
+            account_status(
+                auth_config_active=key.auth_config_active,
+                authenticated=judged(key.authenticated),
+                effective=None if key.effective is None else judged(key.effective),
+            )
+            for key in keys
+        ]
+
     async def _usage_by_version(self, ids: Sequence[UUID]) -> list[usage.UsageRows | None]:
-        async with self._session() as session:
-            return await usage.usage_by_version(session, actor=self._principal, version_ids=ids)
+        return await self._read(
+            lambda s: usage.usage_by_version(s, actor=self._principal, version_ids=ids)
+        )
 
 
 async def _grouped(

@@ -7,15 +7,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import AuthConfig, ConnectorVersion, LinkedAccount
+from app.db.models import AuthConfig, LinkedAccount
 from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AlreadyExists, NotFound
-from app.services.auth_configs import get_auth_config
+from app.services.auth_configs import auth_config_visible_to, get_auth_config
 from app.services.events import record_event
 from app.services.pages import Page, PageRequest, fetch_pages_by_parent
-from app.services.resolution import effective_version
+from app.services.resolution import ChosenVersion, effective_version
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -99,11 +99,23 @@ async def reauthenticate_account(
     return account
 
 
-def _authenticated_under(account: LinkedAccount, version: ConnectorVersion | None) -> None:
+def _authenticated_under(account: LinkedAccount, version: ChosenVersion | None) -> None:
     """Record the version, and its revision: the content the credentials were captured for."""
     account.authenticated_version_id = None if version is None else version.id
     account.authenticated_revision = None if version is None else version.revision
     account.authenticated_at = utc_now()
+
+
+async def accounts_by_id(
+    session: AsyncSession, *, actor: Principal, account_ids: Sequence[UUID]
+) -> dict[UUID, LinkedAccount]:
+    """Those of `account_ids` whose auth config is in the caller's project."""
+    query = (
+        select(LinkedAccount)
+        .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
+        .where(col(LinkedAccount.id).in_(account_ids), auth_config_visible_to(actor))
+    )
+    return {row.id: row for row in (await session.exec(query)).all()}
 
 
 async def accounts_by_auth_config(

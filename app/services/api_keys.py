@@ -1,8 +1,12 @@
 """API keys: issued with their secret shown once; only the hash is stored."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import or_, true
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Project
@@ -12,6 +16,7 @@ from app.domain.api_keys import new_secret
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.services.events import record_event
+from app.services.lookups import rows_by_id
 from app.services.transactions import transaction
 
 
@@ -82,3 +87,16 @@ def _target_project(actor: Principal | None, role: Role, project_id: UUID | None
     if project_id is not None and project_id != actor.project_id:
         raise NotFound("project")
     return actor.project_id
+
+
+def api_key_visible_to(actor: Principal) -> ColumnElement[bool]:
+    """SQL condition: a project key reads its project's keys (and itself); a platform key all."""
+    if actor.is_platform:
+        return true()
+    return or_(col(ApiKey.project_id) == actor.project_id, col(ApiKey.id) == actor.api_key_id)
+
+
+async def api_keys_by_id(
+    session: AsyncSession, *, actor: Principal, api_key_ids: Sequence[UUID]
+) -> dict[UUID, ApiKey]:
+    return await rows_by_id(session, ApiKey, api_key_ids, api_key_visible_to(actor))

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -16,6 +17,7 @@ from app.domain.errors import Conflict, NotFound
 from app.domain.pins import parse_pin
 from app.services.connectors import connectors_by_key
 from app.services.events import record_event
+from app.services.lookups import rows_by_id
 from app.services.pages import Page, PageRequest, fetch_page, fetch_pages_by_parent
 from app.services.transactions import transaction
 
@@ -147,6 +149,17 @@ def _changed(auth_config: AuthConfig) -> None:
     auth_config.updated_at = utc_now()
 
 
+def auth_config_visible_to(actor: Principal) -> ColumnElement[bool]:
+    """SQL condition: the caller's project's auth configs (a platform key has none)."""
+    return col(AuthConfig.project_id) == actor.project_id
+
+
+async def auth_configs_by_id(
+    session: AsyncSession, *, actor: Principal, auth_config_ids: Sequence[UUID]
+) -> dict[UUID, AuthConfig]:
+    return await rows_by_id(session, AuthConfig, auth_config_ids, auth_config_visible_to(actor))
+
+
 async def get_auth_config(
     session: AsyncSession, *, actor: Principal, auth_config_id: UUID
 ) -> AuthConfig:
@@ -157,7 +170,7 @@ async def get_auth_config(
 
 
 def _visible(actor: Principal, connector_key: str | None) -> SelectOfScalar[AuthConfig]:
-    query = select(AuthConfig).where(AuthConfig.project_id == actor.project_id)
+    query = select(AuthConfig).where(auth_config_visible_to(actor))
     if connector_key is not None:
         query = query.where(AuthConfig.connector_key == connector_key)
     return query.order_by(col(AuthConfig.created_at), col(AuthConfig.id))
@@ -189,5 +202,5 @@ async def auth_configs_by_connector_key(
         parent_ids=connector_keys,
         order_by=(col(AuthConfig.created_at), col(AuthConfig.id)),
         page=page,
-        where=(col(AuthConfig.project_id) == actor.project_id,),
+        where=(auth_config_visible_to(actor),),
     )

@@ -15,6 +15,7 @@ from app.domain.access import Principal, require_project_admin
 from app.domain.enums import Runtime, VersionSource
 from app.domain.errors import AlreadyExists, Forbidden, NotFound
 from app.services.events import record_event
+from app.services.lookups import rows_by_id
 from app.services.pages import Page, PageRequest, fetch_page
 from app.services.transactions import is_unique_violation, transaction
 
@@ -25,6 +26,12 @@ def visible_to(actor: Principal) -> ColumnElement[bool]:
     if actor.project_id is None:
         return managed
     return or_(managed, col(Connector.project_id) == actor.project_id)
+
+
+async def connectors_by_id(
+    session: AsyncSession, *, actor: Principal, connector_ids: Sequence[UUID]
+) -> dict[UUID, Connector]:
+    return await rows_by_id(session, Connector, connector_ids, visible_to(actor))
 
 
 async def create_connector(

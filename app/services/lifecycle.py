@@ -96,7 +96,7 @@ async def move_version_to_bin(
             )
         scope = EVERY_PROJECT if connector.project_id is None else connector.project_id
         usages = await usage_of_versions(
-            session, versions=[(version, connector)], project_id=scope, lock=True
+            session, versions=[(version.id, connector)], project_id=scope, lock=True
         )
         usage, _ = usages[version.id]
         if usage.in_use:

@@ -1,9 +1,12 @@
 """Projects: the tenants. Created by platform keys, configured by their own ADMIN keys."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +17,7 @@ from app.domain.enums import Role
 from app.domain.errors import AlreadyExists, InvalidInput, NotFound
 from app.services.api_keys import IssuedKey, add_api_key
 from app.services.events import record_event
+from app.services.lookups import rows_by_id
 from app.services.pages import Page, PageRequest, fetch_page
 from app.services.transactions import is_unique_violation, transaction
 
@@ -85,6 +89,19 @@ async def update_project_settings(
             payload={"immutableVersioning": {"from": before, "to": immutable_versioning}},
         )
     return project
+
+
+def project_visible_to(actor: Principal) -> ColumnElement[bool]:
+    """SQL condition: a project key reads its own project; a platform key reads every one."""
+    if actor.is_platform:
+        return true()
+    return col(Project.id) == actor.project_id
+
+
+async def projects_by_id(
+    session: AsyncSession, *, actor: Principal, project_ids: Sequence[UUID]
+) -> dict[UUID, Project]:
+    return await rows_by_id(session, Project, project_ids, project_visible_to(actor))
 
 
 async def get_project(session: AsyncSession, *, actor: Principal, project_id: UUID) -> Project:

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import semver
+from sqlalchemy import literal, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,18 +80,7 @@ async def check_bump(
     `number` by precedence: a backport 1.2.5 is compared with 1.2.4, not with 2.0.0, and 2.0.0 is
     compared with the last 1.x release rather than with its own betas.
     """
-    published = (
-        await session.exec(
-            select(ConnectorVersion).where(
-                ConnectorVersion.connector_id == connector_id,
-                col(ConnectorVersion.published_at).is_not(None),
-                col(ConnectorVersion.binned_at).is_(None),
-                col(ConnectorVersion.prerelease).is_(None),
-            )
-        )
-    ).all()
-    below = [v for v in published if precedence_key(v.version) < number]
-    previous = max(below, key=lambda v: precedence_key(v.version), default=None)
+    previous = await _previous_release(session, connector_id=connector_id, number=number)
     if previous is None or previous.definition is None:
         return BumpCheck(previous=None if previous is None else previous.version)
     changes = classify_changes(parse_definition(previous.definition), definition)
@@ -106,6 +96,45 @@ async def check_bump(
             changes=changes,
         )
     return check
+
+
+@dataclass(frozen=True)
+class _PreviousRelease:
+    version: str
+    definition: dict[str, Any] | None
+
+
+async def _previous_release(
+    session: AsyncSession, *, connector_id: UUID, number: semver.Version
+) -> _PreviousRelease | None:
+    """The highest published, not binned release below `number`, with its definition only.
+
+    Releases have no prerelease part, so precedence among them is (major, minor, patch) and the
+    database finds the one in question; a prerelease `number` ranks below its own release, which
+    the same comparison gives. One row is read, however many versions the connector has.
+    """
+    below = tuple_(
+        col(ConnectorVersion.major), col(ConnectorVersion.minor), col(ConnectorVersion.patch)
+    ) < tuple_(literal(number.major), literal(number.minor), literal(number.patch))
+    row = (
+        await session.exec(
+            select(col(ConnectorVersion.version), col(ConnectorVersion.definition))
+            .where(
+                ConnectorVersion.connector_id == connector_id,
+                col(ConnectorVersion.published_at).is_not(None),
+                col(ConnectorVersion.binned_at).is_(None),
+                col(ConnectorVersion.prerelease).is_(None),
+                below,
+            )
+            .order_by(
+                col(ConnectorVersion.major).desc(),
+                col(ConnectorVersion.minor).desc(),
+                col(ConnectorVersion.patch).desc(),
+            )
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else _PreviousRelease(version=row[0], definition=row[1])
 
 
 async def publish_version(

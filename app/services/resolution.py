@@ -1,77 +1,117 @@
-"""Loading what resolution needs, and applying it (the rules are in app/domain/resolution.py)."""
+"""Loading what resolution needs, and applying it (the rules are in app/domain/resolution.py).
+
+Resolution decides on a handful of small columns per version (`CandidateRow`); it never reads a
+version's body, so its cost does not grow with the size of the definitions.
+"""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
-from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlalchemy import or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig, Connector, ConnectorVersion
 from app.domain.enums import PinSource, VersionSource
 from app.domain.pins import parse_pin
 from app.domain.resolution import Candidate, Resolution, resolve
+from app.services.lookups import column_rows
 
-ProjectKey = tuple[UUID, str]  # (project id, connector key)
+
+class ProjectKey(NamedTuple):
+    """A project's view of a connector key: its custom connector and the managed one."""
+
+    project_id: UUID
+    connector_key: str
+
+    @classmethod
+    def of(cls, auth_config: AuthConfig) -> "ProjectKey":
+        return cls(auth_config.project_id, auth_config.connector_key)
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenVersion:
+    """What a write needs of the version resolution chose: which content it is."""
+
+    id: UUID
+    version: str
+    revision: int
 
 
 @dataclass(frozen=True)
 class KeyVersions:
-    """Every version of a key's custom connector (in one project) and managed connector."""
+    """The candidates of a key: every version of its custom connector (in one project) and of its
+    managed connector, as resolution sees them, and the revision of each."""
 
-    rows: dict[UUID, ConnectorVersion]
     candidates: list[Candidate[UUID]]
+    revisions: dict[UUID, int]
+
+    def chosen(self, resolution: Resolution[UUID]) -> ChosenVersion | None:
+        version = resolution.version
+        if version is None:
+            return None
+        return ChosenVersion(
+            id=version.id, version=version.version, revision=self.revisions[version.id]
+        )
+
+
+_CANDIDATE_COLUMNS = (
+    col(Connector.project_id),
+    col(Connector.key),
+    col(ConnectorVersion.id),
+    col(ConnectorVersion.version),
+    col(ConnectorVersion.revision),
+    col(ConnectorVersion.published_at).is_not(None),
+    col(ConnectorVersion.binned_at).is_not(None),
+    col(ConnectorVersion.deprecated_at).is_not(None),
+    col(ConnectorVersion.deprecation_message),
+)
 
 
 async def versions_for_keys(
     session: AsyncSession, *, keys: Sequence[ProjectKey]
 ) -> dict[ProjectKey, KeyVersions]:
     """One statement for any number of (project, key) pairs."""
-    projects = {project for project, _ in keys}
-    names = {key for _, key in keys}
-    rows = (
-        await session.exec(
-            select(ConnectorVersion, Connector)
-            .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
-            .where(
-                col(Connector.key).in_(names),
-                or_(col(Connector.project_id).is_(None), col(Connector.project_id).in_(projects)),
-            )
-        )
-    ).all()
-    managed: dict[str, list[ConnectorVersion]] = defaultdict(list)
-    custom: dict[ProjectKey, list[ConnectorVersion]] = defaultdict(list)
-    for version, connector in rows:
-        if connector.project_id is None:
-            managed[connector.key].append(version)
-        else:
-            custom[(connector.project_id, connector.key)].append(version)
-    return {
-        (project, key): _key_versions(custom[(project, key)], managed[key]) for project, key in keys
-    }
-
-
-def _key_versions(custom: list[ConnectorVersion], managed: list[ConnectorVersion]) -> KeyVersions:
-    candidates = [
-        _candidate(row, source)
-        for rows, source in ((custom, VersionSource.CUSTOM), (managed, VersionSource.MANAGED))
-        for row in rows
-    ]
-    return KeyVersions(rows={row.id: row for row in [*custom, *managed]}, candidates=candidates)
-
-
-def _candidate(row: ConnectorVersion, source: VersionSource) -> Candidate[UUID]:
-    return Candidate(
-        id=row.id,
-        version=row.version,
-        source=source,
-        published=row.published_at is not None,
-        binned=row.binned_at is not None,
-        deprecated=row.deprecated_at is not None,
-        deprecation_message=row.deprecation_message,
+    projects = {key.project_id for key in keys}
+    names = {key.connector_key for key in keys}
+    rows = await column_rows(
+        session,
+        select(*_CANDIDATE_COLUMNS)
+        .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
+        .where(
+            col(Connector.key).in_(names),
+            or_(col(Connector.project_id).is_(None), col(Connector.project_id).in_(projects)),
+        ),
     )
+    managed: dict[str, list[Candidate[UUID]]] = defaultdict(list)
+    custom: dict[ProjectKey, list[Candidate[UUID]]] = defaultdict(list)
+    revisions: dict[UUID, int] = {}
+    for project_id, key, *version in rows:
+        source = VersionSource.MANAGED if project_id is None else VersionSource.CUSTOM
+        version_id, number, revision, published, binned, deprecated, message = version
+        candidate = Candidate(
+            id=version_id,
+            version=number,
+            source=source,
+            published=published,
+            binned=binned,
+            deprecated=deprecated,
+            deprecation_message=message,
+        )
+        revisions[version_id] = revision
+        if project_id is None:
+            managed[key].append(candidate)
+        else:
+            custom[ProjectKey(project_id, key)].append(candidate)
+    return {
+        key: KeyVersions(
+            candidates=[*custom[key], *managed[key.connector_key]], revisions=revisions
+        )
+        for key in keys
+    }
 
 
 def resolve_auth_config(auth_config: AuthConfig, versions: KeyVersions) -> Resolution[UUID]:
@@ -82,10 +122,9 @@ def resolve_auth_config(auth_config: AuthConfig, versions: KeyVersions) -> Resol
 
 async def effective_version(
     session: AsyncSession, *, auth_config: AuthConfig
-) -> tuple[Resolution[UUID], ConnectorVersion | None]:
-    """The auth config's resolution now, and the version row it chose."""
-    key = (auth_config.project_id, auth_config.connector_key)
+) -> tuple[Resolution[UUID], ChosenVersion | None]:
+    """The auth config's resolution now, and the version it chose."""
+    key = ProjectKey.of(auth_config)
     versions = (await versions_for_keys(session, keys=[key]))[key]
     resolution = resolve_auth_config(auth_config, versions)
-    chosen = None if resolution.version is None else versions.rows[resolution.version.id]
-    return resolution, chosen
+    return resolution, versions.chosen(resolution)

@@ -20,7 +20,7 @@ from app.domain.enums import PinSource
 from app.domain.pins import parse_pin
 from app.domain.usage import PinnedConfig, VersionUsage, usage_of
 from app.services.connectors import visible_to
-from app.services.resolution import versions_for_keys
+from app.services.resolution import ProjectKey, versions_for_keys
 
 EVERY_PROJECT = None
 
@@ -34,12 +34,12 @@ async def usage_by_version(
     the auth config rows it mentions."""
     rows = (
         await session.exec(
-            select(ConnectorVersion, Connector)
+            select(col(ConnectorVersion.id), Connector)
             .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
             .where(col(ConnectorVersion.id).in_(version_ids), visible_to(actor))
         )
     ).all()
-    found = {version.id: (version, connector) for version, connector in rows}
+    found = {version_id: (version_id, connector) for version_id, connector in rows}
     scope = EVERY_PROJECT if actor.is_platform else actor.project_id
     usages = await usage_of_versions(session, versions=list(found.values()), project_id=scope)
     return [usages.get(version_id) for version_id in version_ids]
@@ -48,11 +48,12 @@ async def usage_by_version(
 async def usage_of_versions(
     session: AsyncSession,
     *,
-    versions: Sequence[tuple[ConnectorVersion, Connector]],
+    versions: Sequence[tuple[UUID, Connector]],
     project_id: UUID | None,
     lock: bool = False,
 ) -> dict[UUID, UsageRows]:
-    """Usage of each version among the auth configs of `project_id` (None: every project).
+    """Usage of each version (by id, with its connector) among the auth configs of `project_id`
+    (None: every project).
 
     `lock` holds the auth configs' rows, so that a pin cannot change under a bin check."""
     if not versions:
@@ -66,10 +67,10 @@ async def usage_of_versions(
     configs = (await session.exec(query.order_by(col(AuthConfig.id)))).all()
     counts = await _account_counts(session, [config.id for config in configs])
     candidates = await versions_for_keys(
-        session, keys=list(dict.fromkeys((c.project_id, c.connector_key) for c in configs))
+        session, keys=list(dict.fromkeys(ProjectKey.of(config) for config in configs))
     )
     result: dict[UUID, UsageRows] = {}
-    for version, connector in versions:
+    for version_id, connector in versions:
         relevant = [
             config
             for config in configs
@@ -77,16 +78,16 @@ async def usage_of_versions(
             and (connector.project_id is None or config.project_id == connector.project_id)
         ]
         usage = usage_of(
-            version.id,
+            version_id,
             (
                 (
                     _pinned(config, counts.get(config.id, 0)),
-                    candidates[(config.project_id, config.connector_key)].candidates,
+                    candidates[ProjectKey.of(config)].candidates,
                 )
                 for config in relevant
             ),
         )
-        result[version.id] = (usage, list(relevant))
+        result[version_id] = (usage, list(relevant))
     return result
 
 

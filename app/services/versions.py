@@ -1,15 +1,106 @@
-"""Reading connector versions, and adding them (the seed data; creating and pushing come later)."""
+"""Reading connector versions, and making new version rows.
+
+A version is read in two parts: its header (number, state, dates: small columns) and its body
+(definition, config, readme, environments: JSON documents that can be tens of kilobytes). Lists,
+resolution and lookups read headers; a body is read only for a version whose content a request
+asks for (`version_bodies`).
+"""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlmodel import col, select
+import sqlmodel
+from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import ConnectorVersion, VersionRevision
+from app.db.models import Connector, ConnectorVersion, VersionRevision
+from app.domain.access import Principal
 from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent, parse_version, precedence_key
+from app.services.connectors import visible_to
+from app.services.lookups import column_rows
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHeader:
+    """A version without its body: what lists and lookups show, and whether its connector is
+    managed."""
+
+    id: UUID
+    connector_id: UUID
+    managed: bool
+    version: str
+    prerelease: str | None
+    name: str
+    description: str
+    state: str
+    published_at: datetime | None
+    revision: int
+    content_hash: str
+    deprecated_at: datetime | None
+    deprecation_message: str | None
+    sunset_at: datetime | None
+    binned_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: ConnectorVersion, *, managed: bool) -> "VersionHeader":
+        columns = (getattr(row, name) for name in _HEADER_FIELDS[3:])
+        return cls(row.id, row.connector_id, managed, *columns)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionBody:
+    """A version's documents, read only for the versions whose content a request asks for."""
+
+    readme: str
+    definition: dict[str, Any] | None
+    config: dict[str, Any]
+    dev_environment: dict[str, Any] | None
+    prod_environment: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, row: ConnectorVersion) -> "VersionBody":
+        return cls(*(getattr(row, name) for name in _BODY_FIELDS))
+
+
+_HEADER_FIELDS = tuple(field.name for field in fields(VersionHeader))
+_BODY_FIELDS = tuple(field.name for field in fields(VersionBody))
+_HEADER_COLUMNS = (
+    col(ConnectorVersion.id),
+    col(ConnectorVersion.connector_id),
+    col(Connector.project_id).is_(None),
+    *(col(getattr(ConnectorVersion, name)) for name in _HEADER_FIELDS[3:]),
+)
+_BODY_COLUMNS = tuple(col(getattr(ConnectorVersion, name)) for name in _BODY_FIELDS)
+
+
+async def version_headers(
+    session: AsyncSession, *, actor: Principal, version_ids: Sequence[UUID]
+) -> dict[UUID, VersionHeader]:
+    """The headers of those of `version_ids` that `actor` may read (DESIGN §7)."""
+    query = (
+        select(*_HEADER_COLUMNS)
+        .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
+        .where(col(ConnectorVersion.id).in_(version_ids), visible_to(actor))
+    )
+    headers = (VersionHeader(*row) for row in await column_rows(session, query))
+    return {header.id: header for header in headers}
+
+
+async def version_bodies(
+    session: AsyncSession, *, version_ids: Sequence[UUID]
+) -> dict[UUID, VersionBody]:
+    """The bodies of `version_ids`; the caller has read their headers, so it may read them."""
+    query = select(col(ConnectorVersion.id), *_BODY_COLUMNS).where(
+        col(ConnectorVersion.id).in_(version_ids)
+    )
+    return {row[0]: VersionBody(*row[1:]) for row in await column_rows(session, query)}
 
 
 def new_version_row(
@@ -49,26 +140,30 @@ def content_of(version: ConnectorVersion) -> VersionContent:
     )
 
 
-def by_precedence_descending(
-    versions: Sequence[ConnectorVersion],
-) -> list[ConnectorVersion]:
+def by_precedence_descending(versions: Sequence[VersionHeader]) -> list[VersionHeader]:
     return sorted(versions, key=lambda v: precedence_key(v.version), reverse=True)
 
 
 async def versions_by_connector(
     session: AsyncSession, *, connector_ids: Sequence[UUID], include_binned: bool
-) -> dict[UUID, list[ConnectorVersion]]:
-    """Each connector's versions, highest first. The caller has checked it may read them."""
-    query = select(ConnectorVersion).where(col(ConnectorVersion.connector_id).in_(connector_ids))
+) -> dict[UUID, list[VersionHeader]]:
+    """Each connector's version headers, highest first. The caller has checked it may read
+    them."""
+    query = (
+        select(*_HEADER_COLUMNS)
+        .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
+        .where(col(ConnectorVersion.connector_id).in_(connector_ids))
+    )
     if not include_binned:
         query = query.where(col(ConnectorVersion.binned_at).is_(None))
-    grouped: dict[UUID, list[ConnectorVersion]] = {key: [] for key in connector_ids}
-    for version in (await session.exec(query)).all():
-        grouped[version.connector_id].append(version)
+    grouped: dict[UUID, list[VersionHeader]] = {key: [] for key in connector_ids}
+    for row in await column_rows(session, query):
+        header = VersionHeader(*row)
+        grouped[header.connector_id].append(header)
     return {key: by_precedence_descending(rows) for key, rows in grouped.items()}
 
 
-def latest_published(versions: Sequence[ConnectorVersion]) -> ConnectorVersion | None:
+def latest_published(versions: Sequence[VersionHeader]) -> VersionHeader | None:
     """The highest published release (no prerelease), among versions sorted highest first."""
     for version in versions:
         if version.published_at is not None and version.prerelease is None:
@@ -80,10 +175,76 @@ async def revisions_by_version(
     session: AsyncSession, *, version_ids: Sequence[UUID]
 ) -> dict[UUID, list[VersionRevision]]:
     """Each version's replaced contents, newest first. The caller has checked it may read them."""
-    query = select(VersionRevision).where(col(VersionRevision.version_id).in_(version_ids))
+    query = sqlmodel.select(VersionRevision).where(col(VersionRevision.version_id).in_(version_ids))
     grouped: dict[UUID, list[VersionRevision]] = {key: [] for key in version_ids}
     for revision in (await session.exec(query)).all():
         grouped[revision.version_id].append(revision)
     return {
         key: sorted(rows, key=lambda r: r.revision, reverse=True) for key, rows in grouped.items()
     }
+
+
+class ContentKey(NamedTuple):
+    """One content of a version: a forced overwrite keeps the id but changes the content.
+    `revision` None means the version's current content."""
+
+    version_id: UUID
+    revision: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthOfContent:
+    """The `auth` section of one content of a version (None for a version without definition),
+    and which revision that content is."""
+
+    version_id: UUID
+    revision: int
+    auth: dict[str, Any] | None
+
+
+async def auth_sections(
+    session: AsyncSession, *, keys: Sequence[ContentKey]
+) -> dict[ContentKey, AuthOfContent]:
+    """The `auth` of each content that still exists (a version deleted for good is absent).
+
+    Only `auth` is read out of the definitions, in at most two statements: current contents
+    from the versions, replaced ones from their revision history.
+    """
+    current_rows = await column_rows(
+        session,
+        select(
+            col(ConnectorVersion.id),
+            col(ConnectorVersion.revision),
+            _auth_of(col(ConnectorVersion.definition)),
+        ).where(col(ConnectorVersion.id).in_({key.version_id for key in keys})),
+    )
+    current = {row[0]: AuthOfContent(*row) for row in current_rows}
+    found: dict[ContentKey, AuthOfContent] = {}
+    replaced: list[ContentKey] = []
+    for key in keys:
+        content = current.get(key.version_id)
+        if content is None:
+            continue
+        if key.revision is None or key.revision == content.revision:
+            found[key] = content
+        else:
+            replaced.append(key)
+    if replaced:
+        rows = await column_rows(
+            session,
+            select(
+                col(VersionRevision.version_id),
+                col(VersionRevision.revision),
+                _auth_of(col(VersionRevision.definition)),
+            ).where(col(VersionRevision.version_id).in_({key.version_id for key in replaced})),
+        )
+        older = {ContentKey(row[0], row[1]): AuthOfContent(*row) for row in rows}
+        for key in replaced:
+            # History is never deleted, so every replaced revision is there.
+            found[key] = older.get(key, current[key.version_id])
+    return found
+
+
+def _auth_of(definition: Any) -> Any:
+    """SQL: the definition's `auth` object, null when there is no definition."""
+    return definition["auth"].label("auth")

@@ -1,21 +1,20 @@
 """Linked accounts: end users' connections through an auth config."""
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 from app.db import models
-from app.domain.accounts import account_status
 from app.graphql.auth_configs.effective import EffectiveVersion, effective_of
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import AccountStatus
-from app.graphql.loaders import Effective
+from app.graphql.loaders import StatusOf
+from app.services.versions import ContentKey
 
 
 @strawberry.federation.type(
@@ -65,46 +64,27 @@ class LinkedAccount(relay.Node, Entity):
     )
     async def status(self, info: Info) -> AccountStatus:
         effective = await effective_of(info, self.auth_config_row_id)
-        chosen = effective.version
-        return account_status(
-            auth_config_active=effective.auth_config.active,
-            authenticated=await self._authenticated_content(info, effective),
-            effective=None if chosen is None else ((chosen.id, chosen.revision), chosen.definition),
+        chosen = effective.chosen
+        authenticated = self.authenticated_version_row_id
+        status = await info.context.loaders.account_status.load(
+            StatusOf(
+                auth_config_active=effective.auth_config.active,
+                # A forced overwrite keeps the version's id but may change its `auth`, so the
+                # revision counts too (none recorded: the current one).
+                authenticated=None
+                if authenticated is None
+                else ContentKey(authenticated, self.authenticated_revision),
+                effective=None if chosen is None else ContentKey(chosen.id, chosen.revision),
+            )
         )
-
-    async def _authenticated_content(
-        self, info: Info, effective: Effective
-    ) -> tuple[tuple[UUID, int], Any] | None:
-        """((version id, revision), definition) its credentials were captured for, if known.
-
-        A forced overwrite keeps the version's id but may change its `auth`, so the revision
-        counts too; an older revision's content is in the version's revision history.
-        """
-        version_id = self.authenticated_version_row_id
-        if version_id is None:
-            return None
-        # Usually one of the key's versions, which the resolution has loaded already.
-        row = effective.versions.rows.get(version_id)
-        if row is None:
-            row = await info.context.loaders.version_by_id.load(version_id)
-        if row is None:
-            return None
-        revision = self.authenticated_revision
-        if revision is None:  # recorded by no one (e.g. seeded rows): take the current one
-            revision = row.revision
-        if revision == row.revision:
-            return (row.id, row.revision), row.definition
-        for replaced in await info.context.loaders.revisions_by_version.load(row.id):
-            if replaced.revision == revision:
-                return (row.id, revision), replaced.definition
-        return (row.id, revision), row.definition  # history is never deleted: not reached
+        return status
 
     @strawberry.field(description="The version under which its credentials were captured.")
     async def authenticated_version(self, info: Info) -> ConnectorVersion | None:
         if self.authenticated_version_row_id is None:
             return None
-        row = await info.context.loaders.version_by_id.load(self.authenticated_version_row_id)
-        return None if row is None else ConnectorVersion.from_row(row)
+        header = await info.context.loaders.version_by_id.load(self.authenticated_version_row_id)
+        return None if header is None else ConnectorVersion.from_header(header)
 
 
 @strawberry.type(description="A page of linked accounts.")

@@ -45,9 +45,9 @@ class EffectiveVersion:
 
     @classmethod
     def from_effective(cls, effective: Effective) -> "EffectiveVersion":
-        resolution, row = effective.resolution, effective.version
+        resolution, header = effective.resolution, effective.version
         return cls(
-            version=None if row is None else ConnectorVersion.from_row(row),
+            version=None if header is None else ConnectorVersion.from_header(header),
             rule=resolution.rule,
             source=resolution.source,
             reason=resolution.reason,

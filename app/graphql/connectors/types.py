@@ -13,6 +13,7 @@ from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import DeploymentState, Runtime, VersionSource
+from app.graphql.loaders import VersionsOf
 from app.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
     After,
@@ -21,7 +22,7 @@ from app.graphql.pagination import (
     to_connection,
 )
 from app.services.pages import slice_page
-from app.services.versions import latest_published
+from app.services.versions import VersionBody, VersionHeader, latest_published
 
 if TYPE_CHECKING:
     from app.graphql.auth_configs.types import AuthConfigConnection
@@ -62,11 +63,10 @@ class Connector(relay.Node, Entity):
             created_at=row.created_at,
         )
 
-    async def _versions(self, info: Info, include_binned: bool) -> list[models.ConnectorVersion]:
-        rows: list[models.ConnectorVersion] = await info.context.loaders.versions_by_connector.load(
-            (UUID(self.id), include_binned)
+    async def _versions(self, info: Info, include_binned: bool) -> list[VersionHeader]:
+        return await info.context.loaders.versions_by_connector.load(
+            VersionsOf(UUID(self.id), include_binned)
         )
-        return rows
 
     @strawberry.field(description="Versions, highest first by semver precedence.")
     async def versions(
@@ -83,7 +83,7 @@ class Connector(relay.Node, Entity):
         return to_connection(
             ConnectorVersionConnection,
             slice_page(rows, page),
-            ConnectorVersion.from_row,
+            ConnectorVersion.from_header,
         )
 
     @strawberry.field(description="The version with this number, if there is one.")
@@ -97,13 +97,13 @@ class Connector(relay.Node, Entity):
     ) -> "ConnectorVersion | None":
         for row in await self._versions(info, include_binned):
             if row.version == number.strip():
-                return ConnectorVersion.from_row(row)
+                return ConnectorVersion.from_header(row)
         return None
 
     @strawberry.field(description="The highest published release (prereleases aside), if any.")
     async def latest_version(self, info: Info) -> "ConnectorVersion | None":
         row = latest_published(await self._versions(info, include_binned=False))
-        return None if row is None else ConnectorVersion.from_row(row)
+        return None if row is None else ConnectorVersion.from_header(row)
 
     @strawberry.field(description="The caller's auth configs that name this connector's key.")
     async def auth_configs(
@@ -144,19 +144,16 @@ class Environment:
 
 @strawberry.federation.type(keys=["id"], description="One version of a connector.")
 class ConnectorVersion(relay.Node, Entity):
+    """Built from a version's header; its body (readme, definition, config, environments) is
+    read only when one of those fields is selected, and then once per request for all versions
+    that need it."""
+
     loader_name = "version_by_id"
 
     id: relay.NodeID[str]
     version: str = strawberry.field(description="The semver number, e.g. 1.2.0 or 2.0.0-beta.1.")
     name: str
     description: str
-    readme: str
-    definition: JSON | None = strawberry.field(description="The connector definition, if any.")
-    config: JSON = strawberry.field(
-        description="Sections vcs, application, individual, execution, typeSpecific."
-    )
-    dev_environment: Environment | None
-    prod_environment: Environment | None
     state: DeploymentState
     published_at: datetime | None
     revision: int = strawberry.field(description="1, plus one for every forced overwrite.")
@@ -168,31 +165,68 @@ class ConnectorVersion(relay.Node, Entity):
     created_at: datetime
     updated_at: datetime
     connector_row_id: strawberry.Private[UUID]
+    managed: strawberry.Private[bool | None]
+    known_body: strawberry.Private[VersionBody | None]
+
+    @classmethod
+    def from_header(
+        cls, header: VersionHeader, body: VersionBody | None = None
+    ) -> "ConnectorVersion":
+        return cls(
+            id=str(header.id),
+            version=header.version,
+            name=header.name,
+            description=header.description,
+            state=DeploymentState(header.state),
+            published_at=header.published_at,
+            revision=header.revision,
+            content_hash=header.content_hash,
+            deprecated_at=header.deprecated_at,
+            deprecation_message=header.deprecation_message,
+            sunset_at=header.sunset_at,
+            binned_at=header.binned_at,
+            created_at=header.created_at,
+            updated_at=header.updated_at,
+            connector_row_id=header.connector_id,
+            managed=header.managed,
+            known_body=body,
+        )
 
     @classmethod
     def from_row(cls, row: models.ConnectorVersion) -> "ConnectorVersion":
-        return cls(
-            id=str(row.id),
-            version=row.version,
-            name=row.name,
-            description=row.description,
-            readme=row.readme,
-            definition=cast(JSON | None, row.definition),
-            config=cast(JSON, row.config),
-            dev_environment=Environment.from_json(row.dev_environment),
-            prod_environment=Environment.from_json(row.prod_environment),
-            state=DeploymentState(row.state),
-            published_at=row.published_at,
-            revision=row.revision,
-            content_hash=row.content_hash,
-            deprecated_at=row.deprecated_at,
-            deprecation_message=row.deprecation_message,
-            sunset_at=row.sunset_at,
-            binned_at=row.binned_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            connector_row_id=row.connector_id,
-        )
+        """From a whole row a write has in hand: its body is known; its source is not."""
+        version = cls.from_header(VersionHeader.of(row, managed=False), VersionBody.of(row))
+        version.managed = None
+        return version
+
+    @classmethod
+    def from_loaded(cls, loaded: Any) -> "ConnectorVersion":
+        return cls.from_header(loaded)
+
+    async def _body(self, info: Info) -> VersionBody:
+        if self.known_body is not None:
+            return self.known_body
+        return present(await info.context.loaders.version_body_by_id.load(UUID(self.id)))
+
+    @strawberry.field
+    async def readme(self, info: Info) -> str:
+        return (await self._body(info)).readme
+
+    @strawberry.field(description="The connector definition, if any.")
+    async def definition(self, info: Info) -> JSON | None:
+        return cast(JSON | None, (await self._body(info)).definition)
+
+    @strawberry.field(description="Sections vcs, application, individual, execution, typeSpecific.")
+    async def config(self, info: Info) -> JSON:
+        return cast(JSON, (await self._body(info)).config)
+
+    @strawberry.field
+    async def dev_environment(self, info: Info) -> Environment | None:
+        return Environment.from_json((await self._body(info)).dev_environment)
+
+    @strawberry.field
+    async def prod_environment(self, info: Info) -> Environment | None:
+        return Environment.from_json((await self._body(info)).prod_environment)
 
     @strawberry.field(description="Whether the version is published.")
     def published(self) -> bool:
@@ -236,8 +270,10 @@ class ConnectorVersion(relay.Node, Entity):
 
     @strawberry.field(description="MANAGED or CUSTOM: the source of its connector.")
     async def source(self, info: Info) -> VersionSource:
-        row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
-        return source_of(present(row))
+        if self.managed is None:
+            row = await info.context.loaders.connector_by_id.load(self.connector_row_id)
+            return source_of(present(row))
+        return VersionSource.MANAGED if self.managed else VersionSource.CUSTOM
 
 
 @strawberry.type(description="A page of connectors.")

@@ -1,0 +1,41 @@
+"""Reading rows by id in one statement, under the access rule the caller passes in, and reading
+plain column rows."""
+
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Row, Select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class _Identified(Protocol):
+    id: Any
+
+
+M = TypeVar("M", bound=_Identified)
+
+
+async def rows_by_id(
+    session: AsyncSession,
+    model: type[M],
+    ids: Sequence[UUID],
+    *where: ColumnElement[bool],
+) -> dict[UUID, M]:
+    """The rows of `model` with one of `ids` that also meet `where` (missing ids are absent)."""
+    query = select(model).where(col(model.id).in_(ids), *where)
+    rows: Sequence[M] = (await session.exec(query)).all()
+    return {row.id: row for row in rows}
+
+
+async def column_rows(
+    session: AsyncSession, query: Select[*tuple[Any, ...]]
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """The rows of a select of columns (not models): reads that need a few columns only.
+
+    sqlmodel's `exec` runs any select but is typed for models and single columns."""
+    result = await session.exec(query)  # type: ignore[call-overload]
+    rows: Sequence[Row[*tuple[Any, ...]]] = result.all()
+    return rows
