@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from uuid import UUID
 
+from sqlalchemy import Uuid, bindparam
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,7 +18,6 @@ from app.domain.errors import Conflict, NotFound
 from app.domain.pins import parse_pin
 from app.services.connectors import connectors_by_key
 from app.services.events import record_event
-from app.services.lookups import rows_by_id
 from app.services.pages import Page, PageRequest, fetch_page, fetch_pages_by_parent
 from app.services.transactions import transaction
 
@@ -154,10 +154,20 @@ def auth_config_visible_to(actor: Principal) -> ColumnElement[bool]:
     return col(AuthConfig.project_id) == actor.project_id
 
 
+_BY_ID = select(AuthConfig).where(
+    col(AuthConfig.id).in_(bindparam("auth_config_ids", expanding=True)),
+    col(AuthConfig.project_id) == bindparam("viewer_project_id", type_=Uuid),
+)
+
+
 async def auth_configs_by_id(
     session: AsyncSession, *, actor: Principal, auth_config_ids: Sequence[UUID]
 ) -> dict[UUID, AuthConfig]:
-    return await rows_by_id(session, AuthConfig, auth_config_ids, auth_config_visible_to(actor))
+    """Those of `auth_config_ids` in the caller's project (`auth_config_visible_to`, with the
+    project bound: a platform key binds None and reads none)."""
+    parameters = {"auth_config_ids": list(auth_config_ids), "viewer_project_id": actor.project_id}
+    rows = (await session.exec(_BY_ID, params=parameters)).all()
+    return {row.id: row for row in rows}
 
 
 async def get_auth_config(

@@ -1,6 +1,7 @@
 """Connectors: managed (platform-owned, readable by all) and custom (one project's)."""
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import or_
@@ -26,6 +27,12 @@ def visible_to(actor: Principal) -> ColumnElement[bool]:
     if actor.project_id is None:
         return managed
     return or_(managed, col(Connector.project_id) == actor.project_id)
+
+
+def readable_by_project(project_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`visible_to` for statements built once: the caller's project is a bound parameter, and a
+    platform key binds None (`project_id = NULL` holds for no row: managed connectors only)."""
+    return or_(col(Connector.project_id).is_(None), col(Connector.project_id) == project_id)
 
 
 async def connectors_by_id(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from uuid import UUID
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -71,20 +71,30 @@ _CANDIDATE_COLUMNS = (
 )
 
 
+_CANDIDATES = (
+    select(*_CANDIDATE_COLUMNS)
+    .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
+    .where(
+        col(Connector.key).in_(bindparam("connector_keys", expanding=True)),
+        or_(
+            col(Connector.project_id).is_(None),
+            col(Connector.project_id).in_(bindparam("project_ids", expanding=True)),
+        ),
+    )
+)
+
+
 async def versions_for_keys(
     session: AsyncSession, *, keys: Sequence[ProjectKey]
 ) -> dict[ProjectKey, KeyVersions]:
     """One statement for any number of (project, key) pairs."""
-    projects = {key.project_id for key in keys}
-    names = {key.connector_key for key in keys}
     rows = await column_rows(
         session,
-        select(*_CANDIDATE_COLUMNS)
-        .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
-        .where(
-            col(Connector.key).in_(names),
-            or_(col(Connector.project_id).is_(None), col(Connector.project_id).in_(projects)),
-        ),
+        _CANDIDATES,
+        {
+            "connector_keys": list({key.connector_key for key in keys}),
+            "project_ids": list({key.project_id for key in keys}),
+        },
     )
     managed: dict[str, list[Candidate[UUID]]] = defaultdict(list)
     custom: dict[ProjectKey, list[Candidate[UUID]]] = defaultdict(list)

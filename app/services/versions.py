@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import sqlmodel
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +21,7 @@ from app.db.models import Connector, ConnectorVersion, VersionRevision
 from app.domain.access import Principal
 from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent, parse_version, precedence_key
-from app.services.connectors import visible_to
+from app.services.connectors import readable_by_project
 from app.services.lookups import column_rows
 
 
@@ -80,16 +80,26 @@ _HEADER_COLUMNS = (
 _BODY_COLUMNS = tuple(col(getattr(ConnectorVersion, name)) for name in _BODY_FIELDS)
 
 
+_HEADERS_BY_ID = (
+    select(*_HEADER_COLUMNS)
+    .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
+    .where(
+        col(ConnectorVersion.id).in_(bindparam("version_ids", expanding=True)),
+        readable_by_project(bindparam("viewer_project_id", type_=Uuid)),
+    )
+)
+
+
 async def version_headers(
     session: AsyncSession, *, actor: Principal, version_ids: Sequence[UUID]
 ) -> dict[UUID, VersionHeader]:
     """The headers of those of `version_ids` that `actor` may read (DESIGN §7)."""
-    query = (
-        select(*_HEADER_COLUMNS)
-        .join(Connector, col(Connector.id) == col(ConnectorVersion.connector_id))
-        .where(col(ConnectorVersion.id).in_(version_ids), visible_to(actor))
+    rows = await column_rows(
+        session,
+        _HEADERS_BY_ID,
+        {"version_ids": list(version_ids), "viewer_project_id": actor.project_id},
     )
-    headers = (VersionHeader(*row) for row in await column_rows(session, query))
+    headers = (VersionHeader(*row) for row in rows)
     return {header.id: header for header in headers}
 
 
