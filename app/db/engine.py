@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -93,6 +94,24 @@ def create_engine(url: URL | str, **options: Any) -> AsyncEngine:
     return engine
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLAlchemy's SQLite compiler, without the `OFFSET 0` it writes after every LIMIT.
+
+    Pages here never skip rows (they start after a sort key), and a statement that says OFFSET
+    reads as one that does; SQLite needs no OFFSET after LIMIT.
+    """
+
+    def limit_clause(self, select: Any, **kw: Any) -> str:
+        text = ""
+        if select._limit_clause is not None:
+            text += "\n LIMIT " + self.process(select._limit_clause, **kw)
+        if select._offset_clause is not None:
+            if select._limit_clause is None:
+                text += "\n LIMIT -1"  # SQLite takes OFFSET only after a LIMIT
+            text += " OFFSET " + self.process(select._offset_clause, **kw)
+        return text
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """Foreign keys on, WAL for concurrent readers, and real transactions.
 
@@ -103,6 +122,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     takes the write lock up front: two writers wait for each other (busy timeout) instead of one
     failing when it tries to turn a stale read snapshot into a write.
     """
+    engine.sync_engine.dialect.statement_compiler = _SQLiteCompiler
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -62,10 +62,14 @@ class ApiKey(SQLModel, table=True):
             " OR (role <> 'PLATFORM_ADMIN' AND project_id IS NOT NULL)",
             name="platform_keys_have_no_project",
         ),
+        # Project.apiKeys pages (oldest first) through it; it serves project_id lookups too.
+        sa.Index("ix_api_key_project_id_created_at_id", "project_id", "created_at", "id"),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
-    project_id: UUID | None = _reference("project.id", ondelete="CASCADE", nullable=True)
+    project_id: UUID | None = _reference(
+        "project.id", ondelete="CASCADE", nullable=True, index=False
+    )
     name: str = Field(max_length=200)
     role: Role = Field(sa_type=sa.String(16))
     prefix: str = Field(max_length=16)
@@ -188,8 +192,17 @@ class AuthConfig(SQLModel, table=True):
     """Names a connector *key*: resolution spans the custom and the managed connector of it."""
 
     __tablename__ = "auth_config"
+    # Keyset pages of a project's auth configs, all of them or those of one connector key, read
+    # in (created_at, id) order straight from an index; the second serves key lookups too.
     __table_args__ = (
-        sa.Index("ix_auth_config_project_id_connector_key", "project_id", "connector_key"),
+        sa.Index("ix_auth_config_project_id_created_at_id", "project_id", "created_at", "id"),
+        sa.Index(
+            "ix_auth_config_project_id_connector_key_created_at_id",
+            "project_id",
+            "connector_key",
+            "created_at",
+            "id",
+        ),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
@@ -206,7 +219,13 @@ class AuthConfig(SQLModel, table=True):
 
 class LinkedAccount(SQLModel, table=True):
     __tablename__ = "linked_account"
-    __table_args__ = (sa.UniqueConstraint("auth_config_id", "external_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("auth_config_id", "external_id"),
+        # Each auth config's page of accounts is a range of this index, however many it has.
+        sa.Index(
+            "ix_linked_account_auth_config_id_created_at_id", "auth_config_id", "created_at", "id"
+        ),
+    )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     auth_config_id: UUID = _reference("auth_config.id", ondelete="CASCADE", index=False)
@@ -225,7 +244,15 @@ class Event(SQLModel, table=True):
     """Append-only history. Object ids are plain columns: history outlives what it mentions."""
 
     __tablename__ = "event"
-    __table_args__ = (sa.Index("ix_event_project_id_id", "project_id", "id"),)
+    # Query.events reads newest first within what the caller may see (a project, or the
+    # platform's NULL); one index per filter makes each filtered page a range scan too.
+    __table_args__ = (
+        sa.Index("ix_event_project_id_id", "project_id", "id"),
+        sa.Index("ix_event_project_id_connector_id_id", "project_id", "connector_id", "id"),
+        sa.Index("ix_event_project_id_version_id_id", "project_id", "version_id", "id"),
+        sa.Index("ix_event_project_id_auth_config_id_id", "project_id", "auth_config_id", "id"),
+        sa.Index("ix_event_project_id_kind_id", "project_id", "kind", "id"),
+    )
 
     id: int | None = Field(
         default=None,
@@ -235,9 +262,9 @@ class Event(SQLModel, table=True):
     project_id: UUID | None = Field(default=None, index=False)
     api_key_id: UUID | None = Field(default=None)
     kind: str = Field(max_length=64)
-    connector_id: UUID | None = Field(default=None, index=True)
-    version_id: UUID | None = Field(default=None, index=True)
-    auth_config_id: UUID | None = Field(default=None, index=True)
+    connector_id: UUID | None = Field(default=None)
+    version_id: UUID | None = Field(default=None)
+    auth_config_id: UUID | None = Field(default=None)
     linked_account_id: UUID | None = Field(default=None)
     payload: dict[str, Any] = _json(nullable=False)
     created_at: datetime = _timestamp()

@@ -9,7 +9,7 @@ same rule.
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -28,7 +28,7 @@ from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
 from app.domain.resolution import Resolution
 from app.services import accounts, api_keys, auth_configs, connectors, projects, usage, versions
-from app.services.pages import Page, PageRequest
+from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
 from app.services.resolution import ChosenVersion, KeyVersions, ProjectKey, versions_for_keys
 from app.services.resolution import resolve_auth_config as resolve_with
@@ -42,7 +42,26 @@ if TYPE_CHECKING:
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-PagedKey = tuple[Any, int, int]  # (parent, offset, limit)
+ParentT = TypeVar("ParentT", bound=Hashable)
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey(Generic[ParentT]):
+    """One parent's page, as a paged loader's key: the parents asking for the same page (cursor,
+    size, and whether to count) load together in one statement."""
+
+    parent: ParentT
+    after: SortKey | None
+    limit: int
+    count: bool
+
+    @classmethod
+    def of(cls, parent: ParentT, page: PageRequest) -> "PageKey[ParentT]":
+        return cls(parent=parent, after=page.after, limit=page.limit, count=page.count)
+
+    @property
+    def page(self) -> PageRequest:
+        return PageRequest(limit=self.limit, after=self.after, count=self.count)
 
 
 class VersionsOf(NamedTuple):
@@ -165,7 +184,7 @@ class Loaders:
         return _in_order(found, ids)
 
     async def _auth_configs_by_connector_key(
-        self, keys: Sequence[PagedKey]
+        self, keys: Sequence[PageKey[str]]
     ) -> list[Page[AuthConfig]]:
         async def load(
             page: PageRequest, connector_keys: Sequence[str]
@@ -219,7 +238,9 @@ class Loaders:
         )
         return _in_order(found, ids)
 
-    async def _accounts_by_auth_config(self, keys: Sequence[PagedKey]) -> list[Page[LinkedAccount]]:
+    async def _accounts_by_auth_config(
+        self, keys: Sequence[PageKey[UUID]]
+    ) -> list[Page[LinkedAccount]]:
         async def load(page: PageRequest, ids: Sequence[UUID]) -> dict[UUID, Page[LinkedAccount]]:
             async with self._session() as session:
                 return await accounts.accounts_by_auth_config(
@@ -275,9 +296,8 @@ async def _grouped(
 
 
 async def _paged(
-    keys: Sequence[PagedKey],
-    load: Callable[[PageRequest, Sequence[Any]], Awaitable[dict[Any, V]]],
+    keys: Sequence[PageKey[K]],
+    load: Callable[[PageRequest, Sequence[K]], Awaitable[dict[K, V]]],
 ) -> list[V]:
-    """Load (parent, offset, limit) keys: one call per distinct page shape."""
-    optioned = [(parent, PageRequest(offset=offset, limit=limit)) for parent, offset, limit in keys]
-    return await _grouped(optioned, load)
+    """Load page keys: one call per distinct page, whatever the number of parents."""
+    return await _grouped([(key.parent, key.page) for key in keys], load)

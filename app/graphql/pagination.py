@@ -1,21 +1,42 @@
-"""Relay connections over offset pages: opaque cursors, `first` between 1 and 100."""
+"""Relay connections over keyset pages: `first` between 1 and 100, cursors that carry a sort key.
+
+A cursor is opaque to clients: base64url of a small JSON document holding a format number, the
+shape of the list's sort key and the values of one row's sort key. A page is what comes after
+that key, so a cursor stays a valid position while rows come and go. Anything that does not
+decode to the list's shape is refused as `INVALID_INPUT` before it reaches a query; a cursor of
+another list of the same shape is simply a position in this one (the query still filters by
+what the caller may see).
+"""
 
 import base64
 import binascii
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from app.graphql.context import Info
+from app.graphql.cursor_values import (
+    CONNECTOR_KEY,
+    EVENT_ID,
+    MANAGED,
+    ROW_ID,
+    TIMESTAMP,
+    VERSION_NUMBER,
+    Value,
+)
 from app.graphql.errors import PublicError
-from app.services.pages import Page, PageRequest
+from app.services.pages import Page, PageRequest, SortKey
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-_CURSOR_PREFIX = "offset:"
-# Far beyond any real list; keeps OFFSET and `offset + limit` within the databases' 64-bit ints.
-_MAX_OFFSET = 2**62
+CURSOR_FORMAT = 1
+# Real cursors are under 150 characters; anything much longer is refused before decoding.
+_MAX_CURSOR_LENGTH = 512
 
 FIRST_DESCRIPTION = f"How many to return: 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."
 AFTER_DESCRIPTION = "Return what comes after this cursor (an edge's `cursor`)."
@@ -26,38 +47,107 @@ After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)
 C = TypeVar("C")
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+@dataclass(frozen=True, slots=True)
+class CursorShape:
+    """The sort key a list's cursors carry: its name, and the kind of each of its values."""
+
+    name: str
+    values: tuple[Value, ...]
 
 
-def decode_cursor(cursor: str) -> int:
+CREATED_ORDER = CursorShape("created", (TIMESTAMP, ROW_ID))
+"""Oldest first by creation: auth configs, linked accounts, API keys."""
+CONNECTOR_ORDER = CursorShape("connector", (CONNECTOR_KEY, MANAGED, ROW_ID))
+"""By key, custom before managed."""
+EVENT_ORDER = CursorShape("event", (EVENT_ID,))
+"""Newest first by id."""
+VERSION_ORDER = CursorShape("version", (VERSION_NUMBER,))
+"""Highest first by semver precedence."""
+
+
+def encode_cursor(shape: CursorShape, key: SortKey) -> str:
+    values = [value.dump(item) for value, item in zip(shape.values, key, strict=True)]
+    document = {"v": CURSOR_FORMAT, "s": shape.name, "k": values}
+    text = json.dumps(document, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(shape: CursorShape, cursor: str) -> SortKey:
+    """The sort key in `cursor`, or INVALID_INPUT naming `after`."""
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        offset = int(text.removeprefix(_CURSOR_PREFIX)) if text.startswith(_CURSOR_PREFIX) else -1
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        offset = -1
-    if not 0 <= offset <= _MAX_OFFSET:
-        raise PublicError(f"after: {cursor!r} is not a cursor from this API")
-    return offset
+        return _decoded(shape, cursor)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeError, RecursionError):
+        shown = cursor if len(cursor) <= 80 else cursor[:80] + "…"
+        raise PublicError(f"after: {shown!r} is not a cursor of this list") from None
 
 
-def page_request(first: int, after: str | None) -> PageRequest:
-    limit = first
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise PublicError(f"first: must be between 1 and {MAX_PAGE_SIZE}, got {limit}")
-    offset = 0 if after is None else decode_cursor(after) + 1
-    return PageRequest(offset=offset, limit=limit)
+def _decoded(shape: CursorShape, cursor: str) -> SortKey:
+    if not cursor or len(cursor) > _MAX_CURSOR_LENGTH:
+        raise ValueError("no cursor has this length")
+    raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+    document = json.loads(raw.decode())
+    if not isinstance(document, dict) or set(document) != {"v", "s", "k"}:
+        raise ValueError("not a cursor document")
+    if document["v"] != CURSOR_FORMAT or document["s"] != shape.name:
+        raise ValueError("a cursor of another format or list")
+    values = document["k"]
+    if not isinstance(values, list) or len(values) != len(shape.values):
+        raise ValueError("not this list's sort key")
+    return tuple(value.load(item) for value, item in zip(shape.values, values, strict=True))
 
 
-def to_connection(connection: type[C], page: Page[Any], convert: Callable[[Any], Any]) -> C:
+def page_request(
+    first: int, after: str | None, shape: CursorShape, *, count: bool = False
+) -> PageRequest:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise PublicError(f"first: must be between 1 and {MAX_PAGE_SIZE}, got {first}")
+    key = None if after is None else decode_cursor(shape, after)
+    return PageRequest(limit=first, after=key, count=count)
+
+
+def selects_total_count(info: Info) -> bool:
+    """Whether the request asks this connection field for `totalCount` (through fragments too):
+    counting every row costs more than a page, so it runs only for those who read it."""
+    return any(_selects(field.selections, "totalCount") for field in info.selected_fields)
+
+
+def _selects(selections: Sequence[Selection], name: str) -> bool:
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == name:
+            return True
+        if isinstance(selection, FragmentSpread | InlineFragment) and _selects(
+            selection.selections, name
+        ):
+            return True
+    return False
+
+
+@strawberry.type
+class Counted:
+    """A connection's `totalCount`, counted only when the request selects it."""
+
+    total: strawberry.Private[int | None]
+
+    @strawberry.field(description="How many there are in all.")
+    def total_count(self) -> int:
+        if self.total is None:
+            # The resolver decides whether to count from the selection; reaching here means
+            # it misread the selection, which must be loud rather than a wrong 0.
+            raise RuntimeError("totalCount was selected but not counted")
+        return self.total
+
+
+def to_connection(
+    connection: type[C], page: Page[Any], convert: Callable[[Any], Any], shape: CursorShape
+) -> C:
     edges = [
-        relay.Edge(cursor=encode_cursor(page.offset + index), node=convert(item))
-        for index, item in enumerate(page.items)
+        relay.Edge(cursor=encode_cursor(shape, key), node=convert(item))
+        for key, item in zip(page.keys, page.items, strict=True)
     ]
     page_info = relay.PageInfo(
         has_next_page=page.has_next,
-        has_previous_page=page.offset > 0,
+        has_previous_page=page.has_previous,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
-    return connection(edges=edges, page_info=page_info, total_count=page.total)  # type: ignore[call-arg]
+    return connection(edges=edges, page_info=page_info, total=page.total)  # type: ignore[call-arg]

@@ -14,7 +14,7 @@ from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AlreadyExists, NotFound
 from app.services.auth_configs import auth_config_visible_to, get_auth_config
 from app.services.events import record_event
-from app.services.pages import Page, PageRequest, fetch_pages_by_parent
+from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
 from app.services.resolution import ChosenVersion, effective_version
 from app.services.transactions import is_unique_violation, transaction
 
@@ -118,6 +118,13 @@ async def accounts_by_id(
     return {row.id: row for row in (await session.exec(query)).all()}
 
 
+OLDEST_FIRST: Order[LinkedAccount] = Order(
+    columns=(col(LinkedAccount.created_at), col(LinkedAccount.id)),
+    key_of=lambda account: (account.created_at, account.id),
+)
+"""Linked accounts' order; index ix_linked_account_auth_config_id_created_at_id serves it."""
+
+
 async def accounts_by_auth_config(
     session: AsyncSession, *, auth_config_ids: Sequence[UUID], page: PageRequest
 ) -> dict[UUID, Page[LinkedAccount]]:
@@ -127,6 +134,6 @@ async def accounts_by_auth_config(
         model=LinkedAccount,
         parent=LinkedAccount.auth_config_id,  # type: ignore[arg-type]
         parent_ids=auth_config_ids,
-        order_by=(col(LinkedAccount.created_at), col(LinkedAccount.id)),
+        order=OLDEST_FIRST,
         page=page,
     )

@@ -18,7 +18,7 @@ from app.domain.errors import Conflict, NotFound
 from app.domain.pins import parse_pin
 from app.services.connectors import connectors_by_key
 from app.services.events import record_event
-from app.services.pages import Page, PageRequest, fetch_page, fetch_pages_by_parent
+from app.services.pages import Order, Page, PageRequest, fetch_page, fetch_pages_by_parent
 from app.services.transactions import transaction
 
 
@@ -179,11 +179,18 @@ async def get_auth_config(
     return auth_config
 
 
+OLDEST_FIRST: Order[AuthConfig] = Order(
+    columns=(col(AuthConfig.created_at), col(AuthConfig.id)),
+    key_of=lambda auth_config: (auth_config.created_at, auth_config.id),
+)
+"""Auth configs' order, served within a project (and a connector key) by an index."""
+
+
 def _visible(actor: Principal, connector_key: str | None) -> SelectOfScalar[AuthConfig]:
     query = select(AuthConfig).where(auth_config_visible_to(actor))
     if connector_key is not None:
         query = query.where(AuthConfig.connector_key == connector_key)
-    return query.order_by(col(AuthConfig.created_at), col(AuthConfig.id))
+    return query
 
 
 async def list_auth_configs(
@@ -194,7 +201,7 @@ async def list_auth_configs(
     page: PageRequest,
 ) -> Page[AuthConfig]:
     """The caller's project's auth configs (a platform key has none)."""
-    return await fetch_page(session, _visible(actor, connector_key), page)
+    return await fetch_page(session, _visible(actor, connector_key), OLDEST_FIRST, page)
 
 
 async def auth_configs_by_connector_key(
@@ -210,7 +217,7 @@ async def auth_configs_by_connector_key(
         model=AuthConfig,
         parent=AuthConfig.connector_key,  # type: ignore[arg-type]
         parent_ids=connector_keys,
-        order_by=(col(AuthConfig.created_at), col(AuthConfig.id)),
+        order=OLDEST_FIRST,
         page=page,
         where=(auth_config_visible_to(actor),),
     )

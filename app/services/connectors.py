@@ -17,7 +17,7 @@ from app.domain.enums import Runtime, VersionSource
 from app.domain.errors import AlreadyExists, Forbidden, NotFound
 from app.services.events import record_event
 from app.services.lookups import rows_by_id
-from app.services.pages import Page, PageRequest, fetch_page
+from app.services.pages import Order, Page, PageRequest, fetch_page
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -104,6 +104,13 @@ async def connectors_by_key(
     return (await session.exec(query)).all()
 
 
+BY_KEY: Order[Connector] = Order(
+    columns=(col(Connector.key), col(Connector.project_id).is_(None), col(Connector.id)),
+    key_of=lambda connector: (connector.key, connector.is_managed, connector.id),
+)
+"""Connectors by key, a custom one before the managed one of its key."""
+
+
 async def list_connectors(
     session: AsyncSession,
     *,
@@ -116,10 +123,7 @@ async def list_connectors(
         query = query.where(col(Connector.project_id).is_(None))
     elif source == VersionSource.CUSTOM:
         query = query.where(col(Connector.project_id).is_not(None))
-    query = query.order_by(
-        col(Connector.key), col(Connector.project_id).is_(None), col(Connector.id)
-    )
-    return await fetch_page(session, query, page)
+    return await fetch_page(session, query, BY_KEY, page)
 
 
 async def connector_for_change(

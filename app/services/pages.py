@@ -1,51 +1,134 @@
-"""Offset pages, as the GraphQL connections ask for them."""
+"""Keyset pages, as the GraphQL connections ask for them.
 
-from collections.abc import Hashable, Sequence
+A page is the rows strictly after a sort key in the list's order, read with `LIMIT limit + 1`
+so the extra row tells whether there is a next page. Every order ends with a unique column, so
+the sort key of a row names one position: rows inserted or deleted elsewhere never shift a page,
+and a deep page costs what the first one does. Counting all rows is a separate statement that
+runs only when asked for.
+"""
+
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
-from sqlalchemy import func
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, QueryableAttribute, aliased
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import select
+from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
+SortValue = datetime | UUID | int | str | bool
+SortKey = tuple[SortValue, ...]
+"""A row's values of its list's order columns, in order: where a page starts after."""
+
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    offset: int
+    """`limit` rows after `after` (from the start when None); `count` asks for the total too."""
+
     limit: int
+    after: SortKey | None = None
+    count: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: Sequence[T]
-    total: int
-    offset: int
+    keys: Sequence[SortKey]
+    """Each item's sort key, for its cursor."""
+    has_next: bool
+    has_previous: bool
+    total: int | None
+    """How many rows the whole list has; None unless the request asked for it."""
+
+
+@dataclass(frozen=True)
+class Order(Generic[T]):
+    """A list's order: columns that end with a unique one, all ascending or all descending."""
+
+    columns: tuple[ColumnElement[Any] | Mapped[Any], ...]
+    key_of: Callable[[T], SortKey]
+    descending: bool = False
 
     @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
+    def expressions(self) -> list[ColumnElement[Any]]:
+        return [_expression(column) for column in self.columns]
+
+    def by(self) -> list[ColumnElement[Any]]:
+        return [column.desc() if self.descending else column for column in self.expressions]
+
+    def after(self, key: SortKey) -> ColumnElement[bool]:
+        """Rows strictly after `key`: one row comparison, which both databases match against an
+        index on the same columns (an OR of equalities would not be)."""
+        columns = self.expressions
+        # Typed binds: each value is stored the way its column stores it (SQLite keeps
+        # timestamps and UUIDs as text, so an untyped bind would compare as something else).
+        values = [
+            sa.literal(value, type_=column.type) for value, column in zip(key, columns, strict=True)
+        ]
+        if len(columns) == 1:
+            return columns[0] < values[0] if self.descending else columns[0] > values[0]
+        left, right = sa.tuple_(*columns), sa.tuple_(*values)
+        return left < right if self.descending else left > right
+
+    def page(self, rows: Sequence[T], page: PageRequest, total: int | None) -> Page[T]:
+        """The page out of `rows`, which were read with `LIMIT page.limit + 1`."""
+        return page_of(rows, page, self.key_of, total)
 
 
-async def fetch_page(session: AsyncSession, query: SelectOfScalar[T], page: PageRequest) -> Page[T]:
-    """Run `query` (already filtered and ordered) for one page, and count all its rows."""
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    total = (await session.exec(counted)).one()
-    rows = (await session.exec(query.offset(page.offset).limit(page.limit))).all()
-    return Page(items=rows, total=total, offset=page.offset)
+def _expression(column: ColumnElement[Any] | Mapped[Any]) -> ColumnElement[Any]:
+    if isinstance(column, QueryableAttribute):
+        return column.expression
+    if isinstance(column, ColumnElement):
+        return column
+    raise TypeError(f"not a column: {column!r}")
 
 
-def slice_page(items: Sequence[T], page: PageRequest) -> Page[T]:
+def page_of(
+    rows: Sequence[T], page: PageRequest, key_of: Callable[[T], SortKey], total: int | None
+) -> Page[T]:
+    """The page out of `rows`: what comes after `page.after`, up to one row more than a page."""
+    items = rows[: page.limit]
     return Page(
-        items=items[page.offset : page.offset + page.limit],
-        total=len(items),
-        offset=page.offset,
+        items=items,
+        keys=[key_of(item) for item in items],
+        has_next=len(rows) > page.limit,
+        has_previous=page.after is not None,
+        total=total,
     )
+
+
+async def fetch_page(
+    session: AsyncSession, query: SelectOfScalar[T], order: Order[T], page: PageRequest
+) -> Page[T]:
+    """One page of `query` (filtered, not ordered) in `order`, and its total when asked for."""
+    total = None
+    if page.count:
+        counted = select(func.count()).select_from(query.subquery())
+        total = (await session.exec(counted)).one()
+    if page.after is not None:
+        query = query.where(order.after(page.after))
+    rows = (await session.exec(query.order_by(*order.by()).limit(page.limit + 1))).all()
+    return order.page(rows, page, total)
+
+
+def slice_page(
+    items: Sequence[T],
+    page: PageRequest,
+    *,
+    key_of: Callable[[T], SortKey],
+    follows: Callable[[T], bool],
+) -> Page[T]:
+    """The page out of a whole list held in memory, in its order: `follows(item)` says whether
+    `item` comes after the position `page.after` names (which need not be in the list)."""
+    rest = items if page.after is None else [item for item in items if follows(item)]
+    return page_of(rest[: page.limit + 1], page, key_of, len(items) if page.count else None)
 
 
 async def fetch_pages_by_parent(
@@ -54,31 +137,86 @@ async def fetch_pages_by_parent(
     model: type[T],
     parent: InstrumentedAttribute[K],
     parent_ids: Sequence[K],
-    order_by: Sequence[Any],
+    order: Order[T],
     page: PageRequest,
     where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[K, Page[T]]:
-    """The same page of children for each parent, in two statements whatever their number."""
-    conditions = [parent.in_(parent_ids), *where]
-    position = func.row_number().over(partition_by=parent, order_by=order_by).label("position")
-    numbered = select(model, position).where(*conditions).subquery()
-    child = aliased(model, numbered)
-    rows = (
-        await session.exec(
-            select(child)
-            .where(
-                numbered.c.position > page.offset,
-                numbered.c.position <= page.offset + page.limit,
-            )
-            .order_by(numbered.c[parent.key], numbered.c.position)
-        )
-    ).all()
-    counted = select(parent, func.count()).where(*conditions).group_by(parent)
-    totals: dict[K, int] = dict((await session.exec(counted)).all())
-    items: dict[K, list[T]] = {key: [] for key in parent_ids}
+    """The same page of children for each parent: one statement whatever their number (and one
+    more for the totals, when asked for).
+
+    Each parent's page is read on its own through an index on (parent, order columns), so it
+    costs `limit` rows however many children the parent has and however deep the page is.
+    """
+    if not parent_ids:
+        return {}
+    parents = (
+        sa.values(sa.column("parent", parent.type), name="parents")
+        .data([(key,) for key in parent_ids])
+        .cte("parents")
+    )
+    conditions = [parent == parents.c.parent, *where]
+    if page.after is not None:
+        conditions.append(order.after(page.after))
+    if session.get_bind().dialect.name == "postgresql":
+        query = _lateral_pages(model, parents, conditions, order, page.limit + 1)
+    else:
+        query = _correlated_pages(model, parents, conditions, order, page.limit + 1)
+    rows = (await session.exec(query)).all()
+
+    totals: dict[K, int] = {}
+    if page.count:
+        counted = select(parent, func.count()).where(parent.in_(parent_ids), *where)
+        totals = dict((await session.exec(counted.group_by(parent))).all())
+
+    children: dict[K, list[T]] = {key: [] for key in parent_ids}
     for row in rows:
-        items[getattr(row, parent.key)].append(row)
+        children[getattr(row, parent.key)].append(row)
     return {
-        key: Page(items=items[key], total=totals.get(key, 0), offset=page.offset)
+        key: order.page(children[key], page, totals.get(key, 0) if page.count else None)
         for key in parent_ids
     }
+
+
+def _lateral_pages(
+    model: type[T],
+    parents: sa.CTE,
+    conditions: Sequence[ColumnElement[bool]],
+    order: Order[T],
+    limit: int,
+) -> SelectOfScalar[T]:
+    """PostgreSQL: for each parent, an index range scan that stops after `limit` rows."""
+    per_parent = select(model).where(*conditions).order_by(*order.by()).limit(limit).lateral("page")
+    child = aliased(model, per_parent)
+    query = select(child).select_from(parents).join(per_parent, sa.true())
+    return query.order_by(*_in_order(order, child))
+
+
+def _correlated_pages(
+    model: type[T],
+    parents: sa.CTE,
+    conditions: Sequence[ColumnElement[bool]],
+    order: Order[T],
+    limit: int,
+) -> SelectOfScalar[T]:
+    """SQLite (no LATERAL): for each parent, a correlated subquery picks the page's ids through
+    the index, and each row is then fetched by its primary key."""
+    primary_key = sa.inspect(model).primary_key[0]
+    page_ids = select(primary_key).where(*conditions).order_by(*order.by()).limit(limit)
+    child = aliased(model)
+    return (
+        select(child)
+        .select_from(parents)
+        .join(child, getattr(child, primary_key.key).in_(page_ids))
+        .order_by(*_in_order(order, child))
+    )
+
+
+def _in_order(order: Order[T], child: Any) -> list[ColumnElement[Any]]:
+    """`order` on an alias of its table: the pages of all parents together, each in order (a
+    sort of a few pages' rows, not of the children)."""
+    columns = []
+    for column in order.expressions:
+        if column.key is None:
+            raise ValueError("per-parent pages are ordered by plain columns")
+        columns.append(getattr(child, column.key))
+    return [column.desc() if order.descending else column for column in columns]

@@ -18,7 +18,7 @@ from app.domain.errors import AlreadyExists, InvalidInput, NotFound
 from app.services.api_keys import IssuedKey, add_api_key
 from app.services.events import record_event
 from app.services.lookups import rows_by_id
-from app.services.pages import Page, PageRequest, fetch_page
+from app.services.pages import Order, Page, PageRequest, fetch_page
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -114,13 +114,15 @@ async def get_project(session: AsyncSession, *, actor: Principal, project_id: UU
     return project
 
 
+API_KEYS_OLDEST_FIRST: Order[ApiKey] = Order(
+    columns=(col(ApiKey.created_at), col(ApiKey.id)),
+    key_of=lambda api_key: (api_key.created_at, api_key.id),
+)
+
+
 async def list_api_keys(
     session: AsyncSession, *, actor: Principal, project_id: UUID, page: PageRequest
 ) -> Page[ApiKey]:
     await get_project(session, actor=actor, project_id=project_id)
-    query = (
-        select(ApiKey)
-        .where(ApiKey.project_id == project_id)
-        .order_by(col(ApiKey.created_at), col(ApiKey.id))
-    )
-    return await fetch_page(session, query, page)
+    query = select(ApiKey).where(ApiKey.project_id == project_id)
+    return await fetch_page(session, query, API_KEYS_OLDEST_FIRST, page)

@@ -23,6 +23,7 @@ from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent, parse_version, precedence_key
 from app.services.connectors import readable_by_project
 from app.services.lookups import column_rows
+from app.services.pages import Page, PageRequest, slice_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,22 @@ async def versions_by_connector(
         header = VersionHeader(*row)
         grouped[header.connector_id].append(header)
     return {key: by_precedence_descending(rows) for key, rows in grouped.items()}
+
+
+def page_of_versions(versions: Sequence[VersionHeader], page: PageRequest) -> Page[VersionHeader]:
+    """A page of versions sorted highest first: those below the cursor's number. The number
+    need not be there any more (binned or deleted since), since precedence alone places it."""
+    after = None
+    if page.after is not None:
+        (number,) = page.after
+        if not isinstance(number, str):
+            raise ValueError(f"versions are placed by their number, got {number!r}")
+        after = precedence_key(number)
+
+    def follows(version: VersionHeader) -> bool:
+        return after is None or precedence_key(version.version) < after
+
+    return slice_page(versions, page, key_of=lambda version: (version.version,), follows=follows)
 
 
 def latest_published(versions: Sequence[VersionHeader]) -> VersionHeader | None:

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from tests.graphql.cursors import LAST_ROW_ID, LAST_TIMESTAMP, document_cursor, keyset_cursor
 from tests.graphql.operations import (
     create_auth_config,
     create_connector,
@@ -42,12 +43,33 @@ query ($first: Int!, $after: String) {
 }
 """
 
-# Each connection, and the path of its field: nested ones check their arguments too.
-CONNECTIONS = [
-    (CONNECTORS, ["connectors"]),
-    (CONNECTOR_AUTH_CONFIGS, ["connector", "authConfigs"]),
-    (CONNECTOR_VERSIONS, ["connector", "versions"]),
-    (LINKED_ACCOUNTS, ["authConfigs", "edges", 0, "node", "linkedAccounts"]),
+AUTH_CONFIGS = """
+query ($first: Int!, $after: String) { authConfigs(first: $first, after: $after) { totalCount } }
+"""
+
+EVENTS = """
+query ($first: Int!, $after: String) { events(first: $first, after: $after) { totalCount } }
+"""
+
+# Each connection, the path of its field (nested ones check their arguments too), the shape
+# of its cursors' sort key, and a sort key of that shape.
+CONNECTIONS: list[tuple[str, list[str | int], str, list[object]]] = [
+    (CONNECTORS, ["connectors"], "connector", ["crm", False, LAST_ROW_ID]),
+    (AUTH_CONFIGS, ["authConfigs"], "created", [LAST_TIMESTAMP, LAST_ROW_ID]),
+    (
+        CONNECTOR_AUTH_CONFIGS,
+        ["connector", "authConfigs"],
+        "created",
+        [LAST_TIMESTAMP, LAST_ROW_ID],
+    ),
+    (CONNECTOR_VERSIONS, ["connector", "versions"], "version", ["1.0.0"]),
+    (
+        LINKED_ACCOUNTS,
+        ["authConfigs", "edges", 0, "node", "linkedAccounts"],
+        "created",
+        [LAST_TIMESTAMP, LAST_ROW_ID],
+    ),
+    (EVENTS, ["events"], "event", [1]),
 ]
 
 
@@ -58,7 +80,7 @@ async def test_first_outside_1_to_100_is_an_invalid_input_error(
     # given a connector with an auth config, so nested connections are reached too
     await create_connector(graphql, "crm", key=keys.alpha.admin)
     await create_auth_config(graphql, "crm", "Sales", key=keys.alpha.admin)
-    for document, path in CONNECTIONS:
+    for document, path, _, _ in CONNECTIONS:
         # when a connection is asked for `first` out of range
         errors = await graphql.errors(document, {"first": first}, key=keys.alpha.viewer)
         # then every such field says so with INVALID_INPUT (a query argument, not a mutation)
@@ -68,34 +90,98 @@ async def test_first_outside_1_to_100_is_an_invalid_input_error(
             assert "first" in error["message"]
 
 
+# Cursors no list accepts.
 BAD_CURSORS = {
     "garbage": "garbage",
     "not base64": "!!!",
     "empty": "",
     "base64 of something else": raw_cursor("hello"),
-    "no number": raw_cursor("offset:"),
-    "negative": raw_cursor("offset:-3"),
-    "not a number": raw_cursor("offset:ten"),
-    "too big for the database": raw_cursor("offset:" + "9" * 30),
-    "the largest 64-bit integer": raw_cursor(f"offset:{2**63 - 1}"),
     "not utf-8": "_w==",
+    "an offset cursor of the old format": raw_cursor("offset:3"),
+    "JSON but no document": document_cursor([1, "created", []]),
+    "a document without its sort key": document_cursor({"v": 1, "s": "created"}),
+    "a document with more parts": document_cursor({"v": 1, "s": "event", "k": [1], "x": 0}),
+    "another format": keyset_cursor("event", [1], version=2),
+    "a format number of another type": keyset_cursor("event", [1], version="1"),
+    "an unknown shape": keyset_cursor("offset", [1]),
+    "far too long": keyset_cursor("version", ["1.0.0-" + "a" * 600]),
+    "deeply nested JSON": document_cursor([[[[[[[[[[[]]]]]]]]]]]),
+}
+
+# Cursors of each shape that the lists of that shape refuse: the values' parts, types and ranges.
+BAD_SORT_KEYS: dict[str, tuple[str, object]] = {
+    "a sort key with a part missing (created)": ("created", [LAST_TIMESTAMP]),
+    "a sort key with a part too many (created)": ("created", [LAST_TIMESTAMP, LAST_ROW_ID, 1]),
+    "a sort key that is not a list": ("created", {"at": LAST_TIMESTAMP}),
+    "a timestamp of another type": ("created", [1700000000, LAST_ROW_ID]),
+    "a timestamp that is not one": ("created", ["yesterday", LAST_ROW_ID]),
+    "a timestamp without a time zone": ("created", ["2026-01-01T00:00:00", LAST_ROW_ID]),
+    "a timestamp beyond year 9999 in UTC": ("created", ["9999-12-31T23:00:00-05:00", LAST_ROW_ID]),
+    "an id that is not a UUID": ("created", [LAST_TIMESTAMP, "42"]),
+    "an id of another type": ("created", [LAST_TIMESTAMP, 42]),
+    "a sort key with a part missing (connector)": ("connector", ["crm", False]),
+    "a connector key no connector can have": ("connector", ["CRM; DROP", False, LAST_ROW_ID]),
+    "a connector key with a NUL": ("connector", ["crm\u0000", False, LAST_ROW_ID]),
+    "a flag that is a number": ("connector", ["crm", 0, LAST_ROW_ID]),
+    "a flag that is a string": ("connector", ["crm", "false", LAST_ROW_ID]),
+    "an event id that is a string": ("event", ["12"]),
+    "an event id that is a boolean": ("event", [True]),
+    "an event id that is a fraction": ("event", [1.5]),
+    "a negative event id": ("event", [-3]),
+    "a huge event id": ("event", [10**30]),
+    "the largest 64-bit integer plus one": ("event", [2**63]),
+    "no sort key values (event)": ("event", []),
+    "a version that is not a number": ("version", ["latest"]),
+    "a version of another type": ("version", [1]),
+    "a version with parts missing": ("version", ["1.0"]),
+    "a version too long for its column": ("version", ["1.0.0-" + "a" * 200]),
 }
 
 
-@pytest.mark.parametrize("after", BAD_CURSORS.values(), ids=BAD_CURSORS.keys())
+def _bad_cursors_for(shape: str) -> dict[str, str]:
+    """Every cursor a list of `shape` must refuse: the shared ones, those of its own shape, and
+    a valid cursor of each other shape (another list's)."""
+    other_shapes = {other: values for _, _, other, values in CONNECTIONS if other != shape}
+    return {
+        **BAD_CURSORS,
+        **{
+            name: keyset_cursor(of, values)
+            for name, (of, values) in BAD_SORT_KEYS.items()
+            if of == shape
+        },
+        **{
+            f"a cursor of a {of} list": keyset_cursor(of, values)
+            for of, values in other_shapes.items()
+        },
+    }
+
+
 async def test_a_cursor_not_made_by_this_api_is_an_invalid_input_error(
-    graphql: GraphQLClient, keys: Keys, after: str
+    graphql: GraphQLClient, keys: Keys
 ) -> None:
+    # given a connector with an auth config, so nested connections are reached too
     await create_connector(graphql, "crm", key=keys.alpha.admin)
     await create_auth_config(graphql, "crm", "Sales", key=keys.alpha.admin)
-    for document, path in CONNECTIONS:
-        errors = await graphql.errors(
-            document, {"first": 10, "after": after}, key=keys.alpha.viewer
+    for document, path, shape, good in CONNECTIONS:
+        # a well-formed cursor of the list's shape is accepted (a position past the end)
+        assert await graphql(
+            document, {"first": 10, "after": keyset_cursor(shape, good)}, key=keys.alpha.viewer
         )
-        assert [error["path"] for error in errors] == [path]
-        for error in errors:
-            assert error["extensions"]["code"] == "INVALID_INPUT", error
-            assert "after" in error["message"]
+        for case, after in _bad_cursors_for(shape).items():
+            # when a connection is given a cursor it did not make
+            errors = await graphql.errors(
+                document, {"first": 10, "after": after}, key=keys.alpha.viewer
+            )
+            # then that field alone fails, with INVALID_INPUT naming `after`
+            assert [error["path"] for error in errors] == [path], (case, path, errors)
+            for error in errors:
+                assert error["extensions"]["code"] == "INVALID_INPUT", (case, error)
+                assert "after" in error["message"], (case, error)
+
+
+def test_every_kind_of_bad_sort_key_is_tried_on_every_shape_that_has_it() -> None:
+    shapes = {shape for _, _, shape, _ in CONNECTIONS}
+    assert {shape for shape, _ in BAD_SORT_KEYS.values()} == shapes
 
 
 async def test_paging_through_connectors_returns_every_one_once(
@@ -160,20 +246,33 @@ async def test_paging_through_connectors_returns_every_one_once(
 async def test_a_cursor_far_past_the_end_gives_empty_pages(
     graphql: GraphQLClient, keys: Keys
 ) -> None:
-    # given a connector with an auth config
+    # given a connector with an auth config (and the events that made them)
     await create_connector(graphql, "crm", key=keys.alpha.admin)
     await create_auth_config(graphql, "crm", "Sales", key=keys.alpha.admin)
-    # when every connection is asked for what comes after a very large offset
-    after = raw_cursor(f"offset:{2**62 - 1}")
+    events = (await graphql(EVENTS, {"first": 100}, key=keys.alpha.viewer))["events"]
+    # when every connection is asked for what comes after a position past its last row
+    past_the_end = {
+        "connector": ["zzz", True, LAST_ROW_ID],
+        "created": [LAST_TIMESTAMP, LAST_ROW_ID],
+        "version": ["0.0.0-0"],  # the lowest precedence there is: versions go highest first
+        "event": [1],  # events go newest first: nothing comes after the first id
+    }
     results = [
-        await graphql(document, {"first": 100, "after": after}, key=keys.alpha.viewer)
-        for document, _ in CONNECTIONS
+        await graphql(
+            document,
+            {"first": 100, "after": keyset_cursor(shape, past_the_end[shape])},
+            key=keys.alpha.viewer,
+        )
+        for document, _, shape, _ in CONNECTIONS
     ]
     # then the pages are empty and the totals still right
-    top, auth_configs, versions, accounts = results
+    top, auth_configs, connector_auth_configs, versions, accounts, history = results
     assert top["connectors"]["edges"] == []
     assert top["connectors"]["totalCount"] == 1
     assert top["connectors"]["pageInfo"]["hasPreviousPage"] is True
-    assert auth_configs["connector"] == {"authConfigs": {"totalCount": 1}}
+    assert auth_configs["authConfigs"] == {"totalCount": 1}
+    assert connector_auth_configs["connector"] == {"authConfigs": {"totalCount": 1}}
     assert versions["connector"] == {"versions": {"totalCount": 0}}
     assert accounts["authConfigs"]["edges"][0]["node"]["linkedAccounts"] == {"totalCount": 0}
+    assert history["events"] == {"totalCount": events["totalCount"]}
+    assert events["totalCount"] >= 2

@@ -14,6 +14,7 @@ from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import AccountStatus
 from app.graphql.loaders import StatusOf
+from app.graphql.pagination import Counted
 from app.services.versions import ContentKey
 
 
@@ -88,5 +89,5 @@ class LinkedAccount(relay.Node, Entity):
 
 
 @strawberry.type(description="A page of linked accounts.")
-class LinkedAccountConnection(relay.Connection[LinkedAccount]):
-    total_count: int = strawberry.field(description="How many there are in all.")
+class LinkedAccountConnection(relay.Connection[LinkedAccount], Counted):
+    pass

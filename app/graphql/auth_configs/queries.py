@@ -7,10 +7,12 @@ import strawberry
 from app.graphql.auth_configs.types import AuthConfig, AuthConfigConnection
 from app.graphql.context import Info
 from app.graphql.pagination import (
+    CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
     First,
     page_request,
+    selects_total_count,
     to_connection,
 )
 from app.services import auth_configs
@@ -29,7 +31,7 @@ class AuthConfigQueries:
             strawberry.argument(description="Only those naming this connector key."),
         ] = None,
     ) -> AuthConfigConnection:
-        page = page_request(first, after)
+        page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
         async with info.context.session() as session:
             result = await auth_configs.list_auth_configs(
                 session,
@@ -38,4 +40,4 @@ class AuthConfigQueries:
                 page=page,
             )
         info.context.loaders.auth_config_by_id.prime_many({row.id: row for row in result.items})
-        return to_connection(AuthConfigConnection, result, AuthConfig.from_row)
+        return to_connection(AuthConfigConnection, result, AuthConfig.from_row, CREATED_ORDER)

@@ -12,11 +12,15 @@ from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import PinSource
+from app.graphql.loaders import PageKey
 from app.graphql.pagination import (
+    CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
+    Counted,
     First,
     page_request,
+    selects_total_count,
     to_connection,
 )
 from app.graphql.projects.types import Project
@@ -90,13 +94,13 @@ class AuthConfig(relay.Node, Entity):
     ) -> Annotated["LinkedAccountConnection", strawberry.lazy("app.graphql.accounts.types")]:
         from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
 
-        page = page_request(first, after)
+        page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
         result = await info.context.loaders.accounts_by_auth_config.load(
-            (UUID(self.id), page.offset, page.limit)
+            PageKey.of(UUID(self.id), page)
         )
-        return to_connection(LinkedAccountConnection, result, LinkedAccount.from_row)
+        return to_connection(LinkedAccountConnection, result, LinkedAccount.from_row, CREATED_ORDER)
 
 
 @strawberry.type(description="A page of auth configs.")
-class AuthConfigConnection(relay.Connection[AuthConfig]):
-    total_count: int = strawberry.field(description="How many there are in all.")
+class AuthConfigConnection(relay.Connection[AuthConfig], Counted):
+    pass

@@ -9,10 +9,12 @@ from app.graphql.connectors.types import Connector, ConnectorConnection
 from app.graphql.context import Info
 from app.graphql.enums import VersionSource
 from app.graphql.pagination import (
+    CONNECTOR_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
     First,
     page_request,
+    selects_total_count,
     to_connection,
 )
 from app.services import connectors
@@ -31,7 +33,7 @@ class ConnectorQueries:
             strawberry.argument(description="Only MANAGED or only CUSTOM."),
         ] = None,
     ) -> ConnectorConnection:
-        page = page_request(first, after)
+        page = page_request(first, after, CONNECTOR_ORDER, count=selects_total_count(info))
         async with info.context.session() as session:
             result = await connectors.list_connectors(
                 session,
@@ -39,7 +41,7 @@ class ConnectorQueries:
                 source=None if source is None else DomainVersionSource(source),
                 page=page,
             )
-        return to_connection(ConnectorConnection, result, Connector.from_row)
+        return to_connection(ConnectorConnection, result, Connector.from_row, CONNECTOR_ORDER)
 
     @strawberry.field(
         description="The connector of this key. Without a source, the custom one if the caller "

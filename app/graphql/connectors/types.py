@@ -13,16 +13,19 @@ from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import DeploymentState, Runtime, VersionSource
-from app.graphql.loaders import VersionsOf
+from app.graphql.loaders import PageKey, VersionsOf
 from app.graphql.pagination import (
+    CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
+    VERSION_ORDER,
     After,
+    Counted,
     First,
     page_request,
+    selects_total_count,
     to_connection,
 )
-from app.services.pages import slice_page
-from app.services.versions import VersionBody, VersionHeader, latest_published
+from app.services.versions import VersionBody, VersionHeader, latest_published, page_of_versions
 
 if TYPE_CHECKING:
     from app.graphql.auth_configs.types import AuthConfigConnection
@@ -78,12 +81,13 @@ class Connector(relay.Node, Entity):
             bool, strawberry.argument(description="Include versions in the bin.")
         ] = False,
     ) -> "ConnectorVersionConnection":
-        page = page_request(first, after)
+        page = page_request(first, after, VERSION_ORDER, count=selects_total_count(info))
         rows = await self._versions(info, include_binned)
         return to_connection(
             ConnectorVersionConnection,
-            slice_page(rows, page),
+            page_of_versions(rows, page),
             ConnectorVersion.from_header,
+            VERSION_ORDER,
         )
 
     @strawberry.field(description="The version with this number, if there is one.")
@@ -114,12 +118,12 @@ class Connector(relay.Node, Entity):
     ) -> Annotated["AuthConfigConnection", strawberry.lazy("app.graphql.auth_configs.types")]:
         from app.graphql.auth_configs.types import AuthConfig, AuthConfigConnection
 
-        page = page_request(first, after)
+        page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
         result = await info.context.loaders.auth_configs_by_connector_key.load(
-            (self.key, page.offset, page.limit)
+            PageKey.of(self.key, page)
         )
         info.context.loaders.auth_config_by_id.prime_many({row.id: row for row in result.items})
-        return to_connection(AuthConfigConnection, result, AuthConfig.from_row)
+        return to_connection(AuthConfigConnection, result, AuthConfig.from_row, CREATED_ORDER)
 
 
 @strawberry.type(description="Where a version is deployed in one environment.")
@@ -277,10 +281,10 @@ class ConnectorVersion(relay.Node, Entity):
 
 
 @strawberry.type(description="A page of connectors.")
-class ConnectorConnection(relay.Connection[Connector]):
-    total_count: int = strawberry.field(description="How many there are in all.")
+class ConnectorConnection(relay.Connection[Connector], Counted):
+    pass
 
 
 @strawberry.type(description="A page of connector versions.")
-class ConnectorVersionConnection(relay.Connection[ConnectorVersion]):
-    total_count: int = strawberry.field(description="How many there are in all.")
+class ConnectorVersionConnection(relay.Connection[ConnectorVersion], Counted):
+    pass

@@ -9,9 +9,11 @@ from app.graphql.events.filters import event_filter
 from app.graphql.events.types import Event, EventConnection
 from app.graphql.pagination import (
     DEFAULT_PAGE_SIZE,
+    EVENT_ORDER,
     After,
     First,
     page_request,
+    selects_total_count,
     to_connection,
 )
 from app.services import history
@@ -40,7 +42,7 @@ class EventQueries:
             str | None, strawberry.argument(description="Only events of this kind.")
         ] = None,
     ) -> EventConnection:
-        page = page_request(first, after)
+        page = page_request(first, after, EVENT_ORDER, count=selects_total_count(info))
         where = event_filter(
             connector_id=connector_id,
             version_id=version_id,
@@ -48,11 +50,16 @@ class EventQueries:
             kind=kind,
         )
         if where is None:
-            return to_connection(
-                EventConnection, Page(items=[], total=0, offset=page.offset), Event.from_row
+            nothing: Page[object] = Page(
+                items=[],
+                keys=[],
+                has_next=False,
+                has_previous=page.after is not None,
+                total=0 if page.count else None,
             )
+            return to_connection(EventConnection, nothing, Event.from_row, EVENT_ORDER)
         async with info.context.session() as session:
             result = await history.list_events(
                 session, actor=info.context.principal, where=where, page=page
             )
-        return to_connection(EventConnection, result, Event.from_row)
+        return to_connection(EventConnection, result, Event.from_row, EVENT_ORDER)

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from app.db import models
 from app.graphql.context import Info
 from app.graphql.ids import encode_id
+from app.graphql.pagination import Counted
 from app.graphql.projects.types import ApiKey
 
 
@@ -68,5 +69,5 @@ class Event:
 
 # Events are not Nodes (nothing fetches one by id), but a page of them is a Relay connection.
 @strawberry.type(description="A page of events.")
-class EventConnection(relay.Connection[Event]):  # type: ignore[type-var]
-    total_count: int = strawberry.field(description="How many there are in all.")
+class EventConnection(relay.Connection[Event], Counted):  # type: ignore[type-var]
+    pass

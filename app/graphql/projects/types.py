@@ -11,10 +11,13 @@ from app.graphql.context import Info
 from app.graphql.entity import Entity
 from app.graphql.enums import Role
 from app.graphql.pagination import (
+    CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
+    Counted,
     First,
     page_request,
+    selects_total_count,
     to_connection,
 )
 from app.services import projects
@@ -51,7 +54,7 @@ class Project(relay.Node, Entity):
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> "ApiKeyConnection":
-        page = page_request(first, after)
+        page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
         async with info.context.session() as session:
             result = await projects.list_api_keys(
                 session,
@@ -59,7 +62,7 @@ class Project(relay.Node, Entity):
                 project_id=UUID(self.id),
                 page=page,
             )
-        return to_connection(ApiKeyConnection, result, ApiKey.from_row)
+        return to_connection(ApiKeyConnection, result, ApiKey.from_row, CREATED_ORDER)
 
 
 @strawberry.type(
@@ -95,8 +98,8 @@ class ApiKey(relay.Node, Entity):
 
 
 @strawberry.type(description="A page of API keys.")
-class ApiKeyConnection(relay.Connection[ApiKey]):
-    total_count: int = strawberry.field(description="How many there are in all.")
+class ApiKeyConnection(relay.Connection[ApiKey], Counted):
+    pass
 
 
 @strawberry.type(description="The caller: the API key of this request.")

@@ -1,0 +1,157 @@
+"""What a page costs in SQL: one statement for the pages of many parents, a count only for a
+request that reads `totalCount`, and never a numbering of rows or an OFFSET."""
+
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import LinkedAccount
+from app.db.types import utc_now
+from tests.graphql.operations import create_auth_config, create_connector, row_id
+from tests.graphql_client import GraphQLClient
+from tests.keys import Keys
+from tests.statements import recorded_statements
+
+
+def _accounts_query(total: bool) -> str:
+    count = "totalCount" if total else ""
+    return f"""
+    query ($configs: Int!, $after: String) {{
+      authConfigs(first: $configs) {{ edges {{ node {{
+        linkedAccounts(first: 3, after: $after) {{
+          {count} pageInfo {{ hasNextPage }} edges {{ cursor node {{ externalId }} }}
+        }}
+      }} }} }}
+    }}
+    """
+
+
+# Every list, without and with its totalCount (through a fragment: it still counts as selected).
+LISTS = {
+    "connectors": "connectors(first: 3) {{ {} edges {{ node {{ key }} }} }}",
+    "authConfigs": "authConfigs(first: 3) {{ {} edges {{ node {{ name }} }} }}",
+    "events": "events(first: 3) {{ {} edges {{ node {{ kind }} }} }}",
+    "versions": 'connector(key: "crm") {{ versions(first: 3) {{ {} edges {{ node {{ id }} }} }} }}',
+    "connector's authConfigs": (
+        'connector(key: "crm") {{ authConfigs(first: 3) {{ {} edges {{ node {{ name }} }} }} }}'
+    ),
+    "apiKeys": "viewer {{ project {{ apiKeys(first: 3) {{ {} edges {{ node {{ name }} }} }} }} }}",
+}
+TOTAL_IN_A_FRAGMENT = "... on {} {{ totalCount }}"
+CONNECTION_TYPES = {
+    "connectors": "ConnectorConnection",
+    "authConfigs": "AuthConfigConnection",
+    "events": "EventConnection",
+    "versions": "ConnectorVersionConnection",
+    "connector's authConfigs": "AuthConfigConnection",
+    "apiKeys": "ApiKeyConnection",
+}
+
+
+async def _world(graphql: GraphQLClient, keys: Keys, session: AsyncSession) -> list[UUID]:
+    """Three auth configs of alpha's with 5 accounts each."""
+    await create_connector(graphql, "crm", key=keys.alpha.admin)
+    configs = [
+        UUID(row_id(await create_auth_config(graphql, "crm", name, key=keys.alpha.admin)))
+        for name in ("One", "Two", "Three")
+    ]
+    start = utc_now()
+    session.add_all(
+        LinkedAccount(
+            auth_config_id=config,
+            external_id=f"{index}-{n}",
+            # a millisecond later for each auth config: a cursor is a position in any of them
+            created_at=start + timedelta(seconds=n, milliseconds=index),
+        )
+        for index, config in enumerate(configs)
+        for n in range(5)
+    )
+    await session.commit()
+    return configs
+
+
+def _page_queries(statements: list[str]) -> list[str]:
+    return [statement for statement in statements if "LIMIT" in statement.upper()]
+
+
+def _no_numbering_or_offset(statements: list[str]) -> None:
+    for statement in _page_queries(statements):
+        assert "row_number" not in statement.lower(), statement
+        assert "offset" not in statement.lower(), statement
+
+
+@pytest.mark.parametrize("configs", [1, 3])
+async def test_the_accounts_of_many_auth_configs_are_one_statement_and_count_only_if_asked(
+    graphql: GraphQLClient,
+    keys: Keys,
+    session: AsyncSession,
+    engine: AsyncEngine,
+    configs: int,
+) -> None:
+    # given three auth configs with five accounts each
+    await _world(graphql, keys, session)
+
+    for total in (False, True):
+        # when one request reads a page of accounts of 1 or 3 auth configs
+        with recorded_statements(engine) as statements:
+            data = await graphql(
+                _accounts_query(total), {"configs": configs}, key=keys.alpha.viewer
+            )
+        pages = [edge["node"]["linkedAccounts"] for edge in data["authConfigs"]["edges"]]
+        assert [len(page["edges"]) for page in pages] == [3] * configs
+        assert all(page["pageInfo"]["hasNextPage"] for page in pages)
+        accounts = [s for s in statements if "linked_account" in s]
+
+        # then the accounts of all of them are read by one statement, plus one count when
+        # totalCount is selected, and nothing is counted otherwise
+        counts = [s for s in statements if "count(" in s.lower()]
+        if total:
+            assert [page["totalCount"] for page in pages] == [5] * configs
+            assert len(accounts) == 2, accounts
+            assert len(counts) == 1, counts
+            assert "linked_account" in counts[0], counts
+        else:
+            assert len(accounts) == 1, accounts
+            assert counts == []
+        # and no page is found by numbering rows or skipping them
+        _no_numbering_or_offset(statements)
+
+        # and the page after the first one's last cursor (a position in each of them: after
+        # two accounts of the first, two of the others and the third, made a moment later) is
+        # the same one statement, and still no OFFSET
+        after = pages[0]["edges"][-1]["cursor"]
+        with recorded_statements(engine) as statements:
+            data = await graphql(
+                _accounts_query(total), {"configs": configs, "after": after}, key=keys.alpha.viewer
+            )
+        pages = [edge["node"]["linkedAccounts"] for edge in data["authConfigs"]["edges"]]
+        assert [len(page["edges"]) for page in pages] == [2] + [3] * (configs - 1)
+        assert len([s for s in statements if "linked_account" in s]) == (2 if total else 1)
+        _no_numbering_or_offset(statements)
+
+
+@pytest.mark.parametrize("name", LISTS.keys())
+async def test_every_list_counts_only_when_total_count_is_selected(
+    graphql: GraphQLClient, keys: Keys, session: AsyncSession, engine: AsyncEngine, name: str
+) -> None:
+    # given some of everything
+    await _world(graphql, keys, session)
+    selections = {
+        "without totalCount": "",
+        "with totalCount": "totalCount",
+        "with totalCount in a fragment": TOTAL_IN_A_FRAGMENT.format(CONNECTION_TYPES[name]),
+    }
+    for selection, total in selections.items():
+        # when the list is read with or without its totalCount
+        with recorded_statements(engine) as statements:
+            data = await graphql("{ " + LISTS[name].format(total) + " }", key=keys.alpha.admin)
+        # then it is counted exactly when it is selected (versions are all read to be put in
+        # semver order, so their total is the list's length: no count), and never by OFFSET
+        counts = [s for s in statements if "count(" in s.lower()]
+        counted_in_sql = bool(total) and name != "versions"
+        assert len(counts) == (1 if counted_in_sql else 0), (selection, counts)
+        assert ("totalCount" in str(data)) == bool(total), data
+        _no_numbering_or_offset(statements)
