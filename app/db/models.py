@@ -213,6 +213,11 @@ class AuthConfig(SQLModel, table=True):
     pin_source: PinSource = Field(default=PinSource.ANY, sa_type=sa.String(16))
     active: bool = Field(default=True)
     revision: int = Field(default=1)
+    # Kept by triggers on linked_account (migration 0005): never written by the application.
+    linked_account_count: int = Field(
+        default=0,
+        sa_column=sa.Column(sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 

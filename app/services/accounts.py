@@ -1,8 +1,11 @@
 """Linked accounts: the end users' connections, each under one auth config."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from uuid import UUID
 
+import sqlalchemy
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +17,7 @@ from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AlreadyExists, NotFound
 from app.services.auth_configs import auth_config_visible_to, get_auth_config
 from app.services.events import record_event
+from app.services.lookups import column_rows
 from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
 from app.services.resolution import ChosenVersion, effective_version
 from app.services.transactions import is_unique_violation, transaction
@@ -128,12 +132,26 @@ OLDEST_FIRST: Order[LinkedAccount] = Order(
 async def accounts_by_auth_config(
     session: AsyncSession, *, auth_config_ids: Sequence[UUID], page: PageRequest
 ) -> dict[UUID, Page[LinkedAccount]]:
-    """One page of accounts for each auth config; the caller has checked it may read them."""
-    return await fetch_pages_by_parent(
+    """One page of accounts for each auth config; the caller has checked it may read them.
+
+    The totals, when asked for, are the auth configs' kept counts (see migration 0005), not a
+    count of their accounts."""
+    pages = await fetch_pages_by_parent(
         session,
         model=LinkedAccount,
         parent=LinkedAccount.auth_config_id,  # type: ignore[arg-type]
         parent_ids=auth_config_ids,
         order=OLDEST_FIRST,
-        page=page,
+        page=replace(page, count=False),
     )
+    if not page.count:
+        return pages
+    counts = dict(
+        await column_rows(session, _ACCOUNT_COUNTS, {"auth_config_ids": list(auth_config_ids)})
+    )
+    return {key: replace(found, total=counts.get(key, 0)) for key, found in pages.items()}
+
+
+_ACCOUNT_COUNTS = sqlalchemy.select(col(AuthConfig.id), col(AuthConfig.linked_account_count)).where(
+    col(AuthConfig.id).in_(bindparam("auth_config_ids", expanding=True))
+)

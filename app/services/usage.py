@@ -6,15 +6,13 @@ for the bin check: every project, since the platform owns managed versions and m
 that any project uses.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import AuthConfig, Connector, ConnectorVersion, LinkedAccount
+from app.db.models import AuthConfig, Connector, ConnectorVersion
 from app.domain.access import Principal
 from app.domain.enums import PinSource
 from app.domain.pins import parse_pin
@@ -64,8 +62,9 @@ async def usage_of_versions(
         query = query.where(AuthConfig.project_id == project_id)
     if lock:
         query = query.with_for_update()
-    configs = (await session.exec(query.order_by(col(AuthConfig.id)))).all()
-    counts = await _account_counts(session, [config.id for config in configs])
+    # Read afresh: an auth config this session holds already may have gained accounts since.
+    query = query.order_by(col(AuthConfig.id)).execution_options(populate_existing=True)
+    configs = (await session.exec(query)).all()
     candidates = await versions_for_keys(
         session, keys=list(dict.fromkeys(ProjectKey.of(config) for config in configs))
     )
@@ -81,7 +80,7 @@ async def usage_of_versions(
             version_id,
             (
                 (
-                    _pinned(config, counts.get(config.id, 0)),
+                    _pinned(config),
                     candidates[ProjectKey.of(config)].candidates,
                 )
                 for config in relevant
@@ -91,31 +90,13 @@ async def usage_of_versions(
     return result
 
 
-def _pinned(config: AuthConfig, linked_account_count: int) -> PinnedConfig:
+def _pinned(config: AuthConfig) -> PinnedConfig:
     return PinnedConfig(
         id=config.id,
         name=config.name,
         project_id=config.project_id,
         active=config.active,
-        linked_account_count=linked_account_count,
+        linked_account_count=config.linked_account_count,
         pin=parse_pin(config.pin),
         pin_source=PinSource(config.pin_source),
     )
-
-
-async def _account_counts(
-    session: AsyncSession, auth_config_ids: Sequence[UUID]
-) -> dict[UUID, int]:
-    if not auth_config_ids:
-        return {}
-    rows = (
-        await session.exec(
-            select(LinkedAccount.auth_config_id, func.count())
-            .where(col(LinkedAccount.auth_config_id).in_(auth_config_ids))
-            .group_by(col(LinkedAccount.auth_config_id))
-        )
-    ).all()
-    counts: dict[UUID, int] = defaultdict(int)
-    for auth_config_id, count in rows:
-        counts[auth_config_id] = int(count)
-    return counts
