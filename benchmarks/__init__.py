@@ -1,0 +1,8 @@
+"""The project's own benchmark: `python -m benchmarks` (see the README's Performance section).
+
+Modules: `definitions` (realistic connector definitions), `seed` (the data set), `databases`
+(fresh databases, migrated), `servers` (the registry and the plain endpoint as processes),
+`plain` (the plain endpoint), `load` and `pyload` (load generators), `queries` (GraphQL
+documents), `cursors` (what depends on the cursor format), `figures` (what is measured),
+`report` (medians, ratios, targets).
+"""
