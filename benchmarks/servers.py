@@ -1,0 +1,140 @@
+"""The two servers under test, started the way an operator starts them, and their memory.
+
+The registry runs as `python -m app.cli serve --port P --workers W` with `DATABASE_URL` set; the
+plain endpoint runs under uvicorn with the same workers and uvicorn's default loop and HTTP
+implementation (which is what `serve` uses). Both log at `warning`, so neither pays for access
+logs.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import URL
+
+from benchmarks.databases import asyncpg_dsn
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: where it listens, and its supervisor's process id."""
+
+    name: str
+    base_url: str
+    pid: int
+
+    def rss_bytes(self) -> int:
+        """The resident memory of the server's processes (the supervisor and its workers)."""
+        return sum(_rss(pid) for pid in _tree(self.pid))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment(url: URL, pool_size: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url.render_as_string(hide_password=False),
+        # Read by the app once it has the setting; the plain endpoint sizes its pool with it.
+        "DATABASE_POOL_SIZE": str(pool_size),
+        "LOG_LEVEL": "warning",
+    }
+
+
+@contextmanager
+def registry(url: URL, *, workers: int, pool_size: int, log: Path) -> Iterator[Server]:
+    """`connector-registry serve` on a free port until the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    with _running("graphql", command, _environment(url, pool_size), port, log) as server:
+        yield server
+
+
+@contextmanager
+def plain(url: URL, *, workers: int, pool_size: int, log: Path) -> Iterator[Server]:
+    """The plain endpoint (`benchmarks.plain`) under uvicorn on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.plain:create_app", "--factory"]
+    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    env = {**_environment(url, pool_size), "PLAIN_DATABASE_URL": asyncpg_dsn(url)}
+    with _running("plain", command, env, port, log) as server:
+        yield server
+
+
+@contextmanager
+def _running(
+    name: str, command: list[str], env: dict[str, str], port: int, log_path: Path
+) -> Iterator[Server]:
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command, env=env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+        server = Server(name=name, base_url=f"http://127.0.0.1:{port}", pid=process.pid)
+        try:
+            _wait_until_healthy(server, process, log_path)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the {server.name} server exited at start:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the {server.name} server was not healthy in {START_TIMEOUT_SECONDS}s")
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending += children.get(pid, [])
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
