@@ -1,0 +1,33 @@
+"""Everything in the benchmark that depends on the cursor format, in one place.
+
+Today a cursor is an offset (`app.graphql.pagination.encode_cursor(offset)`). When cursors
+carry the sort key instead (linked accounts sort by (created_at, id)), only the `return` line
+below changes: the row at the position is already read.
+"""
+
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col
+
+from app.db.models import LinkedAccount
+from app.graphql.pagination import encode_cursor
+
+
+async def deep_account_cursor(
+    connection: AsyncConnection, auth_config_id: UUID, position: int
+) -> str:
+    """The cursor of the account at `position` (0-based, in the list's order) of an auth config:
+    the page `after` it starts at position + 1."""
+    row = (
+        await connection.execute(
+            sa.select(col(LinkedAccount.id), col(LinkedAccount.created_at))
+            .where(col(LinkedAccount.auth_config_id) == auth_config_id)
+            .order_by(col(LinkedAccount.created_at), col(LinkedAccount.id))
+            .offset(position)
+            .limit(1)
+        )
+    ).one()
+    del row  # a keyset cursor is built from it: encode_cursor(row.created_at, row.id)
+    return encode_cursor(position)

@@ -1,0 +1,222 @@
+"""The figures: what each one sends, to which server, with how many connections.
+
+A round measures every selected figure once, GraphQL and plain interleaved; the report takes the
+median of the rounds. Before the first round every request is sent once and its answer checked
+(and the plain endpoint's answer compared with the server's), so a figure never measures errors.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from app.graphql.ids import encode_id
+from benchmarks.definitions import definition
+from benchmarks.load import Generator, Measurement, Request
+from benchmarks.queries import (
+    ACCOUNTS,
+    ACCOUNTS_COUNTED,
+    EVENTS,
+    LOOKUP,
+    PAGES,
+    PUSH,
+    graphql_request,
+    plain_request,
+)
+from benchmarks.seed import FILTER_KIND, DataSet
+from benchmarks.servers import Server
+
+FIGURES = ("lookup", "lookup1", "history", "pages", "deep", "events", "push")
+PAGE_SIZES = (1, 100)
+MAX_DURATION = 60.0
+
+
+@dataclass
+class Bench:
+    """One data set, its two servers, and what the rounds measured."""
+
+    data: DataSet
+    graphql: Server
+    plain: Server | None
+    generator: Generator
+    connections: int
+    duration: float
+    deep_cursor: str
+    deep_position: int
+    pushes: int
+    workers: int = 2
+    durations: dict[str, float] = field(default_factory=dict)
+    samples: dict[str, list[Measurement]] = field(default_factory=dict)
+    memory: dict[str, list[int]] = field(default_factory=dict)
+    push_rates: dict[str, list[float]] = field(default_factory=dict)
+
+    def config_id(self, auth_config: object) -> str:
+        return encode_id("AuthConfig", auth_config)  # type: ignore[arg-type]
+
+    def requests(self) -> dict[str, tuple[Request, int]]:
+        """Every load measurement by name: the request and its number of connections."""
+        g, key, many = self.graphql.base_url, self.data.viewer_key, self.connections
+        lookup = self.config_id(self.data.lookup_config)
+        found: dict[str, tuple[Request, int]] = {
+            "lookup.graphql": (graphql_request(g, key, LOOKUP, id=lookup), many),
+            "lookup1.graphql": (graphql_request(g, key, LOOKUP, id=lookup), 1),
+        }
+        for count, config in self.data.history_configs.items():
+            history = graphql_request(g, key, LOOKUP, id=self.config_id(config))
+            found[f"history-{count}.graphql"] = (history, many)
+        if self.plain is not None:
+            p = self.plain.base_url
+            found["lookup.plain"] = (plain_request(p, key, lookup), many)
+            found["lookup1.plain"] = (plain_request(p, key, lookup), 1)
+            for count, config in self.data.history_configs.items():
+                history = plain_request(p, key, self.config_id(config))
+                found[f"history-{count}.plain"] = (history, many)
+        k, pages_key = self.data.scale.page_configs, self.data.pages_connector_key
+        for n in PAGE_SIZES:
+            found[f"pages-{n}.graphql"] = (
+                graphql_request(g, key, PAGES, key=pages_key, k=k, n=n),
+                1,
+            )
+        deep = self.config_id(self.data.deep_config)
+        found["deep-first.graphql"] = (graphql_request(g, key, ACCOUNTS, id=deep), 1)
+        found["deep-after.graphql"] = (
+            graphql_request(g, key, ACCOUNTS, id=deep, after=self.deep_cursor),
+            1,
+        )
+        found["deep-count.graphql"] = (graphql_request(g, key, ACCOUNTS_COUNTED, id=deep), 1)
+        found["events.graphql"] = (graphql_request(g, key, EVENTS), 1)
+        found["events-kind.graphql"] = (graphql_request(g, key, EVENTS, kind=FILTER_KIND), 1)
+        return found
+
+
+# Which measurements make up each figure, in the order a round takes them.
+def _names(bench: Bench, figure: str) -> list[str]:
+    pairs = (".graphql", ".plain") if bench.plain is not None else (".graphql",)
+    if figure in ("lookup", "lookup1"):
+        return [f"{figure}{suffix}" for suffix in pairs]
+    if figure == "history":
+        return [f"history-{n}{s}" for n in bench.data.history_configs for s in pairs]
+    if figure == "pages":
+        return [f"pages-{n}.graphql" for n in PAGE_SIZES]
+    if figure == "deep":
+        return ["deep-first.graphql", "deep-after.graphql", "deep-count.graphql"]
+    if figure == "events":
+        return ["events.graphql", "events-kind.graphql"]
+    return []
+
+
+def check(bench: Bench, figures: tuple[str, ...]) -> None:
+    """Send every request once; fail on an error, or when plain and GraphQL disagree."""
+    requests = bench.requests()
+    for figure in figures:
+        for name in _names(bench, figure):
+            request, connections = requests[name]
+            started = time.perf_counter()
+            answer = _send(request)
+            _lengthen(bench, name, time.perf_counter() - started, connections)
+            if name.endswith(".plain"):
+                twin = _send(requests[name.replace(".plain", ".graphql")][0])
+                effective = twin["data"]["node"]["effectiveVersion"]
+                expected = {
+                    "version": (effective["version"] or {}).get("version"),
+                    "rule": effective["rule"],
+                    "source": effective["source"],
+                }
+                if answer != expected:
+                    raise RuntimeError(f"{name}: plain {answer} but GraphQL {expected}")
+            elif name == "deep-after.graphql":
+                edges = answer["data"]["node"]["linkedAccounts"]["edges"]
+                expected_id = f"customer-{bench.deep_position + 1:07d}"
+                if not edges or edges[0]["node"]["externalId"] != expected_id:
+                    raise RuntimeError(f"the deep cursor does not lead to {expected_id}: {edges}")
+
+
+def _lengthen(bench: Bench, name: str, seconds: float, connections: int) -> None:
+    """A longer duration for a figure whose requests are slow: enough for each connection to
+    finish a few (queued behind the others on each worker), at most MAX_DURATION. Both servers
+    of a figure get the same duration: the longer of the two."""
+    queued = seconds * max(1, connections // bench.workers)
+    wanted = min(MAX_DURATION, max(bench.duration, 4 * queued))
+    figure_name = name.rsplit(".", 1)[0]
+    bench.durations[figure_name] = max(bench.durations.get(figure_name, 0.0), wanted)
+
+
+def _send(request: Request) -> dict[str, Any]:
+    response = httpx.post(request.url, content=request.body, headers=request.headers, timeout=120)
+    if response.status_code != 200:
+        raise RuntimeError(f"{request.url}: HTTP {response.status_code}: {response.text[:500]}")
+    answer: dict[str, Any] = response.json()
+    if answer.get("errors"):
+        raise RuntimeError(f"{request.url}: {answer['errors']}")
+    return answer
+
+
+def run_round(
+    bench: Bench, figures: tuple[str, ...], number: int, say: Callable[[str], None]
+) -> None:
+    """Measure every selected figure once."""
+    requests = bench.requests()
+    for figure in figures:
+        if figure == "push":
+            _push_round(bench, number, say)
+            continue
+        for name in _names(bench, figure):
+            request, connections = requests[name]
+            server = bench.graphql if name.endswith(".graphql") else bench.plain
+            assert server is not None
+            if figure == "history":
+                _remember(bench.memory, f"{name}.before", server.rss_bytes())
+            duration = bench.durations.get(name.rsplit(".", 1)[0], bench.duration)
+            measured = bench.generator.measure(request, connections=connections, duration=duration)
+            if figure == "history":
+                _remember(bench.memory, f"{name}.after", server.rss_bytes())
+            bench.samples.setdefault(name, []).append(measured)
+            errors = f", {measured.errors} ERRORS" if measured.errors else ""
+            say(
+                f"  round {number} {name:<22} c={connections:<3} {duration:3.0f}s"
+                f" {measured.rps:9.1f} req/s  "
+                f"p50 {measured.p50_ms:9.2f} ms  p99 {measured.p99_ms:9.2f} ms{errors}"
+            )
+
+
+def _remember(store: dict[str, list[int]], name: str, value: int) -> None:
+    store.setdefault(name, []).append(value)
+
+
+def _push_round(bench: Bench, number: int, say: Callable[[str], None]) -> None:
+    """Push versions 1.0.0, 1.0.1, … of a connector of its own, one after the other."""
+    connector_key = bench.data.growth_keys[(number - 1) % len(bench.data.growth_keys)]
+    window = min(20, bench.pushes // 3)
+    seconds: list[float] = []
+    headers = {"Authorization": f"Bearer {bench.data.admin_key}"}
+    with httpx.Client(base_url=bench.graphql.base_url, headers=headers, timeout=120) as client:
+        for index in range(bench.pushes):
+            document = definition(3, note=f"(patch {index})")
+            variables = {
+                "input": {
+                    "connectorKey": connector_key,
+                    "version": f"1.0.{index}",
+                    "definition": document,
+                }
+            }
+            started = time.perf_counter()
+            response = client.post("/graphql", json={"query": PUSH, "variables": variables})
+            seconds.append(time.perf_counter() - started)
+            answer = response.json()
+            result = (answer.get("data") or {}).get("pushVersion") or answer
+            if result.get("__typename") != "PushVersionSuccess":
+                raise RuntimeError(f"pushVersion {index}: {result}")
+    first, last = window / sum(seconds[:window]), window / sum(seconds[-window:])
+    bench.push_rates.setdefault("first", []).append(first)
+    bench.push_rates.setdefault("last", []).append(last)
+    say(
+        f"  round {number} pushVersion x{bench.pushes} to {connector_key}: first {window} "
+        f"{first:.1f}/s, last {window} {last:.1f}/s"
+    )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
