@@ -1,0 +1,84 @@
+"""The benchmark's own machinery on a tiny data set: seeding writes what the figures need, the
+plain endpoint gives the server's answer (version, rule, source), and the deep cursor leads to
+the row after it. Needs PostgreSQL (the plain endpoint exists only there)."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.db.engine import create_engine
+from benchmarks import servers
+from benchmarks.cursors import deep_account_cursor
+from benchmarks.databases import fresh_postgres
+from benchmarks.figures import Bench, check
+from benchmarks.load import Generator
+from benchmarks.seed import Scale, seed
+from tests.databases import (
+    IN_CI,
+    POSTGRES_ENV,
+    postgres_server_url,
+    postgres_unavailable_reason,
+)
+
+TINY = Scale(
+    "tiny",
+    deep_accounts=30,
+    events=40,
+    history=(1, 3),
+    page_configs=2,
+    accounts_per_page_config=3,
+)
+
+
+async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None:
+    reason = await postgres_unavailable_reason()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = postgres_server_url()
+    assert server is not None, POSTGRES_ENV
+    async with fresh_postgres(server.render_as_string(hide_password=False)) as url:
+        # Given a tiny data set
+        engine = create_engine(url)
+        try:
+            data = await seed(engine, TINY, rounds=2)
+            async with engine.connect() as connection:
+                cursor = await deep_account_cursor(connection, data.deep_config, 20)
+                counts = {
+                    table: (
+                        await connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
+                    ).scalar_one()
+                    for table in ("linked_account", "event", "api_key", "auth_config")
+                }
+        finally:
+            await engine.dispose()
+        assert counts == {
+            "linked_account": 30 + 2 * 3,
+            "event": 40,
+            "api_key": 2,
+            "auth_config": 2 + 2 + 2,  # lookup and deep, one per history key, the page configs
+        }
+        assert data.versions == 12 + 8 + 1 + 3 + 3
+        assert 30_000 <= data.definition_bytes[0] <= data.definition_bytes[1] <= 50_000
+        # When both servers run on it
+        options = {"workers": 1, "pool_size": 2}
+        with (
+            servers.registry(url, log=tmp_path / "graphql.log", **options) as graphql,
+            servers.plain(url, log=tmp_path / "plain.log", **options) as plain,
+        ):
+            bench = Bench(
+                data=data,
+                graphql=graphql,
+                plain=plain,
+                generator=Generator(),
+                connections=2,
+                duration=1,
+                deep_cursor=cursor,
+                deep_position=20,
+                pushes=0,
+            )
+            # Then every request succeeds, the plain answers equal the server's, and the deep
+            # page starts right after the cursor's row (check raises otherwise)
+            check(bench, ("lookup", "history", "pages", "deep", "events"))
