@@ -1,8 +1,7 @@
 """Everything in the benchmark that depends on the cursor format, in one place.
 
-Today a cursor is an offset (`app.graphql.pagination.encode_cursor(offset)`). When cursors
-carry the sort key instead (linked accounts sort by (created_at, id)), only the `return` line
-below changes: the row at the position is already read.
+A cursor carries the sort key of its row (linked accounts sort by (created_at, id)), so a deep
+cursor is built from the row at that position, with the app's own encoder.
 """
 
 from uuid import UUID
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from app.db.models import LinkedAccount
-from app.graphql.pagination import encode_cursor
+from app.graphql.pagination import CREATED_ORDER, encode_cursor
 
 
 async def deep_account_cursor(
@@ -29,5 +28,4 @@ async def deep_account_cursor(
             .limit(1)
         )
     ).one()
-    del row  # a keyset cursor is built from it: encode_cursor(row.created_at, row.id)
-    return encode_cursor(position)
+    return encode_cursor(CREATED_ORDER, (row.created_at, row.id))
