@@ -80,7 +80,7 @@ def resolve(
     if pin.is_floating and any(not c.deprecated for c in pool):
         pool = _keep(pool, lambda c: not c.deprecated, SkipCause.DEPRECATED, skips)
     # One source is left, and numbers are unique within a source: the highest is unique.
-    chosen = max(pool, key=lambda c: c.number, default=None)
+    chosen = max(pool, key=lambda c: c.rank, default=None)
     skipped = explain_skips(skips, chosen, pin, pin_source)
     if chosen is None:
         return Resolution(

@@ -7,11 +7,10 @@ pin 3.x.x skips them".
 
 from collections.abc import Sequence
 
-import semver
-
 from app.domain.enums import PinSource, VersionSource
 from app.domain.pins import Pin, PinKind
 from app.domain.resolution_values import ONLY, Candidate, IdT, Skip, SkipCause, Skipped
+from app.domain.versions import PrecedenceRank
 
 
 def explain_skips(
@@ -22,7 +21,7 @@ def explain_skips(
     shown = [
         (candidate, cause)
         for candidate, cause in skips
-        if chosen is None or candidate.number.compare(chosen.number) >= 0
+        if chosen is None or candidate.rank >= chosen.rank
     ]
     shown.sort(key=lambda skip: _rank(skip[0]), reverse=True)
     return [
@@ -145,9 +144,9 @@ def _labels(candidates: Sequence[Candidate[IdT]], most: int = 3) -> str:
     return labels + (f" and {len(ordered) - most} more" if len(ordered) > most else "")
 
 
-def _rank(candidate: Candidate[IdT]) -> tuple[semver.Version, bool]:
+def _rank(candidate: Candidate[IdT]) -> tuple[PrecedenceRank, bool]:
     """Highest number first, then custom before managed (with `reverse=True`)."""
-    return (candidate.number, candidate.source is VersionSource.CUSTOM)
+    return (candidate.rank, candidate.source is VersionSource.CUSTOM)
 
 
 def _match(candidates: Sequence[Candidate[IdT]]) -> str:

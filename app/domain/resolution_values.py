@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 import semver
 
 from app.domain.enums import PinSource, VersionSource
-from app.domain.versions import precedence_key
+from app.domain.versions import PrecedenceRank, precedence_key, precedence_rank
 
 IdT = TypeVar("IdT")
 
@@ -50,6 +50,11 @@ class Candidate(Generic[IdT]):
     @property
     def number(self) -> semver.Version:
         return precedence_key(self.version)
+
+    @property
+    def rank(self) -> PrecedenceRank:
+        """Its number's precedence as a plain tuple: cheap to compare."""
+        return precedence_rank(self.version)
 
     @property
     def label(self) -> str:

@@ -60,6 +60,28 @@ def precedence_key(text: str) -> semver.Version:
     return semver.Version.parse(text)
 
 
+PrecedenceRank = tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]
+
+
+@lru_cache(maxsize=PARSED_NUMBERS_KEPT)
+def precedence_rank(text: str) -> PrecedenceRank:
+    """A plain tuple that orders like semver precedence, compared natively (comparing
+    `semver.Version`s costs microseconds each, and resolution compares every candidate).
+
+    (major, minor, patch, 1, ()) for a release, which ranks above its prereleases,
+    (major, minor, patch, 0, identifiers) for a prerelease; numeric identifiers rank below
+    alphanumeric ones and compare as numbers, the others as ASCII text; with equal leading
+    identifiers, fewer identifiers rank lower (a shorter tuple is smaller).
+    """
+    version = precedence_key(text)
+    if version.prerelease is None:
+        return (version.major, version.minor, version.patch, 1, ())
+    identifiers = tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in version.prerelease.split(".")
+    )
+    return (version.major, version.minor, version.patch, 0, identifiers)
+
+
 @dataclass(frozen=True, slots=True)
 class VersionContent:
     """What a version publishes; two versions with equal content have equal hashes."""

@@ -1,8 +1,16 @@
 """Version numbers and content hashes (no database)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from app.domain.versions import InvalidVersion, VersionContent, parse_version, precedence_key
+from app.domain.versions import (
+    InvalidVersion,
+    VersionContent,
+    parse_version,
+    precedence_key,
+    precedence_rank,
+)
 
 LONGEST = "1.0.0-" + "a" * 122  # 128 characters: the width of the version column
 LARGEST = "2147483647.2147483647.2147483647"  # the largest INTEGER on PostgreSQL
@@ -60,3 +68,35 @@ def test_the_content_hash_ignores_key_order_and_sees_every_field() -> None:
     assert base.content_hash() == reordered.content_hash()
     changed = VersionContent(name="CRM", description="", readme="!", definition=None, config={})
     assert base.content_hash() != changed.content_hash()
+
+
+IDENTIFIER = st.one_of(
+    st.integers(min_value=0, max_value=30).map(str),
+    st.sampled_from(["alpha", "beta", "rc", "a", "b", "x-1", "Z", "zz"]),
+)
+NUMBERS = st.builds(
+    lambda major, minor, patch, pre: (
+        f"{major}.{minor}.{patch}" + (f"-{'.'.join(pre)}" if pre else "")
+    ),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.lists(IDENTIFIER, max_size=3),
+)
+
+
+@given(NUMBERS, NUMBERS)
+def test_the_precedence_rank_orders_like_semver(left: str, right: str) -> None:
+    expected = precedence_key(left).compare(precedence_key(right))
+    ranked = (precedence_rank(left) > precedence_rank(right)) - (
+        precedence_rank(left) < precedence_rank(right)
+    )
+    assert ranked == expected, (left, right)
+
+
+@pytest.mark.parametrize(
+    "ordered",
+    [["1.0.0-1", "1.0.0-2", "1.0.0-10", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta", "1.0.0"]],
+)
+def test_the_precedence_rank_orders_the_spec_example(ordered: list[str]) -> None:
+    assert sorted(reversed(ordered), key=precedence_rank) == ordered
