@@ -7,11 +7,19 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.services.candidate_cache import forget_everything
+
 
 @contextmanager
-def recorded_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+def recorded_statements(engine: AsyncEngine, *, cold: bool = True) -> Iterator[list[str]]:
     """Every statement sent through `engine` inside the block, in order (BEGIN and SAVEPOINT
-    included: they are round trips too)."""
+    included: they are round trips too).
+
+    `cold` empties the process's candidate and resolution caches first, so that two recordings
+    compare the same work rather than a first request with a second that found what the first
+    left in memory."""
+    if cold:
+        forget_everything()
     statements: list[str] = []
 
     def record(

@@ -99,6 +99,12 @@ class Connector(SQLModel, table=True):
     name: str = Field(max_length=200)
     description: str = _text()
     runtime: Runtime = Field(sa_type=sa.String(16))
+    # Moves with every change to the connector's versions, by triggers on connector_version
+    # (migration 0006): never written by the application.
+    versions_stamp: int = Field(
+        default=0,
+        sa_column=sa.Column(sa.BigInteger(), nullable=False, server_default=sa.text("0")),
+    )
     created_at: datetime = _timestamp()
 
     @property

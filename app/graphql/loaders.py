@@ -204,32 +204,42 @@ class Loaders:
         return [found[key] for key in keys]
 
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
-        """Resolve each auth config once per request, however many accounts ask, and read the
-        headers of the versions chosen (one statement for all; `version_by_id` keeps them)."""
+        """Resolve each auth config once per request, however many accounts ask, with the
+        headers of the versions chosen: kept with the candidates when a request has read them
+        since they last changed, else read in one statement (`version_by_id` keeps them too)."""
         configs = await self.auth_config_by_id.load_many(ids)
         keys = [ProjectKey.of(config) for config in configs if config]
         loaded = await self.versions_by_project_key.load_many(keys)
         candidates = dict(zip(keys, loaded, strict=True))
         resolved = []
+        headers: dict[UUID, VersionHeader] = {}
         for config in configs:
             if config is not None:
                 key_versions = candidates[ProjectKey.of(config)]
                 resolution = resolve_with(config, key_versions)
-                resolved.append((config, resolution, key_versions.chosen(resolution)))
-        chosen_ids = list({chosen.id for _, _, chosen in resolved if chosen})
-        headers = await self._read(
-            lambda s: versions.version_headers(s, actor=self._principal, version_ids=chosen_ids)
-        )
-        self.version_by_id.prime_many(headers)
-        effective = {
-            config.id: Effective(
-                auth_config=config,
-                resolution=resolution,
-                chosen=chosen,
-                version=None if chosen is None else headers[chosen.id],
+                chosen = key_versions.chosen(resolution)
+                known = None if chosen is None else key_versions.known_header(chosen.id)
+                if known is not None:
+                    headers[known.id] = known
+                resolved.append((config, key_versions, resolution, chosen))
+        missing = list({c.id for _, _, _, c in resolved if c and c.id not in headers})
+        if missing:
+            headers.update(
+                await self._read(
+                    lambda s: versions.version_headers(
+                        s, actor=self._principal, version_ids=missing
+                    )
+                )
             )
-            for config, resolution, chosen in resolved
-        }
+        self.version_by_id.prime_many(headers)
+        effective = {}
+        for config, key_versions, resolution, chosen in resolved:
+            header = None if chosen is None else headers[chosen.id]
+            if header is not None and key_versions.cached:
+                key_versions.keep_header(header)
+            effective[config.id] = Effective(
+                auth_config=config, resolution=resolution, chosen=chosen, version=header
+            )
         return _in_order(effective, ids)
 
     async def _linked_accounts(self, ids: Sequence[UUID]) -> list[LinkedAccount | None]:

@@ -66,7 +66,9 @@ async def usage_of_versions(
     query = query.order_by(col(AuthConfig.id)).execution_options(populate_existing=True)
     configs = (await session.exec(query)).all()
     candidates = await versions_for_keys(
-        session, keys=list(dict.fromkeys(ProjectKey.of(config) for config in configs))
+        session,
+        keys=list(dict.fromkeys(ProjectKey.of(config) for config in configs)),
+        cached=not lock,
     )
     result: dict[UUID, UsageRows] = {}
     for version_id, connector in versions:

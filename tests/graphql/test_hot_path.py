@@ -11,11 +11,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.models import ConnectorVersion
 from app.db.types import utc_now
 from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent
@@ -227,3 +229,32 @@ async def test_account_status_reads_only_the_auth_of_definitions(
         re.search(r"definition\s*->|JSON_EXTRACT\(connector_version\.definition", s)
         for s in statements
     )
+
+
+async def test_a_warm_lookup_reads_no_versions_and_sees_any_change_at_once(
+    graphql: GraphQLClient, session: AsyncSession, engine: AsyncEngine, keys: Keys
+) -> None:
+    # given a key with 50 versions, looked up once (this process now keeps its candidates)
+    auth_config = await _key_with_versions(graphql, session, keys, "crm", 50)
+    await graphql(LOOKUP, {"id": auth_config}, key=keys.alpha.viewer)
+
+    # when it is looked up again
+    with recorded_statements(engine, cold=False) as statements:
+        data = await graphql(LOOKUP, {"id": auth_config}, key=keys.alpha.viewer)
+
+    # then the key, the auth config and the connectors' stamps are all it reads
+    assert data["node"]["effectiveVersion"]["version"] == {"version": "1.49.0"}
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 3, reads
+    assert not any(re.search(r"\bFROM connector_version\b", s) for s in reads), reads
+
+    # and when anyone changes a version, even outside the API (here: deprecating 1.49.0
+    # straight in the database), the next lookup answers from the new state
+    await session.exec(
+        update(ConnectorVersion)
+        .where(col(ConnectorVersion.version) == "1.49.0")
+        .values(deprecated_at=utc_now())
+    )
+    await session.commit()
+    data = await graphql(LOOKUP, {"id": auth_config}, key=keys.alpha.viewer)
+    assert data["node"]["effectiveVersion"]["version"] == {"version": "1.48.0"}
