@@ -49,13 +49,17 @@ class Context:
     live_events: LiveEvents | None = None
     """Where committed events arrive: set for websocket operations (subscriptions) only."""
     loaders: Loaders = field(init=False)
+    views: dict[object, object] = field(init=False)
+    """GraphQL objects built once per request and shared (e.g. an auth config's effective
+    version, which every one of its accounts shows)."""
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.session, self.principal)
+        self.refresh_loaders()
 
     def refresh_loaders(self) -> None:
         """Forget what the loaders cached (a long subscription must not serve stale rows)."""
         self.loaders = Loaders(self.session, self.principal)
+        self.views = {}
 
 
 @dataclass

@@ -108,15 +108,23 @@ def page_request(
 def selects_total_count(info: Info) -> bool:
     """Whether the request asks this connection field for `totalCount` (through fragments too):
     counting every row costs more than a page, so it runs only for those who read it."""
-    return any(_selects(field.selections, "totalCount") for field in info.selected_fields)
+    return selects(info, "totalCount")
 
 
-def _selects(selections: Sequence[Selection], name: str) -> bool:
+def selects(info: Info, *path: str) -> bool:
+    """Whether the request selects the field `path` (names, e.g. "edges", "node", "status")
+    under the field being resolved, through fragments too."""
+    return any(_selects(field.selections, path) for field in info.selected_fields)
+
+
+def _selects(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    name, rest = path[0], path[1:]
     for selection in selections:
-        if isinstance(selection, SelectedField) and selection.name == name:
-            return True
-        if isinstance(selection, FragmentSpread | InlineFragment) and _selects(
-            selection.selections, name
+        if isinstance(selection, SelectedField):
+            if selection.name == name and (not rest or _selects(selection.selections, rest)):
+                return True
+        elif isinstance(selection, FragmentSpread | InlineFragment) and _selects(
+            selection.selections, path
         ):
             return True
     return False

@@ -1,5 +1,6 @@
 """The effective version: which version an auth config's accounts run, and why."""
 
+from typing import cast
 from uuid import UUID
 
 import strawberry
@@ -58,3 +59,14 @@ class EffectiveVersion:
 
 async def effective_of(info: Info, auth_config_id: UUID) -> Effective:
     return present(await info.context.loaders.effective_by_auth_config.load(auth_config_id))
+
+
+async def effective_version_of(info: Info, auth_config_id: UUID) -> EffectiveVersion:
+    """The auth config's `EffectiveVersion`, built once per request however many of its
+    accounts show it."""
+    key = (EffectiveVersion, auth_config_id)
+    view = info.context.views.get(key)
+    if view is None:
+        view = EffectiveVersion.from_effective(await effective_of(info, auth_config_id))
+        info.context.views[key] = view
+    return cast(EffectiveVersion, view)
