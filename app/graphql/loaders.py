@@ -9,6 +9,7 @@ same rule.
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
@@ -95,27 +96,83 @@ def _in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:
 
 
 class Loaders:
+    """The request's loaders. Each is made on first use: a request uses a few of them."""
+
     def __init__(self, session: "RequestSession", principal: Principal) -> None:
         self._session = session
         self._principal = principal
-        self.project_by_id = DataLoader(self._projects)
-        self.api_key_by_id = DataLoader(self._api_keys)
-        self.connector_by_id = DataLoader(self._connectors)
-        self.connectors_by_key = DataLoader(self._connectors_by_key)
-        self.version_by_id = DataLoader(self._versions)
-        self.version_body_by_id = DataLoader(self._version_bodies)
-        self.versions_by_connector = DataLoader(self._versions_by_connector)
-        self.revisions_by_version = DataLoader(self._revisions_by_version)
-        self.deployment_steps_by_version = DataLoader(self._deployment_steps_by_version)
-        self.auth_config_by_id = DataLoader(self._auth_configs)
-        self.auth_configs_by_connector_key = DataLoader(self._auth_configs_by_connector_key)
-        self.linked_account_by_id = DataLoader(self._linked_accounts)
-        self.versions_by_project_key = DataLoader(self._versions_by_project_key)
-        self.effective_by_auth_config = DataLoader(self._effective_by_auth_config)
-        self.accounts_by_auth_config = DataLoader(self._accounts_by_auth_config)
-        self.auth_by_content = DataLoader(self._auth_by_content)
-        self.account_status = DataLoader(self._account_statuses)
-        self.usage_by_version = DataLoader(self._usage_by_version)
+
+    @cached_property
+    def project_by_id(self) -> DataLoader[UUID, Project | None]:
+        return DataLoader(self._projects)
+
+    @cached_property
+    def api_key_by_id(self) -> DataLoader[UUID, ApiKey | None]:
+        return DataLoader(self._api_keys)
+
+    @cached_property
+    def connector_by_id(self) -> DataLoader[UUID, Connector | None]:
+        return DataLoader(self._connectors)
+
+    @cached_property
+    def connectors_by_key(self) -> DataLoader[str, list[Connector]]:
+        return DataLoader(self._connectors_by_key)
+
+    @cached_property
+    def version_by_id(self) -> DataLoader[UUID, VersionHeader | None]:
+        return DataLoader(self._versions)
+
+    @cached_property
+    def version_body_by_id(self) -> DataLoader[UUID, VersionBody | None]:
+        return DataLoader(self._version_bodies)
+
+    @cached_property
+    def versions_by_connector(self) -> DataLoader[VersionsOf, list[VersionHeader]]:
+        return DataLoader(self._versions_by_connector)
+
+    @cached_property
+    def revisions_by_version(self) -> DataLoader[UUID, list[VersionRevision]]:
+        return DataLoader(self._revisions_by_version)
+
+    @cached_property
+    def deployment_steps_by_version(self) -> DataLoader[UUID, list[DeploymentStep]]:
+        return DataLoader(self._deployment_steps_by_version)
+
+    @cached_property
+    def auth_config_by_id(self) -> DataLoader[UUID, AuthConfig | None]:
+        return DataLoader(self._auth_configs)
+
+    @cached_property
+    def auth_configs_by_connector_key(self) -> DataLoader[PageKey[str], Page[AuthConfig]]:
+        return DataLoader(self._auth_configs_by_connector_key)
+
+    @cached_property
+    def linked_account_by_id(self) -> DataLoader[UUID, LinkedAccount | None]:
+        return DataLoader(self._linked_accounts)
+
+    @cached_property
+    def versions_by_project_key(self) -> DataLoader[ProjectKey, KeyVersions]:
+        return DataLoader(self._versions_by_project_key)
+
+    @cached_property
+    def effective_by_auth_config(self) -> DataLoader[UUID, Effective | None]:
+        return DataLoader(self._effective_by_auth_config)
+
+    @cached_property
+    def accounts_by_auth_config(self) -> DataLoader[PageKey[UUID], Page[LinkedAccount]]:
+        return DataLoader(self._accounts_by_auth_config)
+
+    @cached_property
+    def auth_by_content(self) -> DataLoader[ContentKey, AuthOfContent | None]:
+        return DataLoader(self._auth_by_content)
+
+    @cached_property
+    def account_status(self) -> DataLoader[StatusOf, AccountStatus]:
+        return DataLoader(self._account_statuses)
+
+    @cached_property
+    def usage_by_version(self) -> DataLoader[UUID, usage.UsageRows | None]:
+        return DataLoader(self._usage_by_version)
 
     async def _read(self, read: Callable[["AsyncSession"], Awaitable[V]]) -> V:
         async with self._session() as session:
@@ -206,7 +263,7 @@ class Loaders:
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
         """Resolve each auth config once per request, however many accounts ask, with the
         headers of the versions chosen: kept with the candidates when a request has read them
-        since they last changed, else read in one statement (`version_by_id` keeps them too)."""
+        since they last changed, else read in one statement."""
         configs = await self.auth_config_by_id.load_many(ids)
         keys = [ProjectKey.of(config) for config in configs if config]
         loaded = await self.versions_by_project_key.load_many(keys)
@@ -231,7 +288,6 @@ class Loaders:
                     )
                 )
             )
-        self.version_by_id.prime_many(headers)
         effective = {}
         for config, key_versions, resolution, chosen in resolved:
             header = None if chosen is None else headers[chosen.id]
