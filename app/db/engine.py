@@ -22,6 +22,8 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 WRITE_TRANSACTION = "registry_write_transaction"
 # How long a request waits for a free connection of the pool before it fails.
 POOL_TIMEOUT_SECONDS = 30
+# `session.info` key: the session reads outside transactions (see `Database.for_server`).
+AUTOCOMMIT_READS = "registry_autocommit_reads"
 
 
 class Database:
@@ -52,10 +54,26 @@ class Database:
     @classmethod
     def for_server(cls, url: URL | str, *, pool_size: int) -> "Database":
         """A fixed pool of `pool_size` connections: no overflow connections that are opened for
-        a burst and closed after it (connection churn), and requests beyond it queue."""
-        return cls.from_url(
+        a burst and closed after it (connection churn), and requests beyond it queue.
+
+        On PostgreSQL a session reads outside any transaction (autocommit): under READ
+        COMMITTED every statement sees its own snapshot anyway, so a read-only transaction
+        would cost a BEGIN and a ROLLBACK per request and buy nothing. A write begins a real
+        transaction (`app.services.transactions.transaction`).
+        """
+        engine = create_engine(
             url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS
         )
+        if engine.dialect.name != "postgresql":
+            return cls(engine)
+        live_events = LiveEvents()
+        sessions = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"),
+            class_=AsyncSession,
+            expire_on_commit=False,
+            info={**session_info(live_events), AUTOCOMMIT_READS: True},
+        )
+        return cls(engine, sessions, live_events)
 
     @classmethod
     def bound_to(cls, connection: AsyncConnection) -> "Database":

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import WRITE_TRANSACTION
+from app.db.engine import AUTOCOMMIT_READS, WRITE_TRANSACTION
 
 _UNIQUE_VIOLATION_SQLSTATE = "23505"
 
@@ -24,18 +24,25 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 
 async def _begin_writing(session: AsyncSession) -> None:
-    """On SQLite, start the block in a transaction that holds the write lock from its BEGIN.
+    """Start the block in a transaction that can write, whatever the request read before.
 
-    A request's reads (authentication, say) run in a deferred transaction; SQLite cannot turn its
-    snapshot into a write once another writer has committed, so that read transaction ends here
-    and a write transaction begins. PostgreSQL writes within the transaction it is in.
+    SQLite: a request's reads run in a deferred transaction, and SQLite cannot turn its snapshot
+    into a write once another writer has committed, so that read transaction ends here and a
+    write transaction begins with BEGIN IMMEDIATE. A server's PostgreSQL session reads in
+    autocommit (`Database.for_server`): its writes begin a transaction at the server's default
+    isolation level. Otherwise (tests' sessions inside a transaction) the block writes within
+    the transaction it is in.
     """
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        options: dict[str, object] = {WRITE_TRANSACTION: True}
+    elif session.info.get(AUTOCOMMIT_READS):
+        options = {"isolation_level": dialect.default_isolation_level or "READ COMMITTED"}
+    else:
         return
     if session.in_transaction():
         await session.commit()
-    await session.connection(execution_options={WRITE_TRANSACTION: True})
+    await session.connection(execution_options=options)
 
 
 def is_unique_violation(error: IntegrityError) -> bool:
