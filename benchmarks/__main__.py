@@ -23,7 +23,7 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from app.db.engine import create_engine
-from app.settings import parse_database_url
+from app.settings import DEFAULT_DATABASE_POOL_SIZE, parse_database_url
 from benchmarks import servers
 from benchmarks.cursors import deep_account_cursor
 from benchmarks.databases import asyncpg_dsn, fresh_postgres, fresh_sqlite
@@ -47,7 +47,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=None, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16, help="for the loaded figures")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
-    parser.add_argument("--pool-size", type=int, default=10, help="DATABASE_POOL_SIZE")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=DEFAULT_DATABASE_POOL_SIZE,
+        help="DATABASE_POOL_SIZE for both servers (default: the server's own default)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--only", default=",".join(FIGURES), help=f"some of {','.join(FIGURES)}")
     parser.add_argument("--python-load", action="store_true", help="use the Python generator")

@@ -11,16 +11,18 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import ConnectorVersion
+from app.db.models import ConnectorVersion, LinkedAccount
 from app.db.types import utc_now
 from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent
+from app.graphql.auth_configs.effective import EffectiveVersion
 from app.services.versions import new_version_row
 from tests.graphql.pinning import link, pinned_auth_config
 from tests.graphql.version_definitions import BASE
@@ -258,3 +260,42 @@ async def test_a_warm_lookup_reads_no_versions_and_sees_any_change_at_once(
     await session.commit()
     data = await graphql(LOOKUP, {"id": auth_config}, key=keys.alpha.viewer)
     assert data["node"]["effectiveVersion"]["version"] == {"version": "1.48.0"}
+
+
+async def test_a_page_of_accounts_builds_its_auth_configs_answer_once(
+    graphql: GraphQLClient, session: AsyncSession, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given two auth configs with 30 accounts each
+    configs = [await _key_with_versions(graphql, session, keys, key, 3) for key in ("a", "b")]
+    for auth_config in configs:
+        session.add_all(
+            LinkedAccount(auth_config_id=uuid_of(auth_config), external_id=f"account-{index}")
+            for index in range(30)
+        )
+    await session.commit()
+    built: list[object] = []
+    original = EffectiveVersion.from_effective.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[EffectiveVersion], effective: Any) -> EffectiveVersion:
+        built.append(effective)
+        return original(cls, effective)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(EffectiveVersion, "from_effective", classmethod(counted))
+
+    # when a page of both, with every account's effective version, is read
+    data = await graphql(
+        """{ authConfigs { edges { node { linkedAccounts(first: 30) {
+            edges { node { effectiveVersion { version { version } rule } } } } } } } }""",
+        key=keys.alpha.viewer,
+    )
+
+    # then all 60 accounts show their auth config's answer, built once per auth config
+    pages = [edge["node"]["linkedAccounts"]["edges"] for edge in data["authConfigs"]["edges"]]
+    versions = {
+        account["node"]["effectiveVersion"]["version"]["version"]
+        for page in pages
+        for account in page
+    }
+    assert sum(len(page) for page in pages) == 60
+    assert versions == {"1.2.0"}
+    assert len(built) == 2
