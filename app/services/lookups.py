@@ -9,8 +9,10 @@ remembers its key.
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Row, Select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,6 +44,22 @@ async def column_rows(
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """The rows of a select of columns (not models), run on the session's connection: reads that
     need a few columns skip the ORM's row handling altogether."""
-    connection = await session.connection()
-    result = await connection.execute(query, parameters)
+    result = await (await _connection_of(session)).execute(query, parameters)
     return result.all()
+
+
+# Each session's connection, with the transaction it belongs to: asking the session for it
+# again walks its transaction machinery on every statement of the hot path.
+_CONNECTIONS: "WeakKeyDictionary[AsyncSession, tuple[object, AsyncConnection]]" = (
+    WeakKeyDictionary()
+)
+
+
+async def _connection_of(session: AsyncSession) -> AsyncConnection:
+    """The session's connection in its current transaction (a new one after a commit)."""
+    kept = _CONNECTIONS.get(session)
+    if kept is not None and kept[0] is session.sync_session.get_transaction():
+        return kept[1]
+    connection = await session.connection()
+    _CONNECTIONS[session] = (session.sync_session.get_transaction(), connection)
+    return connection
