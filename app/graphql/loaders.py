@@ -31,7 +31,13 @@ from app.domain.resolution import Resolution
 from app.services import accounts, api_keys, auth_configs, connectors, projects, usage, versions
 from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
-from app.services.resolution import ChosenVersion, KeyVersions, ProjectKey, versions_for_keys
+from app.services.resolution import (
+    ChosenVersion,
+    ConnectorStamp,
+    KeyVersions,
+    ProjectKey,
+    versions_for_keys,
+)
 from app.services.resolution import resolve_auth_config as resolve_with
 from app.services.versions import AuthOfContent, ContentKey, VersionBody, VersionHeader
 
@@ -101,6 +107,8 @@ class Loaders:
     def __init__(self, session: "RequestSession", principal: Principal) -> None:
         self._session = session
         self._principal = principal
+        # The connectors' stamps read with auth configs, for resolving them next.
+        self._stamps: dict[ProjectKey, list[ConnectorStamp]] = {}
 
     @cached_property
     def project_by_id(self) -> DataLoader[UUID, Project | None]:
@@ -235,10 +243,11 @@ class Loaders:
         return [found[key] for key in ids]
 
     async def _auth_configs(self, ids: Sequence[UUID]) -> list[AuthConfig | None]:
-        found = await self._read(
+        read = await self._read(
             lambda s: auth_configs.auth_configs_by_id(s, actor=self._principal, auth_config_ids=ids)
         )
-        return _in_order(found, ids)
+        self._stamps.update(read.stamps)
+        return _in_order(read.auth_configs, ids)
 
     async def _auth_configs_by_connector_key(
         self, keys: Sequence[PageKey[str]]
@@ -257,7 +266,7 @@ class Loaders:
         return await _paged(keys, load)
 
     async def _versions_by_project_key(self, keys: Sequence[ProjectKey]) -> list[KeyVersions]:
-        found = await self._read(lambda s: versions_for_keys(s, keys=keys))
+        found = await self._read(lambda s: versions_for_keys(s, keys=keys, stamps=self._stamps))
         return [found[key] for key in keys]
 
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:

@@ -1,15 +1,17 @@
 """Auth configs: a project's use of a connector key, and the pin its linked accounts follow."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import Uuid, bindparam
+import sqlalchemy
+from sqlalchemy import Uuid, and_, bindparam, or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db.models import AuthConfig
+from app.db.models import AuthConfig, Connector
 from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
@@ -19,6 +21,7 @@ from app.domain.pins import parse_pin
 from app.services.connectors import connectors_by_key
 from app.services.events import record_event
 from app.services.pages import Order, Page, PageRequest, fetch_page, fetch_pages_by_parent
+from app.services.resolution import ConnectorStamp, ProjectKey
 from app.services.transactions import transaction
 
 
@@ -154,20 +157,54 @@ def auth_config_visible_to(actor: Principal) -> ColumnElement[bool]:
     return col(AuthConfig.project_id) == actor.project_id
 
 
-_BY_ID = select(AuthConfig).where(
-    col(AuthConfig.id).in_(bindparam("auth_config_ids", expanding=True)),
-    col(AuthConfig.project_id) == bindparam("viewer_project_id", type_=Uuid),
+_BY_ID_WITH_STAMPS = (
+    sqlalchemy.select(
+        AuthConfig,
+        col(Connector.id),
+        col(Connector.project_id),
+        col(Connector.key),
+        col(Connector.versions_stamp),
+    )
+    .outerjoin(
+        Connector,
+        and_(
+            col(Connector.key) == col(AuthConfig.connector_key),
+            or_(
+                col(Connector.project_id).is_(None),
+                col(Connector.project_id) == col(AuthConfig.project_id),
+            ),
+        ),
+    )
+    .where(
+        col(AuthConfig.id).in_(bindparam("auth_config_ids", expanding=True)),
+        col(AuthConfig.project_id) == bindparam("viewer_project_id", type_=Uuid),
+    )
 )
+
+
+@dataclass(frozen=True)
+class AuthConfigsRead:
+    """Auth configs by id, and the stamps of the connectors each one's key names (read in the
+    same statement: resolution needs them next, see `app.services.candidate_cache`)."""
+
+    auth_configs: dict[UUID, AuthConfig]
+    stamps: dict[ProjectKey, list[ConnectorStamp]]
 
 
 async def auth_configs_by_id(
     session: AsyncSession, *, actor: Principal, auth_config_ids: Sequence[UUID]
-) -> dict[UUID, AuthConfig]:
+) -> AuthConfigsRead:
     """Those of `auth_config_ids` in the caller's project (`auth_config_visible_to`, with the
     project bound: a platform key binds None and reads none)."""
     parameters = {"auth_config_ids": list(auth_config_ids), "viewer_project_id": actor.project_id}
-    rows = (await session.exec(_BY_ID, params=parameters)).all()
-    return {row.id: row for row in rows}
+    rows = (await session.exec(_BY_ID_WITH_STAMPS, params=parameters)).all()  # type: ignore[call-overload]
+    read = AuthConfigsRead(auth_configs={}, stamps={})
+    for auth_config, connector_id, project_id, key, stamp in rows:
+        read.auth_configs[auth_config.id] = auth_config
+        stamps = read.stamps.setdefault(ProjectKey.of(auth_config), [])
+        if connector_id is not None:
+            stamps.append(ConnectorStamp(connector_id, project_id, key, stamp))
+    return read
 
 
 async def get_auth_config(

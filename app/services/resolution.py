@@ -4,7 +4,7 @@ Resolution decides on a handful of small columns per version (`CandidateRow`); i
 version's body, so its cost does not grow with the size of the definitions.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from uuid import UUID
@@ -88,6 +88,15 @@ class KeyVersions:
                 part.headers[header.id] = header
 
 
+class ConnectorStamp(NamedTuple):
+    """A connector of a key, and the stamp of its versions (see `app.services.candidate_cache`)."""
+
+    connector_id: UUID
+    project_id: UUID | None
+    connector_key: str
+    stamp: int
+
+
 _CONNECTORS_OF_KEYS = select(
     col(Connector.id), col(Connector.project_id), col(Connector.key), col(Connector.versions_stamp)
 ).where(
@@ -111,20 +120,30 @@ _CANDIDATES = select(
 
 
 async def versions_for_keys(
-    session: AsyncSession, *, keys: Sequence[ProjectKey], cached: bool = True
+    session: AsyncSession,
+    *,
+    keys: Sequence[ProjectKey],
+    cached: bool = True,
+    stamps: Mapping[ProjectKey, Sequence[ConnectorStamp]] | None = None,
 ) -> dict[ProjectKey, KeyVersions]:
     """The candidates of any number of (project, key) pairs: one statement for the connectors'
-    stamps, and one more for the versions of those whose stamp moved since this process last
-    read them (see `app.services.candidate_cache`). `cached=False` reads every version afresh
-    (a write deciding under locks reads what its own transaction sees)."""
-    connectors = await column_rows(
-        session,
-        _CONNECTORS_OF_KEYS,
-        {
-            "connector_keys": list({key.connector_key for key in keys}),
-            "project_ids": list({key.project_id for key in keys}),
-        },
-    )
+    stamps (none for keys whose `stamps` the caller read already), and one more for the versions
+    of those whose stamp moved since this process last read them (see
+    `app.services.candidate_cache`). `cached=False` reads every version afresh (a write deciding
+    under locks reads what its own transaction sees)."""
+    known = stamps or {}
+    unknown = [key for key in keys if key not in known]
+    connectors = [stamp for key in keys if key in known for stamp in known[key]]
+    if unknown:
+        rows = await column_rows(
+            session,
+            _CONNECTORS_OF_KEYS,
+            {
+                "connector_keys": list({key.connector_key for key in unknown}),
+                "project_ids": list({key.project_id for key in unknown}),
+            },
+        )
+        connectors += [ConnectorStamp(*row) for row in rows]
     found: dict[UUID, ConnectorVersions] = {}
     stale: dict[UUID, tuple[int, VersionSource]] = {}
     for connector_id, project_id, _, stamp in connectors:
