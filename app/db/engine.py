@@ -1,5 +1,6 @@
 """The engine and session factory, with the per-dialect settings that make both databases behave."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -40,6 +41,7 @@ class Database:
     ) -> None:
         self.engine = engine
         self.live_events = live_events or LiveEvents()
+        self._slots: asyncio.Semaphore | None = None
         self.sessions = sessions or async_sessionmaker(
             engine,
             class_=AsyncSession,
@@ -65,15 +67,33 @@ class Database:
             url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS
         )
         if engine.dialect.name != "postgresql":
-            return cls(engine)
-        live_events = LiveEvents()
-        sessions = async_sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"),
-            class_=AsyncSession,
-            expire_on_commit=False,
-            info={**session_info(live_events), AUTOCOMMIT_READS: True},
-        )
-        return cls(engine, sessions, live_events)
+            database = cls(engine)
+        else:
+            live_events = LiveEvents()
+            sessions = async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
+                class_=AsyncSession,
+                expire_on_commit=False,
+                info={**session_info(live_events), AUTOCOMMIT_READS: True},
+            )
+            database = cls(engine, sessions, live_events)
+        database._slots = asyncio.Semaphore(pool_size)
+        return database
+
+    @asynccontextmanager
+    async def request_slot(self) -> AsyncIterator[None]:
+        """Wait, in arrival order, until the request may use a connection of the pool.
+
+        A request holds one pooled connection from start to end. When more are in flight than
+        the pool holds, the pool itself hands a returned connection to whichever request asks
+        first, so a waiting request could be passed over again and again (p99 of 0.7-0.9 s at
+        16 requests in flight on a pool of 15); a semaphore of the pool's size lets them in
+        first come, first served."""
+        if self._slots is None:
+            yield
+            return
+        async with self._slots:
+            yield
 
     @classmethod
     def bound_to(cls, connection: AsyncConnection) -> "Database":

@@ -83,7 +83,7 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
             return
         # One session for the whole request: authentication and everything the operation reads.
-        async with database.session() as session:
+        async with database.request_slot(), database.session() as session:
             principal = await authenticate(session, token)
             if principal is None:
                 await unauthorized("the API key is not valid")(scope, receive, send)

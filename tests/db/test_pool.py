@@ -59,3 +59,38 @@ def test_the_pool_size_is_a_setting() -> None:
 def test_a_pool_size_below_one_is_refused() -> None:
     with pytest.raises(SettingsError, match="DATABASE_POOL_SIZE"):
         load_settings(database_pool_size="0")
+
+
+async def test_requests_get_the_pool_first_come_first_served(
+    backend: str, database_workdir: Path
+) -> None:
+    async with fresh_database(backend, database_workdir) as url:
+        # given a server database with a pool of 2
+        database = Database.for_server(url, pool_size=2)
+        inside: list[int] = []
+        entered: list[int] = []
+        most_inside = 0
+
+        async def request(number: int) -> None:
+            nonlocal most_inside
+            async with database.request_slot():
+                entered.append(number)
+                inside.append(number)
+                most_inside = max(most_inside, len(inside))
+                await asyncio.sleep(0)  # hold the slot across a turn of the loop
+                await asyncio.sleep(0)
+                inside.remove(number)
+
+        try:
+            # when 12 requests arrive one after the other, while the pool is taken
+            tasks = []
+            for number in range(12):
+                tasks.append(asyncio.ensure_future(request(number)))
+                await asyncio.sleep(0)
+            await asyncio.gather(*tasks)
+        finally:
+            await database.dispose()
+
+        # then they went in in the order they came, never more than the pool at once
+        assert entered == list(range(12))
+        assert most_inside == 2
