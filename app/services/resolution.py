@@ -1,7 +1,9 @@
 """Loading what resolution needs, and applying it (the rules are in app/domain/resolution.py).
 
-Resolution decides on a handful of small columns per version (`CandidateRow`); it never reads a
-version's body, so its cost does not grow with the size of the definitions.
+Resolution decides on a handful of small columns per version (`Candidate`s); it never reads a
+version's body, so its cost does not grow with the size of the definitions, and a server process
+keeps the candidates under their connector's stamp (`app.services.candidate_cache`), so it does
+not grow with their number either.
 """
 
 from collections.abc import Mapping, Sequence
