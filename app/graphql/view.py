@@ -1,7 +1,9 @@
 """The `/graphql` endpoint: API-key authentication, one session per request, then Strawberry."""
 
+import json
 from typing import Any
 
+from cross_web import HTTPException  # what Strawberry raises for a request it cannot take
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -35,6 +37,14 @@ def unauthorized(message: str) -> JSONResponse:
         {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
         status_code=401,
         headers={"WWW-Authenticate": 'Bearer realm="connector-registry"'},
+    )
+
+
+def client_error(status_code: int, message: str) -> JSONResponse:
+    """A request the server cannot take as GraphQL (a malformed body, say), as JSON."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
+        status_code=status_code,
     )
 
 
@@ -91,7 +101,26 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             scope.setdefault("state", {})
             scope["state"]["principal"] = principal
             scope["state"]["session"] = RequestSession(session)
-            await super().__call__(scope, receive, send)
+            answer: Response
+            try:
+                answer = await self.run(request)
+            except HTTPException as error:
+                # Strawberry answers a request it cannot parse in plain text; clients read JSON.
+                answer = client_error(error.status_code, error.reason)
+            await answer(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The request body as JSON: a malformed one (not UTF-8, not JSON, nested too deeply for
+        the decoder, or not an object) is the client's error, never a server error."""
+        try:
+            parsed = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, "the JSON body is nested too deeply") from None
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise HTTPException(400, "the body is not JSON in UTF-8") from None
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, 'the body must be a JSON object: {"query": ...}')
+        return parsed
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from this server's own static files (see `app.graphql.ide`), not a CDN."""
