@@ -159,10 +159,6 @@ class Loaders:
         return DataLoader(self._linked_accounts)
 
     @cached_property
-    def versions_by_project_key(self) -> DataLoader[ProjectKey, KeyVersions]:
-        return DataLoader(self._versions_by_project_key)
-
-    @cached_property
     def effective_by_auth_config(self) -> DataLoader[UUID, Effective | None]:
         return DataLoader(self._effective_by_auth_config)
 
@@ -265,18 +261,17 @@ class Loaders:
 
         return await _paged(keys, load)
 
-    async def _versions_by_project_key(self, keys: Sequence[ProjectKey]) -> list[KeyVersions]:
-        found = await self._read(lambda s: versions_for_keys(s, keys=keys, stamps=self._stamps))
-        return [found[key] for key in keys]
-
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
         """Resolve each auth config once per request, however many accounts ask, with the
         headers of the versions chosen: kept with the candidates when a request has read them
         since they last changed, else read in one statement."""
         configs = await self.auth_config_by_id.load_many(ids)
-        keys = [ProjectKey.of(config) for config in configs if config]
-        loaded = await self.versions_by_project_key.load_many(keys)
-        candidates = dict(zip(keys, loaded, strict=True))
+        # Read here, not through a loader of their own: only this batch asks for them, and a
+        # loader would cost the lookup another turn of the event loop.
+        keys = list({ProjectKey.of(config) for config in configs if config})
+        candidates: dict[ProjectKey, KeyVersions] = await self._read(
+            lambda s: versions_for_keys(s, keys=keys, stamps=self._stamps)
+        )
         resolved = []
         headers: dict[UUID, VersionHeader] = {}
         for config in configs:
