@@ -238,12 +238,7 @@ async def auth_sections(
     from the versions, replaced ones from their revision history.
     """
     current_rows = await column_rows(
-        session,
-        select(
-            col(ConnectorVersion.id),
-            col(ConnectorVersion.revision),
-            _auth_of(col(ConnectorVersion.definition)),
-        ).where(col(ConnectorVersion.id).in_({key.version_id for key in keys})),
+        session, _CURRENT_AUTH, {"version_ids": list({key.version_id for key in keys})}
     )
     current = {row[0]: AuthOfContent(*row) for row in current_rows}
     found: dict[ContentKey, AuthOfContent] = {}
@@ -258,12 +253,7 @@ async def auth_sections(
             replaced.append(key)
     if replaced:
         rows = await column_rows(
-            session,
-            select(
-                col(VersionRevision.version_id),
-                col(VersionRevision.revision),
-                _auth_of(col(VersionRevision.definition)),
-            ).where(col(VersionRevision.version_id).in_({key.version_id for key in replaced})),
+            session, _REPLACED_AUTH, {"version_ids": list({key.version_id for key in replaced})}
         )
         older = {ContentKey(row[0], row[1]): AuthOfContent(*row) for row in rows}
         for key in replaced:
@@ -272,6 +262,17 @@ async def auth_sections(
     return found
 
 
-def _auth_of(definition: Any) -> Any:
-    """SQL: the definition's `auth` object, null when there is no definition."""
-    return definition["auth"].label("auth")
+def _auth_select(version_id: Any, revision: Any, definition: Any) -> Any:
+    """(version id, revision, the definition's `auth` object or null) of some versions' contents,
+    current or replaced."""
+    return select(version_id, revision, definition["auth"].label("auth")).where(
+        version_id.in_(bindparam("version_ids", expanding=True))
+    )
+
+
+_CURRENT_AUTH = _auth_select(
+    col(ConnectorVersion.id), col(ConnectorVersion.revision), col(ConnectorVersion.definition)
+)
+_REPLACED_AUTH = _auth_select(
+    col(VersionRevision.version_id), col(VersionRevision.revision), col(VersionRevision.definition)
+)
