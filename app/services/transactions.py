@@ -37,7 +37,9 @@ async def _begin_writing(session: AsyncSession) -> None:
     if dialect.name == "sqlite":
         options: dict[str, object] = {WRITE_TRANSACTION: True}
     elif session.info.get(AUTOCOMMIT_READS):
-        options = {"isolation_level": dialect.default_isolation_level or "READ COMMITTED"}
+        # Known once the engine has connected; a write can be a fresh engine's first statement.
+        level = getattr(dialect, "default_isolation_level", None)
+        options = {"isolation_level": level or "READ COMMITTED"}
     else:
         return
     if session.in_transaction():
