@@ -78,6 +78,8 @@ def serve(
         port=settings.port,
         workers=workers,
         log_level=settings.log_level,
+        # A websocket message is a request too: the same ceiling as an HTTP body.
+        ws_max_size=settings.max_body_bytes,
     )
 
 

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -14,8 +15,10 @@ from starlette.staticfiles import StaticFiles
 
 from app.db.engine import Database
 from app.graphql import ide
+from app.graphql.budget import Budget
 from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
+from app.http.body_limit import BodySizeLimit
 from app.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = database is None
-        db = database or Database.for_server(settings.url, pool_size=settings.database_pool_size)
+        db = database or Database.for_server(
+            settings.url,
+            pool_size=settings.database_pool_size,
+            max_waiting=settings.max_queued_requests,
+            wait_timeout=settings.queue_timeout,
+            statement_timeout=settings.statement_timeout,
+        )
         app.state.database = db
         await db.start_listening()
         _freeze_startup_objects()
@@ -53,8 +62,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             Route("/healthz", healthz),
             Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
         ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
+    app.state.budget = Budget.from_settings(settings)
     if database is not None:
         app.state.database = database
     return app

@@ -16,6 +16,7 @@ LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
 DEFAULT_DATABASE_POOL_SIZE = 15
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -32,6 +33,43 @@ class Settings(BaseSettings):
         ge=1,
         le=500,
         description="Database connections per server process; requests beyond it wait for one.",
+    )
+    max_body_bytes: int = Field(
+        default=4 * MIB,
+        ge=1024,
+        description="Largest request body; a larger one gets 413 before it is read.",
+    )
+    max_query_tokens: int = Field(
+        default=2_000, ge=100, description="Tokens a GraphQL document may have."
+    )
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=100,
+        description="What one operation may cost: objects it can return, heavy values weighted "
+        "(app/graphql/cost.py).",
+    )
+    max_response_bytes: int = Field(
+        default=16 * MIB, ge=1024, description="Largest response an operation may produce."
+    )
+    statement_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds one SQL statement may run on PostgreSQL before it is cancelled.",
+    )
+    request_timeout: float = Field(
+        default=30.0, gt=0, le=3600, description="Seconds one request may take in all."
+    )
+    max_queued_requests: int = Field(
+        default=64,
+        ge=0,
+        description="Requests a process lets wait for a database connection; more get 503.",
+    )
+    queue_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        le=600,
+        description="Seconds a request may wait for a database connection before it gets 503.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

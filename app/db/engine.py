@@ -1,13 +1,12 @@
 """The engine and session factory, with the per-dialect settings that make both databases behave."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.admission import Admission
 from app.db.notifications import LiveEvents, session_info
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -41,7 +41,7 @@ class Database:
     ) -> None:
         self.engine = engine
         self.live_events = live_events or LiveEvents()
-        self._slots: asyncio.Semaphore | None = None
+        self.admission: Admission | None = None
         self.sessions = sessions or async_sessionmaker(
             engine,
             class_=AsyncSession,
@@ -54,17 +54,31 @@ class Database:
         return cls(create_engine(url, **engine_options))
 
     @classmethod
-    def for_server(cls, url: URL | str, *, pool_size: int) -> "Database":
+    def for_server(
+        cls,
+        url: URL | str,
+        *,
+        pool_size: int,
+        max_waiting: int = 64,
+        wait_timeout: float = POOL_TIMEOUT_SECONDS,
+        statement_timeout: float | None = None,
+    ) -> "Database":
         """A fixed pool of `pool_size` connections: no overflow connections that are opened for
-        a burst and closed after it (connection churn), and requests beyond it queue.
+        a burst and closed after it (connection churn); up to `max_waiting` requests beyond it
+        wait up to `wait_timeout` seconds (see `app.db.admission`). On PostgreSQL, a statement
+        that runs longer than `statement_timeout` seconds is cancelled by the server.
 
         On PostgreSQL a session reads outside any transaction (autocommit): under READ
         COMMITTED every statement sees its own snapshot anyway, so a read-only transaction
         would cost a BEGIN and a ROLLBACK per request and buy nothing. A write begins a real
         transaction (`app.services.transactions.transaction`).
         """
+        options: dict[str, Any] = {}
+        if statement_timeout is not None and make_url(url).get_backend_name() == "postgresql":
+            milliseconds = str(max(1, round(statement_timeout * 1000)))
+            options["connect_args"] = {"server_settings": {"statement_timeout": milliseconds}}
         engine = create_engine(
-            url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS
+            url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS, **options
         )
         if engine.dialect.name != "postgresql":
             database = cls(engine)
@@ -77,22 +91,19 @@ class Database:
                 info={**session_info(live_events), AUTOCOMMIT_READS: True},
             )
             database = cls(engine, sessions, live_events)
-        database._slots = asyncio.Semaphore(pool_size)
+        database.admission = Admission(
+            pool_size, max_waiting=max_waiting, wait_timeout=wait_timeout
+        )
         return database
 
     @asynccontextmanager
     async def request_slot(self) -> AsyncIterator[None]:
-        """Wait, in arrival order, until the request may use a connection of the pool.
-
-        A request holds one pooled connection from start to end. When more are in flight than
-        the pool holds, the pool itself hands a returned connection to whichever request asks
-        first, so a waiting request could be passed over again and again (p99 of 0.7-0.9 s at
-        16 requests in flight on a pool of 15); a semaphore of the pool's size lets them in
-        first come, first served."""
-        if self._slots is None:
+        """Wait, in arrival order, until the request may use a connection of the pool; raise
+        `app.db.admission.Overloaded` when too many already wait."""
+        if self.admission is None:
             yield
             return
-        async with self._slots:
+        async with self.admission.slot():
             yield
 
     @classmethod

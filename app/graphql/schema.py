@@ -4,7 +4,7 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext
 
@@ -13,6 +13,7 @@ from app.graphql.accounts.types import LinkedAccount
 from app.graphql.auth_configs.mutations import AuthConfigMutations
 from app.graphql.auth_configs.queries import AuthConfigQueries
 from app.graphql.auth_configs.types import AuthConfig
+from app.graphql.budget import OperationBudget
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector, ConnectorVersion
@@ -22,6 +23,7 @@ from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.limits import QueryLimits
+from app.graphql.masking import MaskUnexpectedErrors
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
@@ -108,6 +110,8 @@ schema = RegistrySchema(
         # same text, and the limits' rule classes never change, so validation runs once.
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        partial(MaskErrors, should_mask_error=should_mask),
+        # After the validation cache: tokens, then cost with this request's variables.
+        OperationBudget,
+        MaskUnexpectedErrors,
     ],
 )

@@ -1,5 +1,6 @@
 """The `/graphql` endpoint: API-key authentication, one session per request, then Strawberry."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,12 +11,17 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
+from app.db.admission import Overloaded
 from app.db.engine import Database
+from app.graphql.budget import budget_of, json_size_over, may_be_large
 from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
+from app.http.refusals import RefusalCode, refusal
 from app.services.auth import authenticate
 
 _BEARER = "bearer "
@@ -33,19 +39,17 @@ def _bearer(header: str) -> str | None:
 
 
 def unauthorized(message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
+    return refusal(
+        401,
+        message,
+        RefusalCode.UNAUTHENTICATED,
         headers={"WWW-Authenticate": 'Bearer realm="connector-registry"'},
     )
 
 
 def client_error(status_code: int, message: str) -> JSONResponse:
     """A request the server cannot take as GraphQL (a malformed body, say), as JSON."""
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=status_code,
-    )
+    return refusal(status_code, message, RefusalCode.BAD_REQUEST)
 
 
 def connection_key(params: dict[str, object] | None) -> str | None:
@@ -92,22 +96,60 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if token is None:
             await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
             return
-        # One session for the whole request: authentication and everything the operation reads.
+        timeout = budget_of(request).request_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                answer = await self._answer(request, database, token)
+        except Overloaded as overloaded:
+            answer = refusal(
+                503,
+                f"the server is at capacity ({overloaded.reason}): retry shortly",
+                RefusalCode.OVERLOADED,
+                headers={"Retry-After": "1"},
+            )
+        except TimeoutError:
+            answer = refusal(
+                503,
+                f"the request took longer than {timeout:g} s (REQUEST_TIMEOUT): ask for less "
+                "at once; a write it made was rolled back unless its answer had been sent",
+                RefusalCode.TIMEOUT,
+            )
+        await answer(scope, receive, send)
+
+    async def _answer(self, request: Request, database: Database, token: str) -> Response:
+        """Authenticate and run the operation in one session and one slot of the pool."""
         async with database.request_slot(), database.session() as session:
             principal = await authenticate(session, token)
             if principal is None:
-                await unauthorized("the API key is not valid")(scope, receive, send)
-                return
-            scope.setdefault("state", {})
-            scope["state"]["principal"] = principal
-            scope["state"]["session"] = RequestSession(session)
-            answer: Response
+                return unauthorized("the API key is not valid")
+            request.scope.setdefault("state", {})
+            request.scope["state"]["principal"] = principal
+            request.scope["state"]["session"] = RequestSession(session)
             try:
-                answer = await self.run(request)
+                return await self.run(request)
             except HTTPException as error:
                 # Strawberry answers a request it cannot parse in plain text; clients read JSON.
-                answer = client_error(error.status_code, error.reason)
-            await answer(scope, receive, send)
+                return client_error(error.status_code, error.reason)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The result as JSON data — unless it would be larger than the response budget (then
+        a RESPONSE_TOO_LARGE error, without encoding it)."""
+        response = await super().process_result(request, result)
+        context = getattr(request.state, "context", None)
+        if result.data is None or (context is not None and not may_be_large(context)):
+            return response
+        limit = budget_of(request).max_response_bytes
+        size = json_size_over(result.data, limit)
+        if size is None:
+            return response
+        message = (
+            f"the response would be about {size:,} bytes, over the limit of {limit:,} "
+            "(MAX_RESPONSE_BYTES): ask for smaller pages or fewer large fields at once"
+        )
+        code = RefusalCode.RESPONSE_TOO_LARGE.value
+        return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
 
     def parse_json(self, data: str | bytes) -> Any:
         """The request body as JSON: a malformed one (not UTF-8, not JSON, nested too deeply for
@@ -150,9 +192,11 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             return WebSocketConnection(
                 request=request, response=response, database=request.app.state.database
             )
-        return Context(
+        context = Context(
             request=request,
             response=response,
             principal=request.state.principal,
             session=request.state.session,
         )
+        request.state.context = context  # for `process_result`
+        return context

@@ -1,0 +1,165 @@
+"""What one operation may cost: tokens in its document, its cost before it runs (see
+`app.graphql.cost`), and the size of its response.
+
+The limits come from the settings, through the app (`app.state.budget`), so that each server —
+and each test's app — has its own.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.graphql.cost import OperationCost, operation_cost
+from app.http.refusals import RefusalCode
+from app.settings import Settings
+
+# The `views` key under which an operation's cost is kept for the response-size check.
+_COST_KEY = "operation_cost"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    max_tokens: int
+    max_cost: int
+    max_response_bytes: int
+    request_timeout: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Budget":
+        return cls(
+            max_tokens=settings.max_query_tokens,
+            max_cost=settings.max_query_cost,
+            max_response_bytes=settings.max_response_bytes,
+            request_timeout=settings.request_timeout,
+        )
+
+
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
+# For an app built without settings of its own; never read from the environment at import.
+DEFAULT_BUDGET = Budget(
+    max_tokens=_default("max_query_tokens"),
+    max_cost=_default("max_query_cost"),
+    max_response_bytes=_default("max_response_bytes"),
+    request_timeout=_default("request_timeout"),
+)
+
+
+def budget_of(context_or_request: object) -> Budget:
+    """The budget of the app serving a request (or an operation's context's request)."""
+    request = getattr(context_or_request, "request", context_or_request)
+    app = getattr(request, "app", None)
+    budget = getattr(getattr(app, "state", None), "budget", None)
+    return budget if isinstance(budget, Budget) else DEFAULT_BUDGET
+
+
+def _refusal(message: str, code: RefusalCode) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code.value})
+
+
+class OperationBudget(SchemaExtension):
+    """Refuses a document with too many tokens, and an operation that would cost too much,
+    before anything runs.
+
+    List it after `ValidationCache`: the cost is counted on a valid document only, after the
+    (cached) validation, with this request's variables.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        budget = budget_of(self.execution_context.context)
+        self.execution_context.parse_options["max_tokens"] = budget.max_tokens
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.pre_execution_errors is None and context.graphql_document is not None:
+            context.pre_execution_errors = _validate(context)
+        if context.pre_execution_errors == [] and context.graphql_document is not None:
+            budget = budget_of(context.context)
+            cost = operation_cost(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
+            if cost.total > budget.max_cost:
+                context.pre_execution_errors = [
+                    _refusal(
+                        f"the query would cost {cost.total:,}, over the limit of "
+                        f"{budget.max_cost:,}: ask for smaller pages (first), fewer aliases, "
+                        "or fewer definitions, configs and readmes at once",
+                        RefusalCode.QUERY_TOO_COSTLY,
+                    )
+                ]
+            else:
+                _remember(context.context, cost)
+        yield
+
+
+def _validate(context: Any) -> list[GraphQLError]:
+    from strawberry.schema.schema import validate_document
+
+    return list(
+        validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+    )
+
+
+def _remember(context: object, cost: OperationCost) -> None:
+    views = getattr(context, "views", None)
+    if isinstance(views, dict):
+        views[_COST_KEY] = cost
+
+
+def may_be_large(context: object) -> bool:
+    """Whether the operation selected heavy values, so its response needs its size checked."""
+    views = getattr(context, "views", None)
+    cost = views.get(_COST_KEY) if isinstance(views, dict) else None
+    return not isinstance(cost, OperationCost) or cost.heavy_values > 0
+
+
+def json_size_over(value: object, limit: int) -> int | None:
+    """The size of `value` as JSON, roughly, if it is over `limit`; None when it is not.
+
+    Counted without encoding it: a value reached twice (fifty aliases of one definition) is
+    measured once and counted each time, and counting stops as soon as the limit is passed.
+    """
+    sizes: dict[int, int] = {}
+    total = 0
+
+    def size(item: object) -> int:
+        nonlocal total
+        if isinstance(item, str):
+            return len(item) + 2
+        if item is None or isinstance(item, bool | int | float):
+            return 8
+        known = sizes.get(id(item))
+        if known is not None:
+            return known
+        measured = 2
+        if isinstance(item, dict):
+            for key, child in item.items():
+                measured += len(str(key)) + 4 + size(child)
+                if measured > limit:
+                    break
+        elif isinstance(item, list | tuple):
+            for child in item:
+                measured += size(child) + 1
+                if measured > limit:
+                    break
+        else:
+            measured += len(str(item))
+        sizes[id(item)] = measured
+        return measured
+
+    try:
+        total = size(value)
+    except RecursionError:  # nested deeper than the encoder would go: let it fail there
+        return None
+    return total if total > limit else None

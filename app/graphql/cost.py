@@ -1,0 +1,155 @@
+"""What an operation may cost before it runs: a count of the objects and heavy values it can return.
+
+The rule, applied to the operation about to run (fragments inlined, variables substituted):
+
+- every object a field returns costs 1, plus what is selected on it;
+- a connection (a field with `first`) returns up to `first` objects, `_entities` one per
+  representation, and any other list of objects is counted as `ASSUMED_LIST_SIZE` objects;
+- a heavy value — a JSON document (a definition, a config, an event's payload) or a readme —
+  costs `HEAVY_VALUE_COST`: it can be as large as a definition may be;
+- scalars, `__typename` and introspection cost nothing: their size is bounded by the schema.
+
+Aliases count once each: fifty aliases of one field cost fifty times that field.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    value_from_ast,
+)
+
+ASSUMED_LIST_SIZE = 10
+HEAVY_VALUE_COST = 100
+HEAVY_SCALARS = frozenset({"JSON"})
+HEAVY_TEXT_FIELDS = frozenset({"readme"})
+
+
+@dataclass(frozen=True, slots=True)
+class OperationCost:
+    total: int
+    heavy_values: int
+    """How many heavy values the operation may return: when none, its response stays small."""
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, object] | None,
+) -> OperationCost:
+    """The cost of the operation `operation_name` selects in a validated `document`."""
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return OperationCost(0, 0)
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return OperationCost(0, 0)
+    counter = _Counter(schema, document, variables or {})
+    total = counter.selection_cost(operation.selection_set, root)
+    return OperationCost(total, counter.heavy_values)
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name is not None and o.name.value == name), None)
+
+
+class _Counter:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, object]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.heavy_values = 0
+
+    def selection_cost(
+        self, selection_set: SelectionSetNode | None, parent: GraphQLType, *, paged: bool = False
+    ) -> int:
+        """`paged`: `parent` is a connection, whose `first` already counted its lists."""
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field_cost(selection, parent, paged=paged)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                on = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_cost(selection.selection_set, on or parent, paged=paged)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    on = self.schema.get_type(fragment.type_condition.name.value)
+                    total += self.selection_cost(fragment.selection_set, on or parent, paged=paged)
+        return total
+
+    def field_cost(self, node: FieldNode, parent: GraphQLType, *, paged: bool = False) -> int:
+        name = node.name.value
+        if name.startswith("__") or not isinstance(
+            parent, GraphQLObjectType | GraphQLInterfaceType
+        ):
+            return 0
+        field = parent.fields.get(name)
+        if field is None:
+            return 0
+        named, is_list = _unwrap(field.type)
+        is_list = is_list and not paged
+        if node.selection_set is None:
+            if named.name in HEAVY_SCALARS or name in HEAVY_TEXT_FIELDS:
+                self.heavy_values += self.multiplier(node, field, is_list)
+                return HEAVY_VALUE_COST * self.multiplier(node, field, is_list)
+            return 0
+        before = self.heavy_values
+        is_connection = "first" in field.args
+        per_object = 1 + self.selection_cost(node.selection_set, named, paged=is_connection)
+        times = self.multiplier(node, field, is_list)
+        self.heavy_values = before + (self.heavy_values - before) * times
+        return times * per_object
+
+    def multiplier(self, node: FieldNode, field: GraphQLField, is_list: bool) -> int:
+        """How many objects (or values) the field can return."""
+        arguments = {argument.name.value: argument for argument in node.arguments or ()}
+        if "first" in field.args:
+            first = self.argument(arguments, field, "first")
+            return max(first, 0) if isinstance(first, int) else 1
+        if "representations" in field.args:
+            representations = self.argument(arguments, field, "representations")
+            return len(representations) if isinstance(representations, list) else 1
+        return ASSUMED_LIST_SIZE if is_list else 1
+
+    def argument(self, arguments: Mapping[str, object], field: GraphQLField, name: str) -> object:
+        definition = field.args[name]
+        node = arguments.get(name)
+        if node is None:
+            return definition.default_value
+        return value_from_ast(getattr(node, "value", None), definition.type, dict(self.variables))
+
+
+def _unwrap(type_: GraphQLType) -> tuple[GraphQLNamedType, bool]:
+    is_list = False
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        is_list = is_list or isinstance(type_, GraphQLList)
+        type_ = type_.of_type
+    assert isinstance(type_, GraphQLNamedType)
+    return type_, is_list
