@@ -47,3 +47,21 @@ def test_the_cli_fails_at_start_with_a_one_line_message() -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "DATABASE_URL" in result.stderr
+
+
+def test_the_readme_lists_every_setting_with_its_default() -> None:
+    from pathlib import Path
+
+    readme = Path(__file__).parent.parent.joinpath("README.md").read_text()
+    rows = {
+        line.split("|")[1].strip().strip("`"): line
+        for line in readme.splitlines()
+        if line.startswith("| `")
+    }
+    for name, field in Settings.model_fields.items():
+        row = rows.get(name.upper())
+        assert row is not None, f"README: no table row for {name.upper()}"
+        default = field.default
+        assert f"`{default:g}`" in row if isinstance(default, float) else f"`{default}`" in row, (
+            f"README: {name.upper()}'s row does not show its default {default!r}"
+        )
