@@ -81,12 +81,7 @@ class OperationBudget(SchemaExtension):
             context.pre_execution_errors = _validate(context)
         if context.pre_execution_errors == [] and context.graphql_document is not None:
             budget = budget_of(context.context)
-            cost = operation_cost(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-            )
+            cost = _cost(context)
             if cost.total > budget.max_cost:
                 context.pre_execution_errors = [
                     _refusal(
@@ -99,6 +94,27 @@ class OperationBudget(SchemaExtension):
             else:
                 _remember(context.context, cost)
         yield
+
+
+# The cost of documents whose cost no variable changes, by text and operation: clients send the
+# same few documents again and again, and counting one again is wasted work on the hot path.
+_FIXED_COSTS: dict[tuple[str | None, str | None], OperationCost] = {}
+_FIXED_COSTS_SIZE = 1024
+
+
+def _cost(context: Any) -> OperationCost:
+    key = (context.query, context.operation_name)
+    known = _FIXED_COSTS.get(key)
+    if known is not None:
+        return known
+    cost = operation_cost(
+        context.schema._schema, context.graphql_document, context.operation_name, context.variables
+    )
+    if not cost.uses_variables:
+        if len(_FIXED_COSTS) >= _FIXED_COSTS_SIZE:
+            _FIXED_COSTS.pop(next(iter(_FIXED_COSTS)))
+        _FIXED_COSTS[key] = cost
+    return cost
 
 
 def _validate(context: Any) -> list[GraphQLError]:

@@ -29,8 +29,11 @@ from graphql import (
     GraphQLSchema,
     GraphQLType,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     value_from_ast,
 )
 
@@ -45,6 +48,8 @@ class OperationCost:
     total: int
     heavy_values: int
     """How many heavy values the operation may return: when none, its response stays small."""
+    uses_variables: bool = False
+    """Whether a variable's value entered the count (else it holds for any variables)."""
 
 
 def operation_cost(
@@ -62,7 +67,7 @@ def operation_cost(
         return OperationCost(0, 0)
     counter = _Counter(schema, document, variables or {})
     total = counter.selection_cost(operation.selection_set, root)
-    return OperationCost(total, counter.heavy_values)
+    return OperationCost(total, counter.heavy_values, counter.uses_variables)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -82,6 +87,7 @@ class _Counter:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.heavy_values = 0
+        self.uses_variables = False
 
     def selection_cost(
         self, selection_set: SelectionSetNode | None, parent: GraphQLType, *, paged: bool = False
@@ -143,7 +149,17 @@ class _Counter:
         node = arguments.get(name)
         if node is None:
             return definition.default_value
+        self.uses_variables = self.uses_variables or _has_variable(node)
         return value_from_ast(getattr(node, "value", None), definition.type, dict(self.variables))
+
+
+def _has_variable(node: object) -> bool:
+    value = getattr(node, "value", None)
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(isinstance(item, VariableNode) for item in value.values)
+    return isinstance(value, ObjectValueNode)  # a variable may hide in a field: assume so
 
 
 def _unwrap(type_: GraphQLType) -> tuple[GraphQLNamedType, bool]:

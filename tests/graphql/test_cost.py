@@ -113,3 +113,20 @@ def test_the_response_size_counts_a_value_reached_twice_each_time() -> None:
     assert json_size_over(data, 50_000) is not None
     assert json_size_over(data, 60_000) is None
     assert json_size_over({"a": [1, 2, "x"]}, 100) is None
+
+
+@pytest.mark.parametrize(
+    ("document", "uses_variables"),
+    [
+        ("query ($id: ID!) { node(id: $id) { id } }", False),
+        ("{ connectors(first: 3) { edges { node { id } } } }", False),
+        ("query ($n: Int!) { connectors(first: $n) { edges { node { id } } } }", True),
+        (
+            "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Connector { id } } }",
+            True,
+        ),
+    ],
+)
+def test_a_cost_says_whether_variables_entered_it(document: str, uses_variables: bool) -> None:
+    cost = operation_cost(schema._schema, parse(document), None, {"n": 2, "r": [], "id": "x"})
+    assert cost.uses_variables is uses_variables
