@@ -26,6 +26,7 @@ from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
+from app.graphql.storable_input import StorableInput
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
 
@@ -108,6 +109,8 @@ schema = RegistrySchema(
         # same text, and the limits' rule classes never change, so validation runs once.
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+        # After the validation cache, whose answer for the document it adds the variables' to.
+        StorableInput,
         partial(MaskErrors, should_mask_error=should_mask),
     ],
 )
