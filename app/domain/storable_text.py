@@ -9,6 +9,8 @@ databases give the same answer and nothing half-done is left behind.
 import re
 from dataclasses import dataclass
 
+from app.domain.json_paths import ROOT, JsonPath, child, spelt
+
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -38,18 +40,6 @@ class UnstorableText:
         return f"{where} {self.character}, which cannot be stored"
 
 
-# A path as a chain of (parent, step) links: cheap to extend, spelt out only when needed.
-_Path = tuple["_Path", str] | None
-
-
-def _spelt(path: _Path) -> str:
-    steps: list[str] = []
-    while path is not None:
-        path, step = path
-        steps.append(step)
-    return "".join(reversed(steps))
-
-
 def find_unstorable_text(value: object) -> UnstorableText | None:
     """A string or object key that cannot be stored: the first in document order, an object's
     keys before what they hold.
@@ -57,21 +47,21 @@ def find_unstorable_text(value: object) -> UnstorableText | None:
     Iterative rather than recursive: a value may be nested as deeply as the JSON decoder
     allowed, which is deeper than the interpreter's stack left at this point.
     """
-    pending: list[tuple[object, _Path]] = [(value, None)]
+    pending: list[tuple[object, JsonPath]] = [(value, ROOT)]
     while pending:
         item, path = pending.pop()
         if isinstance(item, str):
             character = unstorable_character(item)
             if character is not None:
-                return UnstorableText(path=_spelt(path), character=character, in_key=False)
+                return UnstorableText(path=spelt(path), character=character, in_key=False)
         elif isinstance(item, dict):
             for key in item:
                 character = unstorable_character(key) if isinstance(key, str) else None
                 if character is not None:
-                    return UnstorableText(path=_spelt(path), character=character, in_key=True)
-            pending.extend((child, (path, f".{key}")) for key, child in reversed(item.items()))
+                    return UnstorableText(path=spelt(path), character=character, in_key=True)
+            pending.extend((member, child(path, key)) for key, member in reversed(item.items()))
         elif isinstance(item, list | tuple):
             pending.extend(
-                (child, (path, f"[{index}]")) for index, child in reversed(list(enumerate(item)))
+                (member, child(path, index)) for index, member in reversed(list(enumerate(item)))
             )
     return None
