@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         ],
         lifespan=lifespan,
     )
+    app.state.content_limits = settings.content_limits()
     if database is not None:
         app.state.database = database
     return app
