@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=lifespan,
     )
     app.state.budget = Budget.from_settings(settings)
+    app.state.content_limits = settings.content_limits()
     if database is not None:
         app.state.database = database
     return app

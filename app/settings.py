@@ -1,5 +1,6 @@
 """Settings read from the environment (and an optional `.env` file)."""
 
+from dataclasses import fields
 from functools import cached_property
 from typing import Literal
 
@@ -7,6 +8,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from app.domain.content_limits import ContentLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./connector-registry.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -75,6 +78,31 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = "info"
 
+    # What a version may be sent (`app.domain.content_limits`). A large real definition is
+    # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
+    # ten to twenty times that and refuse what no engine would run.
+    definition_max_bytes: int = Field(
+        default=1_000_000, ge=1, description="A definition's size as compact JSON (UTF-8)."
+    )
+    definition_max_actions: int = Field(default=500, ge=1, description="Actions per definition.")
+    definition_max_params: int = Field(default=100, ge=1, description="Params per action.")
+    definition_max_response_fields: int = Field(
+        default=200, ge=1, description="Response fields per level (an action's, or nested ones)."
+    )
+    definition_max_filters: int = Field(default=50, ge=1, description="Filters per action.")
+    definition_max_operators: int = Field(default=20, ge=1, description="Operators per filter.")
+    definition_max_scopes: int = Field(default=100, ge=1, description="Scopes of `auth`.")
+    definition_max_credential_fields: int = Field(
+        default=50, ge=1, description="Credential fields of `auth`."
+    )
+    config_max_bytes: int = Field(
+        default=100_000, ge=1, description="A version's config as compact JSON (UTF-8)."
+    )
+    # At most 100: serialising a document uses the interpreter's stack, one frame per level.
+    json_max_depth: int = Field(
+        default=32, ge=2, le=100, description="Levels of nesting of a definition or config."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _supported_database_url(cls, value: str) -> str:
@@ -92,6 +120,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
+
+    def content_limits(self) -> ContentLimits:
+        """The limits on what a version is sent, for the rules that apply them."""
+        return ContentLimits(
+            **{limit.name: getattr(self, limit.name) for limit in fields(ContentLimits)}
+        )
 
 
 def parse_database_url(value: str) -> URL:

@@ -37,3 +37,17 @@ def recorded_statements(engine: AsyncEngine, *, cold: bool = True) -> Iterator[l
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def beyond_authentication(statements: list[str]) -> list[str]:
+    """The statements other than the API key's lookup and transaction control: what the
+    operation itself sent."""
+    return [
+        statement
+        for statement in statements
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL)
+        and "FROM api_key" not in statement
+    ]

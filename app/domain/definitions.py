@@ -29,7 +29,8 @@ The shape, and the choices §4 leaves open:
   same level, filter names within an action, credential field names, scopes, operators.
 - Booleans are JSON booleans and strings are JSON strings: no coercion ("true" is not true).
 
-Problems are reported with paths into the document sent (`app.domain.definition_problems`).
+Problems are reported with paths into the document sent (`app.domain.definition_problems`). A
+definition sent in must first keep within its size limits (`app.domain.content_limits`).
 """
 
 from typing import Annotated, Any, Literal, get_args
@@ -46,6 +47,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.domain.content_limits import ContentLimits, definition_limit_problems
 from app.domain.definition_problems import (
     DefinitionProblem,
     InvalidDefinition,
@@ -68,6 +70,7 @@ __all__ = [
     "ResponseField",
     "definition_to_json",
     "parse_definition",
+    "parse_definition_input",
 ]
 
 FieldType = Literal["string", "integer", "number", "boolean", "object", "array", "date", "datetime"]
@@ -213,6 +216,15 @@ def parse_definition(data: object) -> ConnectorDefinition:
     if problems:
         raise InvalidDefinition(problems)
     return definition
+
+
+def parse_definition_input(data: object, limits: ContentLimits) -> ConnectorDefinition:
+    """A definition sent in: one beyond `limits` is refused before it is validated (or compared,
+    hashed or stored); then it is parsed as any other."""
+    problems = definition_limit_problems(data, limits)
+    if problems:
+        raise InvalidDefinition(problems)
+    return parse_definition(data)
 
 
 def parse_auth(data: object) -> Auth:

@@ -8,6 +8,7 @@ from typing import Any
 
 import semver
 
+from app.domain.content_limits import ContentLimits, check_config_limits
 from app.domain.errors import DomainError, ErrorCode, InvalidInput
 
 
@@ -111,8 +112,9 @@ class VersionContent:
 CONFIG_SECTIONS = ("vcs", "application", "individual", "execution", "typeSpecific")
 
 
-def validate_config(config: object) -> dict[str, Any]:
-    """A version's configuration: an object of the `CONFIG_SECTIONS`, each an object."""
+def validate_config(config: object, limits: ContentLimits) -> dict[str, Any]:
+    """A version's configuration: an object of the `CONFIG_SECTIONS`, each an object, within
+    the limits."""
     if not isinstance(config, dict):
         raise InvalidInput("config", "must be an object")
     unknown = sorted(set(config) - set(CONFIG_SECTIONS))
@@ -125,4 +127,5 @@ def validate_config(config: object) -> dict[str, Any]:
     for section, value in config.items():
         if not isinstance(value, dict):
             raise InvalidInput(f"config.{section}", "must be an object")
+    check_config_limits(config, limits)
     return config

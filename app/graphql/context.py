@@ -20,6 +20,7 @@ from strawberry.extensions import SchemaExtension
 from app.db.engine import Database
 from app.db.notifications import LiveEvents
 from app.domain.access import Principal
+from app.domain.content_limits import ContentLimits
 from app.graphql.loaders import Loaders
 
 
@@ -55,6 +56,12 @@ class Context:
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
+
+    @property
+    def content_limits(self) -> ContentLimits:
+        """The limits on what a version is sent, from the app's settings (`create_app`)."""
+        limits: ContentLimits = self.request.app.state.content_limits
+        return limits
 
     def refresh_loaders(self) -> None:
         """Forget what the loaders cached (a long subscription must not serve stale rows)."""

@@ -5,10 +5,11 @@ field whose result union lists that type. An exception a field does not list sta
 error and is masked.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, Node
 
 from app.domain import errors as domain
 from app.domain import version_errors
@@ -178,10 +179,21 @@ EXCEPTION_HANDLERS = [_Handler(exception, error) for exception, error in ERROR_T
 
 
 class PublicError(GraphQLError):
-    """A top-level error meant for the client (bad arguments to a query field); never masked."""
+    """A top-level error meant for the client (bad arguments to a query field); never masked.
 
-    def __init__(self, message: str, code: ErrorCode = ErrorCode.INVALID_INPUT) -> None:
-        super().__init__(message, extensions={"code": code.value})
+    `field`, when given, names the argument at fault in `extensions.field`, e.g.
+    `createConnector.input.name`."""
+
+    def __init__(
+        self,
+        message: str,
+        code: ErrorCode = ErrorCode.INVALID_INPUT,
+        *,
+        field: str | None = None,
+        nodes: Sequence[Node] | None = None,
+    ) -> None:
+        extensions = {"code": code.value} if field is None else {"code": code.value, "field": field}
+        super().__init__(message, nodes=nodes, extensions=extensions)
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -28,6 +28,7 @@ from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
+from app.graphql.storable_input import StorableInput
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
 
@@ -110,7 +111,9 @@ schema = RegistrySchema(
         # same text, and the limits' rule classes never change, so validation runs once.
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        # After the validation cache: tokens, then cost with this request's variables.
+        # After the validation cache: text the databases cannot store (the cached answer for
+        # the document, plus this request's variables), then tokens and cost.
+        StorableInput,
         OperationBudget,
         MaskUnexpectedErrors,
     ],

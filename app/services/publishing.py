@@ -24,8 +24,14 @@ from app.domain import validation
 from app.domain.access import Principal
 from app.domain.bumps import Bump, Change, declared_bump, required_bump
 from app.domain.changes import classify_changes
+from app.domain.content_limits import ContentLimits
 from app.domain.definition_problems import DefinitionProblem, InvalidDefinition
-from app.domain.definitions import ConnectorDefinition, definition_to_json, parse_definition
+from app.domain.definitions import (
+    ConnectorDefinition,
+    definition_to_json,
+    parse_definition,
+    parse_definition_input,
+)
 from app.domain.enums import DeploymentState, Runtime
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.pipeline import DeploymentStep as PipelineStep
@@ -244,16 +250,20 @@ async def push_version(
     readme: str | None = None,
     config: object | None = None,
     force: bool = False,
+    limits: ContentLimits,
 ) -> PushOutcome:
-    """Create and publish version `number` of a DEFINITION connector in one step (DESIGN §2)."""
+    """Create and publish version `number` of a DEFINITION connector in one step (DESIGN §2).
+
+    Everything sent is checked before the first statement, a definition against `limits`
+    before anything else looks at it."""
     request = _PushRequest(
         connector_key=validation.connector_key(connector_key, "connectorKey"),
         number=parse_version(number),
-        definition=parse_definition(definition),
+        definition=parse_definition_input(definition, limits),
         name=None if name is None else validation.name(name),
         description=validation.optional_text(description, "description"),
         readme=validation.optional_text(readme, "readme", validation.README_MAX_LENGTH),
-        config=validate_config({} if config is None else config),
+        config=validate_config({} if config is None else config, limits),
         force=force,
     )
     for _ in range(_PUSH_ATTEMPTS):

@@ -13,7 +13,8 @@ from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal
 from app.domain.bumps import Bump
-from app.domain.definitions import definition_to_json, parse_definition
+from app.domain.content_limits import ContentLimits
+from app.domain.definitions import definition_to_json, parse_definition_input
 from app.domain.enums import DeploymentState
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.numbering import next_version_number
@@ -134,9 +135,12 @@ async def update_version(
     readme: str | None = None,
     definition: object | None = None,
     config: object | None = None,
+    limits: ContentLimits,
 ) -> ConnectorVersion:
-    """Edit an unpublished version; an edit after `UPDATED` sends it back to be built again."""
-    changes = _validated_edits(name, description, readme, definition, config)
+    """Edit an unpublished version; an edit after `UPDATED` sends it back to be built again.
+    The edits are checked (a definition and config against `limits`) before the first
+    statement."""
+    changes = _validated_edits(name, description, readme, definition, config, limits)
     if not changes:
         raise InvalidInput("input", "give at least one field to change")
     async with transaction(session):
@@ -174,6 +178,7 @@ def _validated_edits(
     readme: str | None,
     definition: object | None,
     config: object | None,
+    limits: ContentLimits,
 ) -> dict[str, Any]:
     edits: dict[str, Any] = {}
     if name is not None:
@@ -183,9 +188,9 @@ def _validated_edits(
     if readme is not None:
         edits["readme"] = validation.optional_text(readme, "readme", validation.README_MAX_LENGTH)
     if definition is not None:
-        edits["definition"] = definition_to_json(parse_definition(definition))
+        edits["definition"] = definition_to_json(parse_definition_input(definition, limits))
     if config is not None:
-        edits["config"] = validate_config(config)
+        edits["config"] = validate_config(config, limits)
     return edits
 
 

@@ -190,6 +190,25 @@ def test_an_invalid_definition_is_refused_with_each_problem_path(
     assert read_version(project, key, "1.0.0")["version"] is None
 
 
+def test_a_definition_beyond_the_servers_limits_is_refused_with_the_limit(
+    project: Project, tmp_path: Path
+) -> None:
+    # given a file of 501 actions, one more than the server takes by default
+    key = project.connector()
+    actions = [{"id": f"action_{index}"} for index in range(501)]
+    file = push_file(tmp_path, "crm.json", key, "1.0.0", actions=actions)
+
+    # when it is pushed, then the server's refusal is shown with the limit at its path
+    result = push(file, project=project)
+
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{key} 1.0.0 was not pushed: INVALID_DEFINITION"
+    problems = lines[lines.index("Problems, by path in the definition:") + 1 :]
+    assert [line.strip() for line in problems] == ["actions: at most 500, got 501"]
+    assert read_version(project, key, "1.0.0")["version"] is None
+
+
 def test_a_key_the_server_does_not_know_gets_its_401_message(
     project: Project, tmp_path: Path
 ) -> None:

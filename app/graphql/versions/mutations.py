@@ -189,6 +189,7 @@ class VersionMutations:
                 readme=input.readme,
                 definition=input.definition,
                 config=input.config,
+                limits=info.context.content_limits,
             )
         return UpdateVersionSuccess(version=ConnectorVersion.from_row(row))
 
@@ -226,6 +227,7 @@ class VersionMutations:
                 readme=input.readme,
                 config=input.config,
                 force=input.force,
+                limits=info.context.content_limits,
             )
         return PushVersionSuccess(
             version=ConnectorVersion.from_row(outcome.version),
