@@ -65,6 +65,16 @@ def connection_key(params: dict[str, object] | None) -> str | None:
     return None
 
 
+def _is_unicode(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
     """Every operation needs `Authorization: Bearer <key>`; the GraphiQL page itself does not.
 
@@ -162,6 +172,12 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             raise HTTPException(400, "the body is not JSON in UTF-8") from None
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, 'the body must be a JSON object: {"query": ...}')
+        if isinstance(parsed, dict) and not all(
+            _is_unicode(parsed.get(name)) for name in ("query", "operationName")
+        ):
+            # A lone surrogate ("\ud800") would come back in an error message that cannot be
+            # written as UTF-8; variables are checked with their argument's name (StorableInput).
+            raise HTTPException(400, "the query and operationName must be valid Unicode")
         return parsed
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -48,6 +48,16 @@ def _nested_selection(depth: int) -> str:
 _VERSIONS_50 = " ".join(
     f"a{i}: versions(first: 100) {{ edges {{ node {{ definition }} }} }}" for i in range(50)
 )
+_PUSH = (
+    "mutation ($d: JSON!) { pushVersion(input: "
+    '{connectorKey: "k", version: "1.0.0", definition: $d}) '
+    "{ __typename ... on Error { code message } } }"
+)
+_CREATE_CONNECTOR = (
+    'mutation ($name: String!) { createConnector(input: {key: "k", name: $name}) { __typename } }'
+)
+_AUTH = {"type": "api_key"}
+_PARAMS = [{"name": f"p{index}", "type": "string"} for index in range(20)]
 _ENTITIES = "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Connector { id } } }"
 
 HOSTILE: dict[str, Hostile] = {
@@ -72,6 +82,33 @@ HOSTILE: dict[str, Hostile] = {
         "PAYLOAD_TOO_LARGE",
         NONE,
     ),
+    "a definition of 2 MB (within the body limit)": Hostile(
+        _json(_PUSH, {"d": {"auth": _AUTH, "description": "d" * (2 * MIB)}}),
+        200,
+        "INVALID_DEFINITION",
+    ),
+    "a definition of 5,000 actions of 20 params": Hostile(
+        _json(
+            _PUSH,
+            {
+                "d": {
+                    "auth": _AUTH,
+                    "actions": [{"id": f"a{n}", "params": _PARAMS} for n in range(5_000)],
+                }
+            },
+        ),
+        200,
+        "INVALID_DEFINITION",
+    ),
+    "a NUL in a variable": Hostile(
+        _json(_CREATE_CONNECTOR, {"name": "a\x00b"}), 200, "INVALID_INPUT"
+    ),
+    "a NUL in a literal": Hostile(
+        _json('{ connector(key: "a\\u0000b") { id } }'), 200, "INVALID_INPUT"
+    ),
+    "a lone surrogate in a JSON key": Hostile(
+        _json(_PUSH, {"d": {"auth": _AUTH, "\ud800": 1}}), 200, "INVALID_INPUT"
+    ),
     "a document of 5,000 tokens": Hostile(
         _json("{ " + " ".join(f"a{i}: __typename" for i in range(2_500)) + " }"),
         200,
@@ -91,6 +128,14 @@ HOSTILE: dict[str, Hostile] = {
         200,
         "QUERY_TOO_COSTLY",
     ),
+    "a lone surrogate in the operation name": Hostile(
+        _raw(b'{"query": "query A { viewer { role } }", "operationName": "\\ud800"}'),
+        400,
+        "BAD_REQUEST",
+    ),
+    "a lone surrogate in a comment of the query": Hostile(
+        _raw(b'{"query": "# \\udfff\\n{ viewer { role } }"}'), 400, "BAD_REQUEST"
+    ),
     "a page of a million": Hostile(
         _json("{ connectors(first: 1000000) { edges { node { id } } } }"),
         200,
@@ -100,6 +145,9 @@ HOSTILE: dict[str, Hostile] = {
 
 
 def _code_of(body: dict[str, Any]) -> str:
+    if not body.get("errors"):  # a mutation's typed error
+        (result,) = body["data"].values()
+        return str(result["code"])
     (error, *_) = body["errors"]
     assert error["message"]
     code = (error.get("extensions") or {}).get("code")
