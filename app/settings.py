@@ -64,15 +64,16 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=3600, description="Seconds one request may take in all."
     )
     max_queued_requests: int = Field(
-        default=64,
+        default=256,
         ge=0,
-        description="Requests a process lets wait for a database connection; more get 503.",
+        description="Most requests a process lets wait for a database connection; more get 503.",
     )
     queue_timeout: float = Field(
         default=2.0,
         gt=0,
         le=600,
-        description="Seconds a request may wait for a database connection before it gets 503.",
+        description="Seconds a request may wait for a database connection: one that would wait "
+        "longer (by recent requests' times) gets 503 at once, one that waited this long gets it.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

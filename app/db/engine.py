@@ -59,7 +59,7 @@ class Database:
         url: URL | str,
         *,
         pool_size: int,
-        max_waiting: int = 64,
+        max_waiting: int = 256,
         wait_timeout: float = POOL_TIMEOUT_SECONDS,
         statement_timeout: float | None = None,
     ) -> "Database":
