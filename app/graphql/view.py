@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from app.db.engine import Database
+from app.domain.api_keys import KeyRefusal
 from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
 from app.services.auth import authenticate
@@ -94,12 +95,12 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             return
         # One session for the whole request: authentication and everything the operation reads.
         async with database.request_slot(), database.session() as session:
-            principal = await authenticate(session, token)
-            if principal is None:
-                await unauthorized("the API key is not valid")(scope, receive, send)
+            authenticated = await authenticate(session, token)
+            if isinstance(authenticated, KeyRefusal):
+                await unauthorized(authenticated.value)(scope, receive, send)
                 return
             scope.setdefault("state", {})
-            scope["state"]["principal"] = principal
+            scope["state"]["principal"] = authenticated.principal
             scope["state"]["session"] = RequestSession(session)
             answer: Response
             try:
@@ -137,10 +138,10 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if token is None:
             raise ConnectionRejectionError({"message": 'send an API key: {"apiKey": <key>}'})
         async with context.database.session() as session:
-            principal = await authenticate(session, token)
-        if principal is None:
-            raise ConnectionRejectionError({"message": "the API key is not valid"})
-        context.principal = principal
+            authenticated = await authenticate(session, token)
+        if isinstance(authenticated, KeyRefusal):
+            raise ConnectionRejectionError({"message": authenticated.value})
+        context.principal = authenticated.principal
         return await super().on_ws_connect(context)
 
     async def get_context(

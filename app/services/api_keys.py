@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import or_, true
@@ -10,9 +11,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Project
+from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal
-from app.domain.api_keys import new_secret
+from app.domain.api_keys import expiry, new_secret
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.services.events import record_event
@@ -27,7 +29,12 @@ class IssuedKey:
 
 
 def add_api_key(
-    session: AsyncSession, *, project_id: UUID | None, name: str, role: Role
+    session: AsyncSession,
+    *,
+    project_id: UUID | None,
+    name: str,
+    role: Role,
+    expires_at: datetime | None = None,
 ) -> IssuedKey:
     """Add a key to the session's transaction; the caller commits."""
     secret = new_secret()
@@ -37,6 +44,7 @@ def add_api_key(
         role=role,
         prefix=secret.prefix,
         secret_hash=secret.secret_hash,
+        expires_at=expires_at,
     )
     session.add(key)
     return IssuedKey(key=key, secret=secret.secret)
@@ -49,24 +57,34 @@ async def create_api_key(
     name: str,
     role: Role,
     project_id: UUID | None,
+    expires_at: datetime | None = None,
 ) -> IssuedKey:
     """Project ADMINs issue keys for their project; platform keys for any project or the platform.
 
-    `actor` None is the operator's CLI, which may issue platform keys.
+    `actor` None is the operator's CLI, which may issue platform keys. A key with `expires_at`
+    stops working then; it must be in the future.
     """
     name = validation.name(name)
     project_id = _target_project(actor, role, project_id)
+    expires_at = expiry(expires_at, utc_now())
     async with transaction(session):
         if project_id is not None and await session.get(Project, project_id) is None:
             raise NotFound("project")
-        issued = add_api_key(session, project_id=project_id, name=name, role=role)
+        issued = add_api_key(
+            session, project_id=project_id, name=name, role=role, expires_at=expires_at
+        )
         await session.flush()
         record_event(
             session,
             actor=actor,
             kind="api_key.created",
             project_id=project_id,
-            payload={"apiKeyId": str(issued.key.id), "name": name, "role": role.value},
+            payload={
+                "apiKeyId": str(issued.key.id),
+                "name": name,
+                "role": role.value,
+                "expiresAt": None if expires_at is None else expires_at.isoformat(),
+            },
         )
     return issued
 

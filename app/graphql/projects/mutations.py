@@ -1,5 +1,6 @@
 """Creating projects and API keys, and changing project settings."""
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -50,6 +51,11 @@ class CreateApiKeyInput:
         default=None,
         description="For platform keys: the project of an ADMIN or VIEWER key. Project keys "
         "issue keys for their own project and may leave it out.",
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the key stops working (in the future, with a time zone); "
+        "null: it works until it is revoked.",
     )
 
 
@@ -116,6 +122,7 @@ class ProjectMutations:
                 name=input.name,
                 role=DomainRole(input.role),
                 project_id=project_id,
+                expires_at=input.expires_at,
             )
         return CreateApiKeySuccess(api_key=ApiKey.from_row(issued.key), secret=issued.secret)
 
