@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import or_, true
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Project
@@ -105,6 +105,43 @@ def _target_project(actor: Principal | None, role: Role, project_id: UUID | None
     if project_id is not None and project_id != actor.project_id:
         raise NotFound("project")
     return actor.project_id
+
+
+async def revoke_api_key(session: AsyncSession, *, actor: Principal, api_key_id: UUID) -> ApiKey:
+    """Revoke a key for good: an ADMIN its project's keys, a platform key any key.
+
+    A key another project owns is NOT_FOUND, as if it did not exist. Revoking a revoked key is
+    a success that changes nothing: it keeps its first `revoked_at` and writes no event, so a
+    retried request is harmless.
+    """
+    if not actor.is_platform and actor.role != Role.ADMIN:
+        raise Forbidden(f"a {actor.role} key cannot revoke keys; an ADMIN key is needed")
+    async with transaction(session):
+        query = (
+            select(ApiKey)
+            .where(col(ApiKey.id) == api_key_id, _revocable_by(actor))
+            .with_for_update()
+        )
+        key = (await session.exec(query)).first()
+        if key is None:
+            raise NotFound("API key")
+        if key.revoked_at is None:
+            key.revoked_at = utc_now()
+            session.add(key)
+            record_event(
+                session,
+                actor=actor,
+                kind="api_key.revoked",
+                project_id=key.project_id,
+                payload={"apiKeyId": str(key.id), "name": key.name, "role": str(key.role)},
+            )
+    return key
+
+
+def _revocable_by(actor: Principal) -> ColumnElement[bool]:
+    if actor.is_platform:
+        return true()
+    return col(ApiKey.project_id) == actor.project_id
 
 
 def api_key_visible_to(actor: Principal) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from app.db.models import ApiKey
 from tests.graphql.operations import ERROR_FIELDS, mutate, row_id
 from tests.graphql_client import GraphQLClient
 
-KEY_FIELDS = "id name role expiresAt"
+KEY_FIELDS = "id name role expiresAt revokedAt"
 
 ISSUE_KEY = f"""
 mutation ($input: CreateApiKeyInput!) {{
@@ -19,6 +19,16 @@ mutation ($input: CreateApiKeyInput!) {{
     __typename
     ... on CreateApiKeySuccess {{ apiKey {{ {KEY_FIELDS} }} secret }}
     {ERROR_FIELDS}
+  }}
+}}
+"""
+
+REVOKE_API_KEY = f"""
+mutation ($input: RevokeApiKeyInput!) {{
+  revokeApiKey(input: $input) {{
+    __typename
+    ... on RevokeApiKeySuccess {{ apiKey {{ {KEY_FIELDS} }} }}
+    ... on Error {{ code message }}
   }}
 }}
 """
@@ -41,3 +51,14 @@ async def set_key_columns(session: AsyncSession, api_key_id: str, **values: Any)
         update(ApiKey).where(col(ApiKey.id) == UUID(row_id(api_key_id))).values(**values)
     )
     await session.commit()
+
+
+async def key_id_of(graphql: GraphQLClient, secret: str) -> str:
+    """The global id of the key whose secret this is."""
+    data = await graphql(VIEWER_KEY, key=secret)
+    return str(data["viewer"]["apiKey"]["id"])
+
+
+async def revoke(graphql: GraphQLClient, api_key_id: str, *, key: str) -> dict[str, Any]:
+    """The result union of revokeApiKey."""
+    return await mutate(graphql, REVOKE_API_KEY, {"apiKeyId": api_key_id}, key=key)

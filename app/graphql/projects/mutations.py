@@ -71,6 +71,22 @@ CreateApiKeyResult = Annotated[
 ]
 
 
+@strawberry.input(description="The API key to revoke.")
+class RevokeApiKeyInput:
+    api_key_id: strawberry.ID = strawberry.field(description="The ApiKey's global id.")
+
+
+@strawberry.type(description="The revoked key. It stopped working everywhere at once.")
+class RevokeApiKeySuccess:
+    api_key: ApiKey
+
+
+RevokeApiKeyResult = Annotated[
+    RevokeApiKeySuccess | ForbiddenError | NotFoundError,
+    strawberry.union("RevokeApiKeyResult"),
+]
+
+
 @strawberry.input(description="Project settings to change; leave out what stays.")
 class UpdateProjectSettingsInput:
     immutable_versioning: bool | None = strawberry.field(
@@ -125,6 +141,19 @@ class ProjectMutations:
                 expires_at=input.expires_at,
             )
         return CreateApiKeySuccess(api_key=ApiKey.from_row(issued.key), secret=issued.secret)
+
+    @strawberry.mutation(
+        description="Revoke an API key for good: requests with it get a 401 and its open "
+        "subscriptions are closed (4403). ADMIN keys revoke their project's keys, platform keys "
+        "any key. Revoking a revoked key changes nothing and succeeds."
+    )
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyResult:
+        api_key_id = require_id(input.api_key_id, "ApiKey", "API key")
+        async with info.context.session() as session:
+            key = await api_keys.revoke_api_key(
+                session, actor=info.context.principal, api_key_id=api_key_id
+            )
+        return RevokeApiKeySuccess(api_key=ApiKey.from_row(key))
 
     @strawberry.mutation(description="Change the caller's project settings (ADMIN keys only).")
     async def update_project_settings(

@@ -79,6 +79,9 @@ class ApiKey(relay.Node, Entity):
     expires_at: datetime | None = strawberry.field(
         description="When the key stops working; null: it works until it is revoked."
     )
+    revoked_at: datetime | None = strawberry.field(
+        description="When the key was revoked; null while it is not."
+    )
     project_row_id: strawberry.Private[str | None]
 
     @classmethod
@@ -90,6 +93,7 @@ class ApiKey(relay.Node, Entity):
             prefix=row.prefix,
             created_at=row.created_at,
             expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
             project_row_id=str(row.project_id) if row.project_id else None,
         )
 
