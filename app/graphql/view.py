@@ -18,6 +18,7 @@ from app.domain.api_keys import KeyRefusal
 from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
 from app.services.auth import authenticate
+from app.services.key_usage import KeyUsage
 
 _BEARER = "bearer "
 
@@ -47,6 +48,12 @@ def client_error(status_code: int, message: str) -> JSONResponse:
         {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
         status_code=status_code,
     )
+
+
+def key_usage_of(request: Request | WebSocket) -> KeyUsage:
+    """Where this process notes key uses (`app.services.key_usage`)."""
+    key_usage: KeyUsage = request.app.state.key_usage
+    return key_usage
 
 
 def connection_key(params: dict[str, object] | None) -> str | None:
@@ -99,6 +106,8 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             if isinstance(authenticated, KeyRefusal):
                 await unauthorized(authenticated.value)(scope, receive, send)
                 return
+            if authenticated.use_is_due:
+                key_usage_of(request).note(authenticated.principal.api_key_id)
             scope.setdefault("state", {})
             scope["state"]["principal"] = authenticated.principal
             scope["state"]["session"] = RequestSession(session)
@@ -142,6 +151,8 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if isinstance(authenticated, KeyRefusal):
             raise ConnectionRejectionError({"message": authenticated.value})
         context.principal = authenticated.principal
+        if authenticated.use_is_due:
+            key_usage_of(context.request).note(authenticated.principal.api_key_id)
         return await super().on_ws_connect(context)
 
     async def get_context(

@@ -1,11 +1,11 @@
 """API keys: issued with their secret shown once; only the hash is stored."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import or_, true
+from sqlalchemy import or_, true, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +14,7 @@ from app.db.models import ApiKey, Project
 from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal
-from app.domain.api_keys import expiry, new_secret
+from app.domain.api_keys import LAST_USED_PRECISION, expiry, new_secret
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, InvalidInput, NotFound
 from app.services.events import record_event
@@ -142,6 +142,31 @@ def _revocable_by(actor: Principal) -> ColumnElement[bool]:
     if actor.is_platform:
         return true()
     return col(ApiKey.project_id) == actor.project_id
+
+
+async def record_use(
+    session: AsyncSession, *, api_key_ids: Collection[UUID], used_at: datetime
+) -> None:
+    """Set `last_used_at` of these keys to `used_at`, where it is a minute old or more.
+
+    The condition makes one write a minute per key, however many processes noticed the use.
+    It never waits for another writer: on PostgreSQL a key locked by another transaction (being
+    revoked, say) is skipped, and on SQLite a held write lock fails the write at once
+    (OperationalError), to be tried again later.
+    """
+    stale = select(col(ApiKey.id)).where(
+        col(ApiKey.id).in_(api_key_ids),
+        or_(
+            col(ApiKey.last_used_at).is_(None),
+            col(ApiKey.last_used_at) <= used_at - LAST_USED_PRECISION,
+        ),
+    )
+    async with transaction(session, wait_for_writers=False):
+        await session.exec(
+            update(ApiKey)
+            .where(col(ApiKey.id).in_(stale.with_for_update(skip_locked=True).scalar_subquery()))
+            .values(last_used_at=used_at)
+        )
 
 
 def api_key_visible_to(actor: Principal) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from app.db.models import ApiKey
 from tests.graphql.operations import ERROR_FIELDS, mutate, row_id
 from tests.graphql_client import GraphQLClient
 
-KEY_FIELDS = "id name role expiresAt revokedAt"
+KEY_FIELDS = "id name role expiresAt lastUsedAt revokedAt"
 
 ISSUE_KEY = f"""
 mutation ($input: CreateApiKeyInput!) {{

@@ -79,6 +79,10 @@ class ApiKey(relay.Node, Entity):
     expires_at: datetime | None = strawberry.field(
         description="When the key stops working; null: it works until it is revoked."
     )
+    last_used_at: datetime | None = strawberry.field(
+        description="When the key was last used, to the minute: written at most once a minute, "
+        "just after the request. Null: never used."
+    )
     revoked_at: datetime | None = strawberry.field(
         description="When the key was revoked; null while it is not."
     )
@@ -93,6 +97,7 @@ class ApiKey(relay.Node, Entity):
             prefix=row.prefix,
             created_at=row.created_at,
             expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
             revoked_at=row.revoked_at,
             project_row_id=str(row.project_id) if row.project_id else None,
         )
