@@ -17,6 +17,7 @@ from app.db.engine import Database
 from app.domain.api_keys import KeyRefusal
 from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
+from app.graphql.key_bound import KeyBoundTransportWSHandler
 from app.services.auth import authenticate
 from app.services.key_usage import KeyUsage
 
@@ -74,6 +75,8 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
 
     Websockets (graphql-transport-ws) send the key in the `connection_init` payload instead.
     """
+
+    graphql_transport_ws_handler_class = KeyBoundTransportWSHandler
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
@@ -151,6 +154,7 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if isinstance(authenticated, KeyRefusal):
             raise ConnectionRejectionError({"message": authenticated.value})
         context.principal = authenticated.principal
+        context.key_expires_at = authenticated.expires_at
         if authenticated.use_is_due:
             key_usage_of(context.request).note(authenticated.principal.api_key_id)
         return await super().on_ws_connect(context)

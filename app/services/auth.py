@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import bindparam, select
 from sqlmodel import col
@@ -24,6 +25,10 @@ _KEY_BY_HASH = select(
     col(ApiKey.expires_at),
     col(ApiKey.last_used_at),
 ).where(col(ApiKey.secret_hash) == bindparam("secret_hash"))
+
+_KEY_STATE_BY_ID = select(col(ApiKey.revoked_at), col(ApiKey.expires_at)).where(
+    col(ApiKey.id) == bindparam("api_key_id")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +56,13 @@ async def authenticate(session: AsyncSession, secret: str) -> Authenticated | Ke
         expires_at=expires_at,
         use_is_due=use_is_due(last_used_at, now),
     )
+
+
+async def key_refusal(session: AsyncSession, api_key_id: UUID) -> KeyRefusal | None:
+    """Why the key that authenticated a long-lived connection no longer works (deleted,
+    revoked, expired), or None while it does."""
+    rows = await column_rows(session, _KEY_STATE_BY_ID, {"api_key_id": api_key_id})
+    if not rows:
+        return KeyRefusal.UNKNOWN
+    revoked_at, expires_at = rows[0]
+    return refusal(revoked_at=revoked_at, expires_at=expires_at, now=utc_now())
