@@ -2,6 +2,7 @@
 background task, revocation and expiry reaching every process."""
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.db.engine import Database
 from app.db.models import ApiKey
-from tests.http.server import create_project, graphql, mutate
+from tests.http.server import create_project, graphql, mutate, run_cli
 from tests.http.test_subscriptions import connected, events_of, new_connector, new_version
 
 TIMEOUT_SECONDS = 15
@@ -213,3 +214,38 @@ async def test_a_revoked_key_cannot_open_a_connection(
     assert isinstance(closed, ConnectionClosed), repr(closed)
     assert closed.rcvd is not None
     assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+
+
+def test_the_cli_issues_a_platform_key_with_an_expiry(
+    running_server: str, server_env: dict[str, str]
+) -> None:
+    # when the CLI issues a platform key expiring tomorrow
+    expires_at = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    issued = run_cli("create-platform-key", "--expires-at", expires_at.isoformat(), env=server_env)
+
+    # then the key works and shows its expiry
+    assert issued.returncode == 0, issued.stderr
+    match = re.search(r"(crk_\S+)", issued.stdout)
+    assert match, issued.stdout
+    response = graphql(running_server, match.group(1), "{ viewer { apiKey { expiresAt } } }")
+    assert response.status_code == 200, response.text
+    shown = response.json()["data"]["viewer"]["apiKey"]["expiresAt"]
+    assert datetime.fromisoformat(shown) == expires_at
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "exit_code", "message"),
+    [
+        ("2001-01-01T00:00:00Z", 1, "INVALID_INPUT: expiresAt: must be in the future"),
+        ("2031-01-01T00:00:00", 1, "INVALID_INPUT: expiresAt: needs a time zone"),
+        ("next tuesday", 2, "'next tuesday' is not an ISO 8601"),
+    ],
+    ids=["past", "no time zone", "not a date"],
+)
+def test_the_cli_refuses_an_expiry_that_is_not_a_future_moment(
+    server_env: dict[str, str], expires_at: str, exit_code: int, message: str
+) -> None:
+    refused = run_cli("create-platform-key", "--expires-at", expires_at, env=server_env)
+    assert refused.returncode == exit_code, refused.stdout
+    assert message in refused.stderr
+    assert "crk_" not in refused.stdout
