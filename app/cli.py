@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -119,9 +120,25 @@ def migrate() -> None:
     typer.echo("The database schema is up to date.")
 
 
+def _moment(value: str) -> datetime:
+    """An ISO 8601 moment; whether it has a time zone and lies ahead is the domain's to say."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date and time") from None
+
+
 @cli.command("create-platform-key")
 def create_platform_key(
     name: Annotated[str, typer.Option(help="A name to recognise the key by")] = "Platform admin",
+    expires_at: Annotated[
+        datetime | None,
+        typer.Option(
+            parser=_moment,
+            metavar="ISO-8601",
+            help="When the key stops working, with a time zone (2030-01-01T00:00:00Z)",
+        ),
+    ] = None,
 ) -> None:
     """Issue a PLATFORM_ADMIN key (creates projects, manages managed connectors)."""
     from app.domain.enums import Role
@@ -138,6 +155,7 @@ def create_platform_key(
                 name=name,
                 role=Role.PLATFORM_ADMIN,
                 project_id=None,
+                expires_at=expires_at,
             )
             return issued.secret
 

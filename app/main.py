@@ -1,9 +1,10 @@
 """The ASGI application: `/graphql` (GraphiQL in a browser), its static files and `/healthz`."""
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -19,6 +20,7 @@ from app.graphql.budget import Budget
 from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
 from app.http.body_limit import BodySizeLimit
+from app.services.key_usage import KeyUsage
 from app.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     by `connector-registry migrate`.
     """
     settings = settings or load_settings()
+    key_usage = KeyUsage()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -45,10 +48,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         )
         app.state.database = db
         await db.start_listening()
+        usage_writer = asyncio.create_task(key_usage.keep_writing(db))
         _freeze_startup_objects()
         try:
             yield
         finally:
+            usage_writer.cancel()
+            with suppress(asyncio.CancelledError):
+                await usage_writer
+            await key_usage.write(db)
             if owned:
                 await db.dispose()
             else:
@@ -67,6 +75,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.budget = Budget.from_settings(settings)
     app.state.content_limits = settings.content_limits()
+    app.state.key_usage = key_usage
     if database is not None:
         app.state.database = database
     return app

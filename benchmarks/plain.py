@@ -1,10 +1,10 @@
 """The yardstick: a plain Starlette + asyncpg endpoint doing the GraphQL lookup's work by hand.
 
 `POST /resolve` with `Authorization: Bearer <key>` and `{"id": "<auth config global id>"}` reads
-the key by its hash, the auth config (in the key's project), and only the version columns
-resolution needs; builds `Candidate`s, calls the app's own `resolve` with `parse_pin`, and
-answers `{"version", "rule", "source"}`. What GraphQL adds on top of this is the price of the
-framework, which is what the benchmark measures.
+the key by its hash (refused when revoked or expired), the auth config (in the key's project),
+and only the version columns resolution needs; builds `Candidate`s, calls the app's own
+`resolve` with `parse_pin`, and answers `{"version", "rule", "source"}`. What GraphQL adds on
+top of this is the price of the framework, which is what the benchmark measures.
 
 Run it as the server runs: `uvicorn benchmarks.plain:create_app --factory`, with
 `PLAIN_DATABASE_URL` (a PostgreSQL URL) and `DATABASE_POOL_SIZE` in the environment.
@@ -31,7 +31,11 @@ from app.domain.resolution import Candidate, resolve
 
 DEFAULT_POOL_SIZE = 10
 
-_API_KEY = "SELECT project_id FROM api_key WHERE secret_hash = $1"
+# A key works until it is revoked or expires, as the app's own lookup decides.
+_API_KEY = (
+    "SELECT project_id FROM api_key WHERE secret_hash = $1 "
+    "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+)
 _AUTH_CONFIG = (
     "SELECT connector_key, pin, pin_source FROM auth_config WHERE id = $1 AND project_id = $2"
 )

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.applications import Starlette
 
 from app.db.engine import Database, create_engine
 from app.db.migrate import upgrade
@@ -95,8 +96,13 @@ def settings(engine: AsyncEngine) -> Settings:
 
 
 @pytest.fixture
-async def http(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, database=database)
+def app(database: Database, settings: Settings) -> Starlette:
+    """The app on the test's database. Its lifespan does not run: nothing in the background."""
+    return create_app(settings, database=database)
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as client:
         yield client

@@ -21,6 +21,9 @@ from app.db.notifications import LiveEvents, session_info
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # The execution option that marks a connection whose transaction will write (SQLite: IMMEDIATE).
 WRITE_TRANSACTION = "registry_write_transaction"
+# With it, a SQLite write that finds another writer holding the lock fails at once ("database is
+# locked") instead of waiting for it: for writes that can simply be tried again later.
+WRITE_WITHOUT_WAITING = "registry_write_without_waiting"
 # How long a request waits for a free connection of the pool before it fails.
 POOL_TIMEOUT_SECONDS = 30
 # `session.info` key: the session reads outside transactions (see `Database.for_server`).
@@ -184,5 +187,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        writes = connection.get_execution_options().get(WRITE_TRANSACTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        options = connection.get_execution_options()
+        if not options.get(WRITE_TRANSACTION, False):
+            connection.exec_driver_sql("BEGIN")
+        elif not options.get(WRITE_WITHOUT_WAITING, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            # Once the write lock is taken, nothing else in the transaction waits on it.
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(
+                    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}"
+                )

@@ -75,6 +75,11 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16)
     secret_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _timestamp()
+    # None: never expires. A key past it is refused like a revoked one (DESIGN §11).
+    expires_at: datetime | None = _timestamp(nullable=True)
+    # Written at most once a minute per key, after the request (`app.services.key_usage`).
+    last_used_at: datetime | None = _timestamp(nullable=True)
+    revoked_at: datetime | None = _timestamp(nullable=True)
 
 
 class Connector(SQLModel, table=True):

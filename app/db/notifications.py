@@ -13,6 +13,8 @@ Every session of a `Database` carries its `LiveEvents` in `session.info`. When a
   `Database.bound_to`) "commits" only a savepoint.
 
 Subscribers get ids only: they load the rows themselves, with their own access rules.
+
+The same listener connection also receives the keys that stop working (`app.db.revoked_keys`).
 """
 
 import asyncio
@@ -26,7 +28,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, UOWTransaction
 
+from app.db import revoked_keys
 from app.db.models import Event
+from app.db.revoked_keys import RevokedKeys
 
 CHANNEL = "registry_events"
 SESSION_INFO_KEY = "live_events"
@@ -42,6 +46,7 @@ class LiveEvents:
     def __init__(self) -> None:
         self._subscribers: set[asyncio.Queue[int]] = set()
         self._listener: asyncpg.Connection | None = None
+        self.revoked_keys = RevokedKeys()
 
     @contextmanager
     def subscribe(self) -> Iterator["asyncio.Queue[int]"]:
@@ -72,12 +77,16 @@ class LiveEvents:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._listener = await asyncpg.connect(dsn)
         await self._listener.add_listener(CHANNEL, self._on_notification)
+        await self._listener.add_listener(revoked_keys.CHANNEL, self.revoked_keys.on_notification)
 
     async def stop(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
             try:
                 await listener.remove_listener(CHANNEL, self._on_notification)
+                await listener.remove_listener(
+                    revoked_keys.CHANNEL, self.revoked_keys.on_notification
+                )
             finally:
                 await listener.close()
 
@@ -129,5 +138,5 @@ def _after_rollback(session: Session) -> None:
 
 
 def session_info(hub: LiveEvents) -> dict[str, Any]:
-    """The `info` that makes a session report its events to `hub`."""
-    return {SESSION_INFO_KEY: hub}
+    """The `info` that makes a session report its events, and the keys it revokes, to `hub`."""
+    return {SESSION_INFO_KEY: hub, revoked_keys.SESSION_INFO_KEY: hub.revoked_keys}

@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,6 +79,8 @@ class WebSocketConnection:
     database: Database
     connection_params: dict[str, object] | None = None
     principal: Principal | None = None
+    key_expires_at: datetime | None = None
+    """When the principal's key expires; the connection closes then (`app.graphql.key_bound`)."""
 
     def operation_context(self, session: AsyncSession) -> Context:
         # Strawberry runs no operation before `on_ws_connect` accepted the connection.

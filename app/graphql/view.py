@@ -18,11 +18,14 @@ from strawberry.types.unset import UnsetType
 
 from app.db.admission import Overloaded
 from app.db.engine import Database
+from app.domain.api_keys import KeyRefusal
 from app.graphql.budget import budget_of, json_size_over, may_be_large
 from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
+from app.graphql.key_bound import KeyBoundTransportWSHandler
 from app.http.refusals import RefusalCode, refusal
 from app.services.auth import authenticate
+from app.services.key_usage import KeyUsage
 
 _BEARER = "bearer "
 
@@ -50,6 +53,12 @@ def unauthorized(message: str) -> JSONResponse:
 def client_error(status_code: int, message: str) -> JSONResponse:
     """A request the server cannot take as GraphQL (a malformed body, say), as JSON."""
     return refusal(status_code, message, RefusalCode.BAD_REQUEST)
+
+
+def key_usage_of(request: Request | WebSocket) -> KeyUsage:
+    """Where this process notes key uses (`app.services.key_usage`)."""
+    key_usage: KeyUsage = request.app.state.key_usage
+    return key_usage
 
 
 def connection_key(params: dict[str, object] | None) -> str | None:
@@ -80,6 +89,8 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
 
     Websockets (graphql-transport-ws) send the key in the `connection_init` payload instead.
     """
+
+    graphql_transport_ws_handler_class = KeyBoundTransportWSHandler
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
@@ -129,11 +140,13 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
     async def _answer(self, request: Request, database: Database, token: str) -> Response:
         """Authenticate and run the operation in one session and one slot of the pool."""
         async with database.request_slot(), database.session() as session:
-            principal = await authenticate(session, token)
-            if principal is None:
-                return unauthorized("the API key is not valid")
+            authenticated = await authenticate(session, token)
+            if isinstance(authenticated, KeyRefusal):
+                return unauthorized(authenticated.value)
+            if authenticated.use_is_due:
+                key_usage_of(request).note(authenticated.principal.api_key_id)
             request.scope.setdefault("state", {})
-            request.scope["state"]["principal"] = principal
+            request.scope["state"]["principal"] = authenticated.principal
             request.scope["state"]["session"] = RequestSession(session)
             try:
                 return await self.run(request)
@@ -195,10 +208,13 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if token is None:
             raise ConnectionRejectionError({"message": 'send an API key: {"apiKey": <key>}'})
         async with context.database.session() as session:
-            principal = await authenticate(session, token)
-        if principal is None:
-            raise ConnectionRejectionError({"message": "the API key is not valid"})
-        context.principal = principal
+            authenticated = await authenticate(session, token)
+        if isinstance(authenticated, KeyRefusal):
+            raise ConnectionRejectionError({"message": authenticated.value})
+        context.principal = authenticated.principal
+        context.key_expires_at = authenticated.expires_at
+        if authenticated.use_is_due:
+            key_usage_of(context.request).note(authenticated.principal.api_key_id)
         return await super().on_ws_connect(context)
 
     async def get_context(

@@ -6,15 +6,21 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.engine import AUTOCOMMIT_READS, WRITE_TRANSACTION
+from app.db.engine import AUTOCOMMIT_READS, WRITE_TRANSACTION, WRITE_WITHOUT_WAITING
 
 _UNIQUE_VIOLATION_SQLSTATE = "23505"
 
 
 @asynccontextmanager
-async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """Commit what the block wrote, or roll all of it back if the block raises."""
-    await _begin_writing(session)
+async def transaction(
+    session: AsyncSession, *, wait_for_writers: bool = True
+) -> AsyncIterator[AsyncSession]:
+    """Commit what the block wrote, or roll all of it back if the block raises.
+
+    `wait_for_writers=False`: on SQLite, fail at once (OperationalError, "database is locked")
+    rather than queue behind another writer; for writes that can be tried again later.
+    """
+    await _begin_writing(session, wait_for_writers=wait_for_writers)
     try:
         yield session
         await session.commit()
@@ -23,7 +29,7 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         raise
 
 
-async def _begin_writing(session: AsyncSession) -> None:
+async def _begin_writing(session: AsyncSession, *, wait_for_writers: bool) -> None:
     """Start the block in a transaction that can write, whatever the request read before.
 
     SQLite: a request's reads run in a deferred transaction, and SQLite cannot turn its snapshot
@@ -35,7 +41,10 @@ async def _begin_writing(session: AsyncSession) -> None:
     """
     dialect = session.get_bind().dialect
     if dialect.name == "sqlite":
-        options: dict[str, object] = {WRITE_TRANSACTION: True}
+        options: dict[str, object] = {
+            WRITE_TRANSACTION: True,
+            WRITE_WITHOUT_WAITING: not wait_for_writers,
+        }
     elif session.info.get(AUTOCOMMIT_READS):
         # Known once the engine has connected; a write can be a fresh engine's first statement.
         level = getattr(dialect, "default_isolation_level", None)

@@ -16,6 +16,7 @@ from app.db.models import (
     LinkedAccount,
     Project,
 )
+from tests.graphql.api_keys import REVOKE_API_KEY, key_id_of
 from tests.graphql.deployments import RECORD_DEPLOYMENT_STEP
 from tests.graphql.lifecycle import EVERY_LIFECYCLE_MUTATION
 from tests.graphql.operations import (
@@ -153,6 +154,7 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (CREATE_API_KEY, {"name": "mine", "role": "VIEWER", "projectId": _alpha(keys)}),
         (CREATE_API_KEY, {"name": "up", "role": "ADMIN"}),
         (CREATE_API_KEY, {"name": "platform", "role": "PLATFORM_ADMIN"}),
+        (REVOKE_API_KEY, {"apiKeyId": await key_id_of(graphql, keys.alpha.admin)}),
         (CREATE_CONNECTOR, {"key": "erp", "name": "ERP"}),
         (CREATE_AUTH_CONFIG, {"connectorKey": "crm", "name": "Support"}),
         (LINK_ACCOUNT, {"authConfigId": auth_config_id, "externalId": "cust-1"}),

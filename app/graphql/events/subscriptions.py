@@ -1,19 +1,24 @@
 """Live history: `Subscription.events`."""
 
+import asyncio
 from collections.abc import AsyncGenerator
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import strawberry
 
+from app.db.notifications import LiveEvents
+from app.domain.api_keys import KeyRefusal
 from app.domain.errors import ErrorCode
-from app.graphql.context import Info
+from app.graphql.context import Context, Info
 from app.graphql.errors import PublicError
 from app.graphql.events.types import Event
 from app.graphql.ids import decode_id
 from app.services import history
+from app.services.auth import key_refusal
 from app.services.history import EventFilter
 
 MAX_BATCH = 100
+CLOSE_WAIT_SECONDS = 5.0
 
 
 @strawberry.type
@@ -49,8 +54,27 @@ class EventSubscriptions:
                     event_ids.append(queue.get_nowait())
                 context.refresh_loaders()
                 async with context.session() as session:
-                    rows = await history.visible_events(
-                        session, actor=context.principal, event_ids=event_ids, where=where
+                    # Revocations are announced, but a key deleted straight in the database
+                    # is not: nothing is delivered under a key that no longer works.
+                    refused = await key_refusal(session, context.principal.api_key_id)
+                    rows = (
+                        []
+                        if refused is not None
+                        else await history.visible_events(
+                            session, actor=context.principal, event_ids=event_ids, where=where
+                        )
                     )
+                if refused is not None:
+                    await _end_connection(context, live_events, refused)
                 for row in rows:
                     yield Event.from_row(row)
+
+
+async def _end_connection(
+    context: Context, live_events: LiveEvents, refused: KeyRefusal
+) -> NoReturn:
+    """Have the connection closed with 4403, as an announcement would (`app.graphql.key_bound`),
+    which cancels this operation; end it with an error should that not happen."""
+    live_events.revoked_keys.publish(context.principal.api_key_id, refused)
+    await asyncio.sleep(CLOSE_WAIT_SECONDS)
+    raise PublicError(refused.value, ErrorCode.FORBIDDEN)

@@ -1,5 +1,6 @@
 """Creating projects and API keys, and changing project settings."""
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -51,6 +52,11 @@ class CreateApiKeyInput:
         description="For platform keys: the project of an ADMIN or VIEWER key. Project keys "
         "issue keys for their own project and may leave it out.",
     )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the key stops working (in the future, with a time zone); "
+        "null: it works until it is revoked.",
+    )
 
 
 @strawberry.type(description="The new key. The secret is shown only now.")
@@ -62,6 +68,22 @@ class CreateApiKeySuccess:
 CreateApiKeyResult = Annotated[
     CreateApiKeySuccess | ForbiddenError | InvalidInputError | NotFoundError,
     strawberry.union("CreateApiKeyResult"),
+]
+
+
+@strawberry.input(description="The API key to revoke.")
+class RevokeApiKeyInput:
+    api_key_id: strawberry.ID = strawberry.field(description="The ApiKey's global id.")
+
+
+@strawberry.type(description="The revoked key. It stopped working everywhere at once.")
+class RevokeApiKeySuccess:
+    api_key: ApiKey
+
+
+RevokeApiKeyResult = Annotated[
+    RevokeApiKeySuccess | ForbiddenError | NotFoundError,
+    strawberry.union("RevokeApiKeyResult"),
 ]
 
 
@@ -116,8 +138,22 @@ class ProjectMutations:
                 name=input.name,
                 role=DomainRole(input.role),
                 project_id=project_id,
+                expires_at=input.expires_at,
             )
         return CreateApiKeySuccess(api_key=ApiKey.from_row(issued.key), secret=issued.secret)
+
+    @strawberry.mutation(
+        description="Revoke an API key for good: requests with it get a 401 and its open "
+        "subscriptions are closed (4403). ADMIN keys revoke their project's keys, platform keys "
+        "any key. Revoking a revoked key changes nothing and succeeds."
+    )
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyResult:
+        api_key_id = require_id(input.api_key_id, "ApiKey", "API key")
+        async with info.context.session() as session:
+            key = await api_keys.revoke_api_key(
+                session, actor=info.context.principal, api_key_id=api_key_id
+            )
+        return RevokeApiKeySuccess(api_key=ApiKey.from_row(key))
 
     @strawberry.mutation(description="Change the caller's project settings (ADMIN keys only).")
     async def update_project_settings(

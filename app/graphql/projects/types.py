@@ -76,6 +76,16 @@ class ApiKey(relay.Node, Entity):
     role: Role
     prefix: str = strawberry.field(description="The secret's first characters, to recognise it by.")
     created_at: datetime
+    expires_at: datetime | None = strawberry.field(
+        description="When the key stops working; null: it works until it is revoked."
+    )
+    last_used_at: datetime | None = strawberry.field(
+        description="When the key was last used, to the minute: written at most once a minute, "
+        "just after the request. Null: never used."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When the key was revoked; null while it is not."
+    )
     project_row_id: strawberry.Private[str | None]
 
     @classmethod
@@ -86,6 +96,9 @@ class ApiKey(relay.Node, Entity):
             role=Role(row.role),
             prefix=row.prefix,
             created_at=row.created_at,
+            expires_at=row.expires_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
             project_row_id=str(row.project_id) if row.project_id else None,
         )
 
