@@ -25,11 +25,36 @@ from tests.graphql.raises import RaiseAnalysis, UnresolvedCode
 from tests.graphql.union_completeness import (
     Mutation,
     error_type_for,
+    field_resolvers,
     find_gaps,
     handlers_of,
+    mutations_of,
 )
 from tests.graphql.union_samples import mutations as samples
 from tests.graphql.union_samples.services import Unmapped
+
+# Errors a mutation may raise without listing them, each with the reason. A domain error that
+# is deliberately handled elsewhere (turned into a top-level error, say) belongs here, keyed by
+# (mutation, exception class name); an entry that no longer matches a gap fails the check.
+ALLOWED: dict[tuple[str, str], str] = {}
+
+
+def test_every_mutation_union_lists_every_error_its_resolver_can_raise() -> None:
+    analysis = RaiseAnalysis(["app"], never_guessed=field_resolvers(schema))
+    gaps, stale = find_gaps(mutations_of(schema), handlers_of(schema), analysis, ALLOWED)
+    assert not gaps, "\n  ".join(["unions that miss errors:", *map(str, gaps)])
+    assert not stale, f"allowances that match no gap any more: {stale}"
+
+
+def test_the_check_covers_every_mutation_of_the_schema() -> None:
+    graphql_mutations = schema._schema.mutation_type
+    assert graphql_mutations is not None
+    checked = mutations_of(schema)
+    assert sorted(m.name for m in checked) == sorted(graphql_mutations.fields)
+    # every mutation checks the caller's rights at least: an empty set would mean a blind spot
+    analysis = RaiseAnalysis(["app"], never_guessed=field_resolvers(schema))
+    assert all(analysis.raises(mutation.resolver) for mutation in checked)
+
 
 # -- the checker's own tests, on samples ---------------------------------------------------
 
