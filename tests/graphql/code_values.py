@@ -175,7 +175,8 @@ def bindings_of(roots: list[ast.AST]) -> dict[str, list[ast.AST]]:
                     bind(node.name, node)
             elif isinstance(node, ast.MatchMapping) and node.rest:
                 bind(node.rest, node)
-            elif isinstance(node, ast.Global | ast.Nonlocal):
+            elif isinstance(node, ast.Global):
+                # (a `nonlocal` name stays local: nested functions are read with their own)
                 declared_global.update(node.names)
     for name in declared_global:
         found.pop(name, None)

@@ -95,6 +95,10 @@ def test_a_method_of_a_value_of_unknown_type_may_be_any_method_of_that_name() ->
     assert raised(samples.save_anything) == {AlreadyExists}
 
 
+def test_nested_functions_are_read_with_the_function_around_them() -> None:
+    assert raised(samples.count_names) == {NotFound}
+
+
 def test_an_error_caught_and_raised_again_escapes() -> None:
     assert raised(samples.create_versioned_thing) == {InvalidVersion}
     assert gaps_of(sample(samples.create_versioned_thing)) == [

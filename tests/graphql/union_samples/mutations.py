@@ -11,6 +11,10 @@ def save_anything(value: object, name: str) -> None:
     services.save_anything(value, name)
 
 
+def count_names(names: list[str]) -> int:
+    return services.count_names(names)
+
+
 def create_versioned_thing(version: str) -> str:
     return services.create_versioned_thing(version)
 

@@ -60,6 +60,19 @@ def save_anything(store: Any, name: str) -> None:
     store.store_thing(name)
 
 
+def count_names(names: list[str]) -> int:
+    """A closure that rebinds a local of the function around it (`nonlocal`)."""
+    total = 0
+
+    def add(name: str) -> None:
+        nonlocal total
+        total += len(require_name(name))
+
+    for name in names:
+        add(name)
+    return total
+
+
 def create_versioned_thing(version: str) -> str:
     return str(version_or_raise(version))
 
