@@ -91,7 +91,8 @@ def _freeze_startup_objects() -> None:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Ready when the database answers."""
+    """Ready when the database answers and live events reach this process (`liveEvents`: a
+    process whose listener is reconnecting would leave its subscribers waiting)."""
     database: Database = request.app.state.database
     try:
         async with database.engine.connect() as connection:
@@ -99,4 +100,9 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:
         logger.exception("health check failed")
         return JSONResponse({"status": "unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+    live_events = database.live_events_state()
+    if not live_events.delivers:
+        return JSONResponse(
+            {"status": "unavailable", "liveEvents": live_events.value}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "liveEvents": live_events.value})

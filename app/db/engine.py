@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.admission import Admission
+from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -133,6 +134,13 @@ class Database:
     async def start_listening(self) -> None:
         """Receive the events other processes commit (PostgreSQL; see `app.db.notifications`)."""
         await self.live_events.start(self.engine.url)
+
+    def live_events_state(self) -> LiveEventsState:
+        """Whether this process receives the events other processes commit: on SQLite there is
+        one process and no listener; on PostgreSQL, the listener's state."""
+        if self.engine.dialect.name != "postgresql":
+            return LiveEventsState.IN_PROCESS
+        return self.live_events.state
 
     async def dispose(self) -> None:
         await self.live_events.stop()

@@ -5,8 +5,9 @@ Every session of a `Database` carries its `LiveEvents` in `session.info`. When a
 
 - on PostgreSQL, the writing transaction also runs `pg_notify('registry_events', <id>)`, which
   PostgreSQL delivers on commit only (never on rollback) to every listening process; each process
-  holds ONE listener connection (`LiveEvents.start`, from the app's lifespan) and hands the ids
-  to its subscribers;
+  holds ONE listener connection (`LiveEvents.start`, from the app's lifespan), which reconnects
+  when it drops and then delivers what was committed meanwhile (`app.db.listener`), and hands the
+  ids to its subscribers;
 - on SQLite (one process), the ids wait in the session until it commits and then go straight to
   the subscribers of this process; a rollback drops them. A flush inside a SAVEPOINT is not
   published: the app opens none, and a session joined to a test's rolled-back transaction (see
@@ -23,16 +24,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import asyncpg
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import revoked_keys
+from app.db.listener import CHANNEL, LiveEventsState, PostgresListener, Reconnection
 from app.db.models import Event
 from app.db.revoked_keys import RevokedKeys
 
-CHANNEL = "registry_events"
 SESSION_INFO_KEY = "live_events"
 _PENDING_KEY = "live_events.pending"
 MAX_QUEUED = 10_000
@@ -41,12 +41,33 @@ logger = logging.getLogger(__name__)
 
 
 class LiveEvents:
-    """Hands committed event ids to subscriber queues; on PostgreSQL, listens for them."""
+    """Hands committed event ids to subscriber queues; on PostgreSQL, listens for them.
 
-    def __init__(self) -> None:
+    `listener_url` is where the listener connects when that is not the database's own URL (a
+    direct connection, say, when the pool goes through a proxy that cannot LISTEN; tests put a
+    proxy they can cut in between); `reconnection` says how it comes back when it drops.
+    """
+
+    def __init__(
+        self,
+        *,
+        listener_url: URL | str | None = None,
+        reconnection: Reconnection | None = None,
+    ) -> None:
         self._subscribers: set[asyncio.Queue[int]] = set()
-        self._listener: asyncpg.Connection | None = None
+        self._listener_url = None if listener_url is None else make_url(listener_url)
+        self._reconnection = reconnection or Reconnection()
+        self._listener: PostgresListener | None = None
         self.revoked_keys = RevokedKeys()
+
+    @property
+    def state(self) -> LiveEventsState:
+        """The listener's state (STOPPED before `start`; SQLite needs none, see `Database`)."""
+        return LiveEventsState.STOPPED if self._listener is None else self._listener.state
+
+    @property
+    def listener(self) -> PostgresListener | None:
+        return self._listener
 
     @contextmanager
     def subscribe(self) -> Iterator["asyncio.Queue[int]"]:
@@ -74,31 +95,23 @@ class LiveEvents:
         """On PostgreSQL, open this process's listener connection (nothing to do on SQLite)."""
         if url.get_backend_name() != "postgresql" or self._listener is not None:
             return
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._listener = await asyncpg.connect(dsn)
-        await self._listener.add_listener(CHANNEL, self._on_notification)
-        await self._listener.add_listener(revoked_keys.CHANNEL, self.revoked_keys.on_notification)
+        target = (self._listener_url or url).set(drivername="postgresql")
+        listener = PostgresListener(
+            target.render_as_string(hide_password=False),
+            shown_as=target.render_as_string(hide_password=True),
+            password=target.password if isinstance(target.password, str) else None,
+            deliver=self.publish,
+            reconnection=self._reconnection,
+            other_channels={revoked_keys.CHANNEL: self.revoked_keys.on_notification},
+        )
+        await listener.start()
+        self._listener = listener
 
     async def stop(self) -> None:
+        """Close the listener connection and end its reconnection, if any."""
         listener, self._listener = self._listener, None
         if listener is not None:
-            try:
-                await listener.remove_listener(CHANNEL, self._on_notification)
-                await listener.remove_listener(
-                    revoked_keys.CHANNEL, self.revoked_keys.on_notification
-                )
-            finally:
-                await listener.close()
-
-    def _on_notification(
-        self, _connection: object, _pid: int, _channel: str, payload: object
-    ) -> None:
-        try:
-            event_id = int(str(payload))
-        except ValueError:
-            logger.warning("ignoring a malformed live-event notification: %r", payload)
-            return
-        self.publish([event_id])
+            await listener.stop()
 
 
 def _hub(session: Session) -> LiveEvents | None:

@@ -126,6 +126,16 @@ def parse_pin(text: str | None) -> Pin:
     return pin
 
 
+def stored_pin(text: str | None) -> Pin:
+    """A pin read back from an auth config. `parse_pin` accepted it when it was written, so a
+    refusal now is the server's fault, not the caller's: a ValueError (an unexpected error),
+    never `InvalidPin`, which would tell a caller who sent no pin at all that theirs is wrong."""
+    try:
+        return parse_pin(text)
+    except InvalidPin as error:
+        raise ValueError(f"a stored pin is not accepted: {error.message}") from None
+
+
 def _parse_accepted(text: str) -> Pin | None:
     """The pin, None when `text` is not one of the accepted forms."""
     if text == "latest":

@@ -198,7 +198,8 @@ async def release_version(
         check = await check_bump(
             session,
             connector_id=connector.id,
-            number=parse_version(version.version),
+            # The stored number was checked when written: read it, do not judge it again.
+            number=precedence_key(version.version),
             definition=parse_definition(version.definition),
         )
     version.published_at = utc_now()

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig, Connector, ConnectorVersion
 from app.domain.enums import PinSource, VersionSource
-from app.domain.pins import parse_pin
+from app.domain.pins import stored_pin
 from app.domain.resolution import Candidate, Resolution, resolve
 from app.services.candidate_cache import (
     CANDIDATES,
@@ -217,7 +217,7 @@ def resolve_auth_config(auth_config: AuthConfig, versions: KeyVersions) -> Resol
         if kept is not None:
             return kept
     resolution = resolve(
-        parse_pin(auth_config.pin), PinSource(auth_config.pin_source), versions.candidates
+        stored_pin(auth_config.pin), PinSource(auth_config.pin_source), versions.candidates
     )
     if versions.cached:
         RESOLUTIONS.put(key, resolution)

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.models import AuthConfig, Connector, ConnectorVersion
 from app.domain.access import Principal
 from app.domain.enums import PinSource
-from app.domain.pins import parse_pin
+from app.domain.pins import stored_pin
 from app.domain.usage import PinnedConfig, VersionUsage, usage_of
 from app.services.connectors import visible_to
 from app.services.resolution import ProjectKey, versions_for_keys
@@ -99,6 +99,6 @@ def _pinned(config: AuthConfig) -> PinnedConfig:
         project_id=config.project_id,
         active=config.active,
         linked_account_count=config.linked_account_count,
-        pin=parse_pin(config.pin),
+        pin=stored_pin(config.pin),
         pin_source=PinSource(config.pin_source),
     )

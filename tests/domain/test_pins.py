@@ -3,8 +3,16 @@
 import pytest
 import semver
 
-from app.domain.errors import ErrorCode
-from app.domain.pins import ACCEPTED_PIN_FORMS, NO_PIN, InvalidPin, Pin, PinKind, parse_pin
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.pins import (
+    ACCEPTED_PIN_FORMS,
+    NO_PIN,
+    InvalidPin,
+    Pin,
+    PinKind,
+    parse_pin,
+    stored_pin,
+)
 
 LONGEST = "1.0.0-" + "a" * 122  # 128 characters: the width of the pin column
 LARGEST = 2**31 - 1  # the largest INTEGER on PostgreSQL
@@ -152,3 +160,12 @@ V = semver.Version.parse
 )
 def test_the_range_of_a_pin(pin: str, version: str, matches: bool) -> None:
     assert parse_pin(pin).matches(V(version)) is matches
+
+
+def test_a_stored_pin_reads_as_written_and_a_bad_one_is_the_servers_error() -> None:
+    assert stored_pin("1.2.x") == parse_pin("1.2.x")
+    assert stored_pin(None) == NO_PIN
+    # a stored pin that is no longer accepted is not the caller's INVALID_PIN
+    with pytest.raises(ValueError, match="a stored pin is not accepted") as raised:
+        stored_pin("^1.2.0")
+    assert not isinstance(raised.value, DomainError)

@@ -3,7 +3,7 @@
 leaves the server healthy and answering."""
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.engine import Database
 from tests.graphql.test_malformed_requests import MALFORMED
 from tests.keys import Keys
 from tests.statements import recorded_statements
@@ -159,6 +160,17 @@ def _code_of(body: dict[str, Any]) -> str:
     return "VALIDATION"
 
 
+@pytest.fixture
+async def listening(database: Database) -> AsyncIterator[None]:
+    """The live-events listener up, as a server's lifespan has it (`/healthz` reports it)."""
+    await database.start_listening()
+    try:
+        yield
+    finally:
+        await database.live_events.stop()
+
+
+@pytest.mark.usefixtures("listening")
 @pytest.mark.parametrize("hostile", HOSTILE.values(), ids=HOSTILE.keys())
 async def test_a_hostile_request_is_refused_and_the_server_carries_on(
     http: httpx.AsyncClient, keys: Keys, engine: AsyncEngine, hostile: Hostile
