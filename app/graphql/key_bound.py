@@ -32,6 +32,7 @@ class KeyBoundTransportWSHandler(
     """Strawberry's graphql-transport-ws handler, plus a watch on the connection's key."""
 
     _key_watch: asyncio.Task[None] | None = None
+    _key_checked: asyncio.Event | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -41,6 +42,7 @@ class KeyBoundTransportWSHandler(
             and self._key_watch is None
             and isinstance(connection, WebSocketConnection)
         ):
+            self._key_checked = asyncio.Event()
             self._key_watch = asyncio.create_task(self._close_when_key_ends(connection))
             self._key_watch.add_done_callback(self._task_done)
 
@@ -49,7 +51,11 @@ class KeyBoundTransportWSHandler(
         api_key_id = connection.principal.api_key_id
         with connection.database.live_events.revoked_keys.watch(api_key_id) as ended:
             # The key may have been revoked between authentication and this watch.
-            refused = await _refusal_now(connection)
+            try:
+                refused = await _refusal_now(connection)
+            finally:
+                if self._key_checked is not None:
+                    self._key_checked.set()
             if refused is None:
                 refused = await _until_ended(ended, connection.key_expires_at)
         await self._close(refused)
@@ -68,6 +74,10 @@ class KeyBoundTransportWSHandler(
 
     async def shutdown(self) -> None:
         if self._key_watch is not None:
+            if self._key_checked is not None and not self._key_watch.done():
+                # Never cancel the check's statement half-way: a connection cut off mid-query
+                # is lost to its pool (and a test's shared connection is left unusable).
+                await self._key_checked.wait()
             self._key_watch.cancel()
             with suppress(asyncio.CancelledError):
                 await self._key_watch
