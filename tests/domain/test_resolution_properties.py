@@ -1,6 +1,6 @@
 """Properties of resolution over generated pins and candidates (no database)."""
 
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.domain.enums import PinSource, VersionSource
@@ -73,7 +73,9 @@ def eligible(candidates: list[Candidate[int]], pin: Pin, source: PinSource) -> l
     ]
 
 
-@modest
+# Many drawn lists leave the pin with no version, or nothing lower to publish; the examples
+# that remain are the ones the property is about, so the filtering is expected.
+@settings(modest, suppress_health_check=[HealthCheck.filter_too_much])
 @given(FLOATING_PINS, PIN_SOURCES, CANDIDATES, st.data())
 def test_publishing_a_lower_version_never_moves_a_floating_pin(
     pin: Pin, pin_source: PinSource, candidates: list[Candidate[int]], data: st.DataObject
