@@ -15,11 +15,12 @@ from app.domain import errors as domain
 from app.domain import version_errors
 from app.domain.bumps import Bump
 from app.domain.definition_problems import InvalidDefinition
+from app.domain.pin_targets import PinnedVersionNotFound
 from app.domain.pins import InvalidPin
 from app.domain.version_errors import InsufficientVersionBump
 from app.domain.versions import InvalidVersion
 from app.graphql.changes import DefinitionProblem, VersionChange
-from app.graphql.enums import DeploymentState, ErrorCode
+from app.graphql.enums import DeploymentState, ErrorCode, PinSource
 from app.graphql.lifecycle.blockers import UsageBlocker
 
 
@@ -119,6 +120,19 @@ class InvalidPinError(Error):
     accepted_forms: list[str]
 
 
+@strawberry.type(
+    description="An exact pin names no published, not binned version of the auth config's key "
+    "within its pin source; `availableVersions` lists the numbers it can name."
+)
+class PinnedVersionNotFoundError(Error):
+    version_number: str = strawberry.field(description="The number the pin names.")
+    pin_source: PinSource = strawberry.field(description="The pin source it was looked for in.")
+    available_versions: list[str] = strawberry.field(
+        description="The published, not binned numbers of the key within the pin source, "
+        "highest first."
+    )
+
+
 @strawberry.type(description="The version is in use; `blockers` lists what keeps it in use.")
 class VersionInUseError(Error):
     blockers: list[UsageBlocker]
@@ -165,6 +179,7 @@ ERROR_TYPES: dict[type[domain.DomainError], type[Error]] = {
     domain.Conflict: ConflictError,
     InvalidVersion: InvalidVersionError,
     InvalidPin: InvalidPinError,
+    PinnedVersionNotFound: PinnedVersionNotFoundError,
     InvalidDefinition: InvalidDefinitionError,
     version_errors.VersionExists: VersionExistsError,
     version_errors.VersionImmutable: VersionImmutableError,

@@ -17,9 +17,16 @@ from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AlreadyExists, NotFound
 from app.services.auth_configs import auth_config_visible_to, get_auth_config
 from app.services.events import record_event
+from app.services.key_locks import lock_key, locked_key_versions, versions_under_lock
 from app.services.lookups import column_rows
 from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
-from app.services.resolution import ChosenVersion, effective_version
+from app.services.resolution import (
+    ChosenVersion,
+    ConnectorStamp,
+    KeyVersions,
+    ProjectKey,
+    resolve_auth_config,
+)
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -39,7 +46,9 @@ async def link_account(
     )
     async with transaction(session):
         auth_config = await get_auth_config(session, actor=actor, auth_config_id=auth_config_id)
-        _, version = await effective_version(session, auth_config=auth_config)
+        # An account makes its auth config's version in use: decide it under the key's lock.
+        versions = await locked_key_versions(session, ProjectKey.of(auth_config))
+        version = _effective(auth_config, versions)
         _authenticated_under(account, version)
         session.add(account)
         try:
@@ -73,19 +82,10 @@ async def reauthenticate_account(
     """Record that the account's credentials were captured again, under its effective version."""
     project_id = require_project_admin(actor, "re-authenticate accounts")
     async with transaction(session):
-        found = (
-            await session.exec(
-                select(LinkedAccount, AuthConfig)
-                .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
-                .where(LinkedAccount.id == account_id, AuthConfig.project_id == project_id)
-                .with_for_update()
-            )
-        ).first()
-        if found is None:
-            raise NotFound("linked account")
-        account, auth_config = found
+        account, auth_config, locked = await _account_for_change(session, account_id, project_id)
         before = account.authenticated_version_id
-        _, version = await effective_version(session, auth_config=auth_config)
+        key = ProjectKey.of(auth_config)
+        version = _effective(auth_config, await versions_under_lock(session, key, locked))
         _authenticated_under(account, version)
         session.add(account)
         record_event(
@@ -101,6 +101,34 @@ async def reauthenticate_account(
             },
         )
     return account
+
+
+async def _account_for_change(
+    session: AsyncSession, account_id: UUID, project_id: UUID
+) -> tuple[LinkedAccount, AuthConfig, list[ConnectorStamp]]:
+    """The account and its auth config, locked and read afresh, after the connectors of the
+    auth config's key (`app.services.key_locks`: connectors first); and those connectors."""
+    query = (
+        select(LinkedAccount, AuthConfig)
+        .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
+        .where(LinkedAccount.id == account_id, AuthConfig.project_id == project_id)
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
+        raise NotFound("linked account")
+    # An account never moves to another auth config, nor an auth config to another key.
+    connectors = await lock_key(session, ProjectKey.of(found[1]))
+    query = query.with_for_update().execution_options(populate_existing=True)
+    locked = (await session.exec(query)).first()
+    if locked is None:
+        raise NotFound("linked account")
+    account, auth_config = locked
+    return account, auth_config, connectors
+
+
+def _effective(auth_config: AuthConfig, versions: KeyVersions) -> ChosenVersion | None:
+    """The version the auth config resolves to among `versions` (read under the key's lock)."""
+    return versions.chosen(resolve_auth_config(auth_config, versions))
 
 
 def _authenticated_under(account: LinkedAccount, version: ChosenVersion | None) -> None:

@@ -17,12 +17,22 @@ from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.enums import PinSource
 from app.domain.errors import Conflict, NotFound
-from app.domain.pins import parse_pin
-from app.services.connectors import connectors_by_key
+from app.domain.pin_targets import check_pin_target
+from app.domain.pins import Pin, parse_pin
 from app.services.events import record_event
+from app.services.key_locks import lock_key, versions_under_lock
 from app.services.pages import Order, Page, PageRequest, fetch_page, fetch_pages_by_parent
 from app.services.resolution import ConnectorStamp, ProjectKey
 from app.services.transactions import transaction
+
+
+@dataclass(frozen=True)
+class PinnedAuthConfig:
+    """An auth config as a write left it, and the warnings of its pin (an exact pin to a
+    deprecated version)."""
+
+    auth_config: AuthConfig
+    warnings: list[str]
 
 
 async def create_auth_config(
@@ -33,19 +43,26 @@ async def create_auth_config(
     name: str,
     pin: str | None = None,
     pin_source: PinSource = PinSource.ANY,
-) -> AuthConfig:
+) -> PinnedAuthConfig:
+    """A new auth config of a key the project can see; an exact pin must name a version it can
+    run (`app.domain.pin_targets`)."""
     project_id = require_project_admin(actor, "create auth configs")
     key = validation.connector_key(connector_key, "connectorKey")
+    parsed = parse_pin(pin)
     auth_config = AuthConfig(
         project_id=project_id,
         connector_key=key,
         name=validation.name(name),
-        pin=parse_pin(pin).text,
+        pin=parsed.text,
         pin_source=pin_source,
     )
     async with transaction(session):
-        if not await connectors_by_key(session, actor=actor, keys=[key]):
+        project_key = ProjectKey.of(auth_config)
+        # The key's connectors visible to the project are exactly those `lock_key` holds.
+        locked = await lock_key(session, project_key)
+        if not locked:
             raise NotFound("connector", key)
+        warnings = await _check_pin(session, project_key, locked, parsed, pin_source)
         session.add(auth_config)
         await session.flush()
         record_event(
@@ -61,7 +78,7 @@ async def create_auth_config(
                 "pinSource": pin_source.value,
             },
         )
-    return auth_config
+    return PinnedAuthConfig(auth_config, warnings)
 
 
 async def pin_auth_config(
@@ -73,19 +90,24 @@ async def pin_auth_config(
     pin_source: PinSource | None,
     revision: int,
     keep_pin: bool = False,
-) -> AuthConfig:
+) -> PinnedAuthConfig:
     """Change the pin (None unpins) and/or its source; `revision` must be the one the caller read
-    (else CONFLICT). Setting what is already there changes nothing, the revision included."""
+    (else CONFLICT). The pin that results, when exact, must name a version it can run (kept pins
+    too: a new source may leave their number without a version). Setting what is already there
+    changes nothing, the revision included."""
     require_project_admin(actor, "pin auth configs")
     parsed = parse_pin(pin)
     async with transaction(session):
-        auth_config = await _for_change(session, actor, auth_config_id, revision)
+        auth_config, locked = await _for_change(session, actor, auth_config_id, revision)
         before = {"pin": auth_config.pin, "pinSource": auth_config.pin_source}
-        new_pin = auth_config.pin if keep_pin else parsed.text
+        new_pin = parse_pin(auth_config.pin) if keep_pin else parsed
         new_source = PinSource(auth_config.pin_source) if pin_source is None else pin_source
-        if (new_pin, new_source) == (auth_config.pin, auth_config.pin_source):
-            return auth_config
-        auth_config.pin, auth_config.pin_source = new_pin, new_source
+        warnings = await _check_pin(
+            session, ProjectKey.of(auth_config), locked, new_pin, new_source
+        )
+        if (new_pin.text, new_source) == (auth_config.pin, auth_config.pin_source):
+            return PinnedAuthConfig(auth_config, warnings)
+        auth_config.pin, auth_config.pin_source = new_pin.text, new_source
         _changed(auth_config)
         session.add(auth_config)
         record_event(
@@ -100,7 +122,22 @@ async def pin_auth_config(
                 "revision": auth_config.revision,
             },
         )
-    return auth_config
+    return PinnedAuthConfig(auth_config, warnings)
+
+
+async def _check_pin(
+    session: AsyncSession,
+    key: ProjectKey,
+    locked: list[ConnectorStamp],
+    pin: Pin,
+    pin_source: PinSource,
+) -> list[str]:
+    """`check_pin_target` on the versions of the connectors the transaction holds (floating
+    pins read none)."""
+    if pin.is_floating:
+        return []
+    versions = await versions_under_lock(session, key, locked)
+    return check_pin_target(pin, pin_source, versions.candidates)
 
 
 async def set_auth_config_active(
@@ -114,7 +151,7 @@ async def set_auth_config_active(
     """Turn an auth config (and so its accounts) on or off; `revision` is checked when given."""
     require_project_admin(actor, "activate or deactivate auth configs")
     async with transaction(session):
-        auth_config = await _for_change(session, actor, auth_config_id, revision)
+        auth_config, _ = await _for_change(session, actor, auth_config_id, revision)
         if auth_config.active != active:
             auth_config.active = active
             _changed(auth_config)
@@ -132,19 +169,25 @@ async def set_auth_config_active(
 
 async def _for_change(
     session: AsyncSession, actor: Principal, auth_config_id: UUID, revision: int | None
-) -> AuthConfig:
-    """The auth config, locked and read afresh, at the revision the caller read."""
+) -> tuple[AuthConfig, list[ConnectorStamp]]:
+    """The auth config, locked and read afresh, at the revision the caller read; and the
+    connectors of its key, locked before it (`app.services.key_locks`: connectors first)."""
+    found = await session.get(AuthConfig, auth_config_id)
+    if found is None or found.project_id != actor.project_id:
+        raise NotFound("auth config")
+    # The project and the key never change, so the unlocked read names the right connectors.
+    locked = await lock_key(session, ProjectKey.of(found))
     auth_config = await session.get(
         AuthConfig, auth_config_id, with_for_update=True, populate_existing=True
     )
-    if auth_config is None or auth_config.project_id != actor.project_id:
+    if auth_config is None:
         raise NotFound("auth config")
     if revision is not None and auth_config.revision != revision:
         raise Conflict(
             f"the auth config is at revision {auth_config.revision}, not {revision}: "
             "read it again and retry"
         )
-    return auth_config
+    return auth_config, locked
 
 
 def _changed(auth_config: AuthConfig) -> None:

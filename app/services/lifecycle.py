@@ -85,7 +85,10 @@ async def undeprecate_version(
 async def move_version_to_bin(
     session: AsyncSession, *, actor: Principal, version_id: UUID
 ) -> ConnectorVersion:
-    """Bin a version nothing uses. For a managed version every project's auth configs count."""
+    """Bin a version nothing uses. For a managed version every project's auth configs count.
+
+    The connector row it holds is the one that writes putting a version into use lock first
+    (`app.services.key_locks`), so none of them can slip in between the check and the bin."""
     async with transaction(session):
         version, connector = await version_for_change(
             session, actor, version_id, "move versions to the bin"

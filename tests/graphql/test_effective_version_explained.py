@@ -18,7 +18,7 @@ from tests.graphql.pinning import (
     read_account,
     skip,
 )
-from tests.graphql.version_rows import set_version
+from tests.graphql.version_rows import set_auth_config, set_version
 from tests.graphql.versioning import created, new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
@@ -95,10 +95,11 @@ async def test_floating_pins_skip_prereleases_and_an_exact_pin_chooses_one(
 
 
 async def test_a_pin_that_matches_nothing_has_no_version_and_says_why(
-    graphql: GraphQLClient, keys: Keys
+    graphql: GraphQLClient, keys: Keys, session: AsyncSession
 ) -> None:
     # given managed "crm" 1.0.0 and 2.0.0, alpha's custom "crm" with only a draft 1.0.0, and
-    # auth configs whose pins match nothing
+    # auth configs whose pins match nothing (an exact pin to a number without a version can no
+    # longer be set, so 9.9.9 is one stored before that rule)
     await managed_and_custom(graphql, keys)
     await publish_managed(graphql, keys, "1.0.0", in_line(1))
     await publish_managed(graphql, keys, "2.0.0", in_line(2))
@@ -111,10 +112,11 @@ async def test_a_pin_that_matches_nothing_has_no_version_and_says_why(
         for name, pin, source in (
             ("3.x.x", "3.x.x", None),
             ("2.1.x", "2.1.x", None),
-            ("9.9.9", "9.9.9", None),
+            ("9.9.9", None, None),
             ("latest custom", "latest", "CUSTOM"),
         )
     }
+    await set_auth_config(session, configs["9.9.9"], pin="9.9.9")
     account = (await link(graphql, configs["3.x.x"], "cust-1", key=keys.alpha.admin))["id"]
 
     # then each has no version, and a reason naming what it looked for, and what was there

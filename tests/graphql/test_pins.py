@@ -10,8 +10,12 @@ from tests.graphql.operations import PIN_AUTH_CONFIG, global_id, mutate, with_ty
 from tests.graphql.pinning import (
     ACCEPTED_FORMS,
     create_pinned,
+    in_line,
+    managed_and_custom,
     pin,
     pinned_auth_config,
+    publish_custom,
+    publish_managed,
     read_auth_config,
     written,
 )
@@ -75,8 +79,11 @@ async def test_create_auth_config_takes_every_accepted_pin_form(
     sent: tuple[str | None, str | None],
     stored: tuple[str | None, str],
 ) -> None:
-    # given a managed "crm"
-    await new_connector(graphql, "crm", key=keys.platform)
+    # given a managed "crm" with 2.0.0-beta.1 and alpha's custom "crm" with 1.2.0 (the versions
+    # the exact pins name)
+    await managed_and_custom(graphql, keys)
+    await publish_managed(graphql, keys, "2.0.0-beta.1", in_line(2))
+    await publish_custom(graphql, keys, "1.2.0", in_line(1))
     since = await last_event_id(session)
 
     # when alpha's ADMIN creates an auth config with the pin

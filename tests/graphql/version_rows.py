@@ -12,7 +12,13 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel import update as sql_update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import ConnectorVersion, Event, RetiredVersionNumber, VersionRevision
+from app.db.models import (
+    AuthConfig,
+    ConnectorVersion,
+    Event,
+    RetiredVersionNumber,
+    VersionRevision,
+)
 from tests.graphql.operations import count_rows, row_id
 
 
@@ -74,6 +80,16 @@ async def set_version(session: AsyncSession, version_id: str, **values: Any) -> 
         sql_update(ConnectorVersion)
         .where(col(ConnectorVersion.id) == uuid_of(version_id))
         .values(**values)
+    )
+    await session.exec(statement)
+    await session.commit()
+
+
+async def set_auth_config(session: AsyncSession, auth_config_id: str, **values: Any) -> None:
+    """Change an auth config's stored columns directly (for data written before a rule that
+    the API now enforces)."""
+    statement = (
+        sql_update(AuthConfig).where(col(AuthConfig.id) == uuid_of(auth_config_id)).values(**values)
     )
     await session.exec(statement)
     await session.commit()

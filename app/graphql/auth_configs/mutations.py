@@ -14,6 +14,7 @@ from app.graphql.errors import (
     InvalidInputError,
     InvalidPinError,
     NotFoundError,
+    PinnedVersionNotFoundError,
 )
 from app.graphql.ids import require_id
 from app.services import auth_configs
@@ -35,13 +36,25 @@ class CreateAuthConfigInput:
     )
 
 
+PIN_WARNINGS = (
+    "What to know about the pin: an exact pin to a deprecated version is kept, with the warning "
+    "its effectiveVersion shows. Empty otherwise."
+)
+
+
 @strawberry.type(description="The new auth config.")
 class CreateAuthConfigSuccess:
     auth_config: AuthConfig
+    warnings: list[str] = strawberry.field(description=PIN_WARNINGS)
 
 
 CreateAuthConfigResult = Annotated[
-    CreateAuthConfigSuccess | ForbiddenError | InvalidInputError | InvalidPinError | NotFoundError,
+    CreateAuthConfigSuccess
+    | ForbiddenError
+    | InvalidInputError
+    | InvalidPinError
+    | PinnedVersionNotFoundError
+    | NotFoundError,
     strawberry.union("CreateAuthConfigResult"),
 ]
 
@@ -64,10 +77,16 @@ class PinAuthConfigInput:
 @strawberry.type(description="The auth config with its new pin (and next revision).")
 class PinAuthConfigSuccess:
     auth_config: AuthConfig
+    warnings: list[str] = strawberry.field(description=PIN_WARNINGS)
 
 
 PinAuthConfigResult = Annotated[
-    PinAuthConfigSuccess | ForbiddenError | NotFoundError | InvalidPinError | ConflictError,
+    PinAuthConfigSuccess
+    | ForbiddenError
+    | NotFoundError
+    | InvalidPinError
+    | PinnedVersionNotFoundError
+    | ConflictError,
     strawberry.union("PinAuthConfigResult"),
 ]
 
@@ -99,7 +118,7 @@ class AuthConfigMutations:
         self, info: Info, input: CreateAuthConfigInput
     ) -> CreateAuthConfigResult:
         async with info.context.session() as session:
-            row = await auth_configs.create_auth_config(
+            created = await auth_configs.create_auth_config(
                 session,
                 actor=info.context.principal,
                 connector_key=input.connector_key,
@@ -107,7 +126,9 @@ class AuthConfigMutations:
                 pin=input.pin,
                 pin_source=DomainPinSource(input.pin_source),
             )
-        return CreateAuthConfigSuccess(auth_config=AuthConfig.from_row(row))
+        return CreateAuthConfigSuccess(
+            auth_config=AuthConfig.from_row(created.auth_config), warnings=created.warnings
+        )
 
     @strawberry.mutation(
         description="Change an auth config's pin (null unpins). Pass the revision you read."
@@ -115,7 +136,7 @@ class AuthConfigMutations:
     async def pin_auth_config(self, info: Info, input: PinAuthConfigInput) -> PinAuthConfigResult:
         auth_config_id = require_id(input.auth_config_id, "AuthConfig", "auth config")
         async with info.context.session() as session:
-            row = await auth_configs.pin_auth_config(
+            pinned = await auth_configs.pin_auth_config(
                 session,
                 actor=info.context.principal,
                 auth_config_id=auth_config_id,
@@ -124,7 +145,9 @@ class AuthConfigMutations:
                 pin_source=None if input.pin_source is None else DomainPinSource(input.pin_source),
                 revision=input.revision,
             )
-        return PinAuthConfigSuccess(auth_config=AuthConfig.from_row(row))
+        return PinAuthConfigSuccess(
+            auth_config=AuthConfig.from_row(pinned.auth_config), warnings=pinned.warnings
+        )
 
     @strawberry.mutation(
         description="Activate or deactivate an auth config; its accounts are INACTIVE while it is."
