@@ -20,6 +20,7 @@ from app.graphql.budget import Budget
 from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
 from app.http.body_limit import BodySizeLimit
+from app.http.cors import cors
 from app.services.key_usage import KeyUsage
 from app.settings import Settings, load_settings
 
@@ -62,7 +63,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             else:
                 await db.live_events.stop()
 
-    graphql = RegistryGraphQL(schema, graphql_ide="graphiql")
+    graphql = RegistryGraphQL(
+        schema, graphql_ide="graphiql", allowed_origins=settings.allowed_origins
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -70,7 +73,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             Route("/healthz", healthz),
             Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        # CORS outermost: a refusal (413, 401, 503) must carry its headers too, or a page on
+        # another origin cannot read why it was refused.
+        middleware=[
+            cors(settings.allowed_origins),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
     app.state.budget = Budget.from_settings(settings)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.domain.content_limits import ContentLimits
+from app.http.origins import parse_origins
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./connector-registry.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -75,6 +76,11 @@ class Settings(BaseSettings):
         description="Seconds a request may wait for a database connection: one that would wait "
         "longer (by recent requests' times) gets 503 at once, one that waited this long gets it.",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins whose pages may call the API (HTTP and websockets); "
+        "`*` for any. Empty: none but the server's own.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = "info"
@@ -109,6 +115,11 @@ class Settings(BaseSettings):
     def _supported_database_url(cls, value: str) -> str:
         return str(parse_database_url(value).render_as_string(hide_password=False))
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        return ",".join(parse_origins(value))
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
@@ -117,6 +128,11 @@ class Settings(BaseSettings):
     @cached_property
     def url(self) -> URL:
         return make_url(self.database_url)
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """`CORS_ORIGINS` as a list, each as browsers send it."""
+        return parse_origins(self.cors_origins)
 
     @property
     def is_sqlite(self) -> bool:

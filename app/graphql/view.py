@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from cross_web import HTTPException  # what Strawberry raises for a request it cannot take
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -30,7 +30,8 @@ from app.services.key_usage import KeyUsage
 _BEARER = "bearer "
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
+    """The key of a request's (or a websocket upgrade's) `Authorization` header."""
     return _bearer(request.headers.get("authorization", ""))
 
 
@@ -87,7 +88,8 @@ def _is_unicode(value: object) -> bool:
 class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
     """Every operation needs `Authorization: Bearer <key>`; the GraphiQL page itself does not.
 
-    Websockets (graphql-transport-ws) send the key in the `connection_init` payload instead.
+    Websockets (graphql-transport-ws) send the key in the `connection_init` payload, or in the
+    upgrade request's `Authorization` header (what a gateway forwards).
     """
 
     graphql_transport_ws_handler_class = KeyBoundTransportWSHandler
@@ -202,11 +204,18 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
     async def on_ws_connect(
         self, context: Context | WebSocketConnection
     ) -> UnsetType | dict[str, object] | None:
-        """Accept the connection only with a valid API key in its `connection_init` payload."""
+        """Accept the connection only with a valid API key: the `connection_init` payload's, or
+        else the upgrade request's `Authorization: Bearer <key>`.
+
+        The payload wins when both carry a key: it is what the client itself chose, and a client
+        that worked before keeps the same key whatever a proxy adds to the upgrade.
+        """
         assert isinstance(context, WebSocketConnection)
-        token = connection_key(context.connection_params)
+        token = connection_key(context.connection_params) or bearer_token(context.request)
         if token is None:
-            raise ConnectionRejectionError({"message": 'send an API key: {"apiKey": <key>}'})
+            raise ConnectionRejectionError(
+                {"message": 'send an API key: {"apiKey": <key>} or Authorization: Bearer <key>'}
+            )
         async with context.database.session() as session:
             authenticated = await authenticate(session, token)
         if isinstance(authenticated, KeyRefusal):

@@ -59,10 +59,14 @@ def new_version(base_url: str, admin_key: str, connector_id: str) -> str:
 
 
 @asynccontextmanager
-async def connected(base_url: str, init_payload: dict[str, Any]) -> AsyncIterator[Any]:
+async def connected(
+    base_url: str, init_payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> AsyncIterator[Any]:
+    """A graphql-transport-ws session; `headers` go on the upgrade request."""
     transport = WebsocketsTransport(
         url=ws_url(base_url),
         init_payload=init_payload,
+        headers=headers,
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
         connect_timeout=TIMEOUT_SECONDS,
         ack_timeout=TIMEOUT_SECONDS,
@@ -70,6 +74,28 @@ async def connected(base_url: str, init_payload: dict[str, Any]) -> AsyncIterato
     )
     async with Client(transport=transport) as session:
         yield session
+
+
+async def first_event(
+    session: Any, writer: str, admin_key: str, connector_id: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The first event of a subscription to the connector's events, and the versions created
+    on `writer` meanwhile (again, until the subscriber, whose start the protocol does not
+    acknowledge, receives one)."""
+    events = session.subscribe(events_of(connector_id))
+    first = asyncio.ensure_future(anext(events))
+    try:
+        created: list[str] = []
+        deadline = asyncio.get_running_loop().time() + TIMEOUT_SECONDS
+        while not first.done():
+            assert asyncio.get_running_loop().time() < deadline, "no event arrived"
+            version = await asyncio.to_thread(new_version, writer, admin_key, connector_id)
+            created.append(version)
+            await asyncio.wait({first}, timeout=RETRY_SECONDS)
+        return first.result(), created
+    finally:
+        first.cancel()
+        await events.aclose()
 
 
 @pytest.fixture
@@ -88,22 +114,8 @@ async def test_an_event_committed_on_one_server_reaches_a_subscriber_on_another(
     admin_key = await asyncio.to_thread(create_project, writer, platform_key)
     connector_id = await asyncio.to_thread(new_connector, writer, admin_key)
     async with connected(reader, {"Authorization": f"Bearer {admin_key}"}) as session:
-        events = session.subscribe(events_of(connector_id))
-        first = asyncio.ensure_future(anext(events))
-        try:
-            # when versions are created on the other server (again, until the subscriber, whose
-            # start the protocol does not acknowledge, receives one)
-            created: list[str] = []
-            deadline = asyncio.get_running_loop().time() + TIMEOUT_SECONDS
-            while not first.done():
-                assert asyncio.get_running_loop().time() < deadline, "no event arrived"
-                version = await asyncio.to_thread(new_version, writer, admin_key, connector_id)
-                created.append(version)
-                await asyncio.wait({first}, timeout=RETRY_SECONDS)
-            received = first.result()
-        finally:
-            first.cancel()
-            await events.aclose()
+        # when versions are created on the other server
+        received, created = await first_event(session, writer, admin_key, connector_id)
 
     # then the subscriber receives one of them, as `events` would show it
     event = received["events"]
@@ -150,3 +162,47 @@ async def test_a_connection_without_a_valid_key_is_refused(
     assert isinstance(closed, ConnectionClosed), repr(closed)
     assert closed.rcvd is not None
     assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+
+
+async def test_a_key_on_the_upgrade_request_authenticates_a_subscription(
+    servers: tuple[str, str], platform_key: str
+) -> None:
+    # given a connection whose key is only on the upgrade request, as a gateway forwards it
+    writer, reader = servers
+    admin_key = await asyncio.to_thread(create_project, writer, platform_key)
+    connector_id = await asyncio.to_thread(new_connector, writer, admin_key)
+    upgrade = {"Authorization": f"Bearer {admin_key}"}
+    async with connected(reader, {}, headers=upgrade) as session:
+        # when versions are created
+        received, created = await first_event(session, writer, admin_key, connector_id)
+
+    # then its subscription receives their events
+    assert received["events"]["kind"] == "version.created"
+    assert received["events"]["versionId"] in created
+
+
+@pytest.mark.parametrize(
+    ("init_payload", "upgrade_key"),
+    [({}, "crk_not-a-key"), ({"apiKey": "crk_not-a-key"}, None)],
+    ids=["unknown key on the upgrade", "unknown payload key over a valid upgrade key"],
+)
+async def test_an_unknown_key_on_the_upgrade_or_in_the_payload_is_refused(
+    second_server: str, platform_key: str, init_payload: dict[str, Any], upgrade_key: str | None
+) -> None:
+    # The payload's key wins over the upgrade's: a valid one there does not rescue a bad payload.
+    valid_key = await asyncio.to_thread(create_project, second_server, platform_key)
+    upgrade = {"Authorization": f"Bearer {upgrade_key or valid_key}"}
+
+    async def connect() -> None:
+        async with (
+            asyncio.timeout(TIMEOUT_SECONDS),
+            connected(second_server, init_payload, upgrade),
+        ):
+            pytest.fail("the connection was accepted")
+
+    with pytest.raises(TransportConnectionFailed) as raised:
+        await connect()
+    closed = raised.value.__cause__
+    assert isinstance(closed, ConnectionClosed), repr(closed)
+    assert closed.rcvd is not None
+    assert closed.rcvd.code == 4403
