@@ -5,12 +5,10 @@ The limits come from the settings, through the app (`app.state.budget`), so that
 and each test's app — has its own.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from app.graphql.cost import OperationCost, operation_cost
 from app.http.refusals import RefusalCode
@@ -50,11 +48,12 @@ DEFAULT_BUDGET = Budget(
 )
 
 
-def budget_of(context_or_request: object) -> Budget:
-    """The budget of the app serving a request (or an operation's context's request)."""
-    request = getattr(context_or_request, "request", context_or_request)
-    app = getattr(request, "app", None)
-    budget = getattr(getattr(app, "state", None), "budget", None)
+def budget_of(request: Any) -> Budget:
+    """The budget of the app serving `request` (an HTTP request or a websocket)."""
+    try:
+        budget = request.app.state.budget
+    except AttributeError:
+        return DEFAULT_BUDGET
     return budget if isinstance(budget, Budget) else DEFAULT_BUDGET
 
 
@@ -62,38 +61,19 @@ def _refusal(message: str, code: RefusalCode) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value})
 
 
-class OperationBudget(SchemaExtension):
-    """Refuses a document with too many tokens, and an operation that would cost too much,
-    before anything runs.
-
-    List it after `ValidationCache`: the cost is counted on a valid document only, after the
-    (cached) validation, with this request's variables.
-    """
-
-    def on_operation(self) -> Iterator[None]:
-        budget = budget_of(self.execution_context.context)
-        self.execution_context.parse_options["max_tokens"] = budget.max_tokens
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.pre_execution_errors is None and context.graphql_document is not None:
-            context.pre_execution_errors = _validate(context)
-        if context.pre_execution_errors == [] and context.graphql_document is not None:
-            budget = budget_of(context.context)
-            cost = _cost(context)
-            if cost.total > budget.max_cost:
-                context.pre_execution_errors = [
-                    _refusal(
-                        f"the query would cost {cost.total:,}, over the limit of "
-                        f"{budget.max_cost:,}: ask for smaller pages (first), fewer aliases, "
-                        "or fewer definitions, configs and readmes at once",
-                        RefusalCode.QUERY_TOO_COSTLY,
-                    )
-                ]
-            else:
-                _remember(context.context, cost)
-        yield
+def cost_refusal(context: Any, budget: Budget) -> GraphQLError | None:
+    """QUERY_TOO_COSTLY when the operation of a valid document would cost more than the budget;
+    otherwise None, and the cost is kept for the response-size check."""
+    cost = _cost(context)
+    if cost.total > budget.max_cost:
+        return _refusal(
+            f"the query would cost {cost.total:,}, over the limit of {budget.max_cost:,}: ask "
+            "for smaller pages (first), fewer aliases, or fewer definitions, configs and readmes "
+            "at once",
+            RefusalCode.QUERY_TOO_COSTLY,
+        )
+    _remember(context.context, cost)
+    return None
 
 
 # The cost of documents whose cost no variable changes, by text and operation: clients send the
@@ -115,16 +95,6 @@ def _cost(context: Any) -> OperationCost:
             _FIXED_COSTS.pop(next(iter(_FIXED_COSTS)))
         _FIXED_COSTS[key] = cost
     return cost
-
-
-def _validate(context: Any) -> list[GraphQLError]:
-    from strawberry.schema.schema import validate_document
-
-    return list(
-        validate_document(
-            context.schema._schema, context.graphql_document, context.validation_rules
-        )
-    )
 
 
 def _remember(context: object, cost: OperationCost) -> None:

@@ -2,22 +2,16 @@
 
 Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` build a new validation rule class each
 time one is constructed. The validation cache keys on the rule classes, so an extension built per
-request would never hit it; the rules are built once here, and one extension adds them.
+request would never hit it; the rules are built once here (`app.graphql.checks` adds them).
 """
 
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+from graphql import ASTValidationRule
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
 MAX_QUERY_DEPTH = 15
 MAX_ALIASES = 50
 
-_RULES = [
+SHAPE_RULES: list[type[ASTValidationRule]] = [
     *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
 ]
-
-
-class QueryLimits(AddValidationRules):
-    """Adds the depth and alias rules (built once, at import) to every operation."""
-
-    def __init__(self) -> None:
-        super().__init__(_RULES)

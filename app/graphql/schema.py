@@ -13,7 +13,7 @@ from app.graphql.accounts.types import LinkedAccount
 from app.graphql.auth_configs.mutations import AuthConfigMutations
 from app.graphql.auth_configs.queries import AuthConfigQueries
 from app.graphql.auth_configs.types import AuthConfig
-from app.graphql.budget import OperationBudget
+from app.graphql.checks import OperationChecks
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector, ConnectorVersion
@@ -22,13 +22,11 @@ from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, s
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
 from app.graphql.lifecycle.mutations import LifecycleMutations
-from app.graphql.limits import QueryLimits
 from app.graphql.masking import MaskUnexpectedErrors
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
-from app.graphql.storable_input import StorableInput
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
 
@@ -106,15 +104,12 @@ schema = RegistrySchema(
     exception_handlers=EXCEPTION_HANDLERS,
     extensions=[
         WebSocketOperations,
-        QueryLimits,
         # Both keyed on the parsed document: the parser cache hands back the same one for the
         # same text, and the limits' rule classes never change, so validation runs once.
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
         partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        # After the validation cache: text the databases cannot store (the cached answer for
-        # the document, plus this request's variables), then tokens and cost.
-        StorableInput,
-        OperationBudget,
+        # After the validation cache: the document's checks, then this request's.
+        OperationChecks,
         MaskUnexpectedErrors,
     ],
 )

@@ -31,7 +31,6 @@ from graphql import (
     get_operation_ast,
     visit,
 )
-from strawberry.extensions import AddValidationRules
 
 from app.domain.storable_text import UnstorableText, find_unstorable_text, unstorable_character
 from app.graphql.errors import PublicError
@@ -141,30 +140,4 @@ def _usage(
     return f"${variable}", None
 
 
-_RULES: list[type[ASTValidationRule]] = [StorableStringLiterals]
-
-
-class StorableInput(AddValidationRules):
-    """Adds the literal rule (one class, so the validation cache's key stays the same) and
-    checks the variables of every operation as part of its validation.
-
-    List it after `ValidationCache`: that one sets the document's (cached) validation errors,
-    and the variables' error is added to a valid document's, per request.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(_RULES)
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        # None: not validated yet (Strawberry validates next); []: a valid document.
-        if not context.pre_execution_errors:
-            assert context.graphql_document is not None
-            error = unstorable_variable_error(
-                context.graphql_document, context.operation_name, context.variables
-            )
-            if error is not None:
-                # A validation error, so every transport answers it as it answers the literal
-                # rule's (over graphql-transport-ws: an `error` message, not a `next`).
-                context.pre_execution_errors = [error]
-        yield
+LITERAL_RULES: list[type[ASTValidationRule]] = [StorableStringLiterals]
