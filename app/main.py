@@ -5,6 +5,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -23,18 +24,29 @@ from app.http.body_limit import BodySizeLimit
 from app.http.cors import cors
 from app.services.key_usage import KeyUsage
 from app.settings import Settings, load_settings
+from app.tracing.setup import tracing_from
+
+if TYPE_CHECKING:
+    from app.tracing.otel import OpenTelemetryTracing
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Starlette:
-    """Build the app. The lifespan owns the engine unless a `database` is handed in (tests).
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    tracing: "OpenTelemetryTracing | None" = None,
+) -> Starlette:
+    """Build the app. The lifespan owns the engine unless a `database` is handed in (tests);
+    `tracing` is made from the settings (`TRACING`) unless handed in (tests).
 
     The schema is not migrated here, where every worker would do it again: `connector-registry
     serve` migrates the SQLite default once before the workers start, and PostgreSQL is migrated
     by `connector-registry migrate`.
     """
     settings = settings or load_settings()
+    tracing = tracing or tracing_from(settings)
     key_usage = KeyUsage()
 
     @asynccontextmanager
@@ -48,6 +60,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             statement_timeout=settings.statement_timeout,
         )
         app.state.database = db
+        if owned and tracing is not None:
+            tracing.instrument(db.engine)
         await db.start_listening()
         usage_writer = asyncio.create_task(key_usage.keep_writing(db))
         _freeze_startup_objects()
@@ -62,6 +76,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 await db.dispose()
             else:
                 await db.live_events.stop()
+            if tracing is not None:
+                tracing.shutdown()
 
     graphql = RegistryGraphQL(
         schema, graphql_ide="graphiql", allowed_origins=settings.allowed_origins
@@ -77,6 +93,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # another origin cannot read why it was refused.
         middleware=[
             cors(settings.allowed_origins),
+            *([tracing.middleware()] if tracing is not None else []),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
@@ -84,8 +101,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.budget = Budget.from_settings(settings)
     app.state.content_limits = settings.content_limits()
     app.state.key_usage = key_usage
+    app.state.tracing = tracing  # read per operation: `app.tracing.per_request`
     if database is not None:
         app.state.database = database
+        if tracing is not None:
+            tracing.instrument(database.engine)
     return app
 
 

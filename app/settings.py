@@ -16,6 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./connector-registry.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+Tracing = Literal["off", "otlp"]
 
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
@@ -84,6 +85,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = "info"
+    tracing: Tracing = Field(
+        default="off",
+        description="`otlp`: OpenTelemetry spans sent by OTLP, set up by the standard OTEL_* "
+        "variables (needs the `otel` extra). Apollo's ftv1 traces need no setting.",
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
@@ -124,6 +130,21 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("tracing", mode="before")
+    @classmethod
+    def _lower_case_tracing(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("tracing")
+    @classmethod
+    def _tracing_can_run(cls, value: Tracing) -> Tracing:
+        from app.tracing.setup import otel_missing
+
+        missing = otel_missing() if value != "off" else None
+        if missing:
+            raise ValueError(f"{value!r} needs OpenTelemetry: {missing}")
+        return value
 
     @cached_property
     def url(self) -> URL:

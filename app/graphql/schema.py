@@ -1,12 +1,15 @@
 """The schema: a federation v2 subgraph with Relay nodes and typed mutation errors."""
 
+from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation.schema import FederationAny
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.types import LinkedAccount
@@ -29,6 +32,7 @@ from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
+from app.tracing.per_request import asked_for_now, extensions_asked_for, running_with
 
 # Distinct documents whose parse and validation are kept; a client sends a handful of them.
 DOCUMENT_CACHE_SIZE = 1024
@@ -86,6 +90,32 @@ class RegistrySchema(strawberry.federation.Schema):
                 PublicError(f"representations[{index}]: __typename must be one of {names}")
             )
         return super().entities_resolver(info, [FederationAny(representation)])[0]
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Run an operation with the tracing its request asks for (`app.tracing.per_request`)."""
+        with running_with(extensions_asked_for(context_value)):
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        # After the schema's own, whose order matters (see below); these depend on none of them.
+        return [*super().get_extensions(sync), *asked_for_now()]
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -1,0 +1,106 @@
+"""OpenTelemetry (the `otel` extra): a span per GraphQL operation, with the SQL statements it
+runs below it, on the app's engine."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+pytest.importorskip("opentelemetry.sdk", reason="needs the otel extra")
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+from opentelemetry.trace import SpanKind
+
+from app.db.engine import Database
+from app.main import create_app
+from app.settings import Settings
+from app.tracing.otel import OpenTelemetryTracing
+from tests.graphql_client import GraphQLClient
+from tests.keys import Keys, make_keys
+
+CONNECTORS = "query Connectors { connectors(first: 5) { edges { node { key } } } }"
+
+
+class Traced:
+    def __init__(self, graphql: GraphQLClient, exporter: InMemorySpanExporter, keys: Keys):
+        self.graphql = graphql
+        self.exporter = exporter
+        self.keys = keys
+
+
+@pytest.fixture
+async def traced(committed_database: Database) -> AsyncIterator[Traced]:
+    """The app on its own database (its engine is instrumented), spans kept in memory."""
+    exporter = InMemorySpanExporter()
+    tracing = OpenTelemetryTracing(SimpleSpanProcessor(exporter))
+    url = committed_database.engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url), database=committed_database, tracing=tracing)
+    async with committed_database.session() as session:
+        keys = await make_keys(session)
+    exporter.clear()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
+        yield Traced(GraphQLClient(http), exporter, keys)
+    tracing.shutdown()
+
+
+def _ancestors(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[ReadableSpan]:
+    found = []
+    parent = span.parent
+    while parent is not None and parent.span_id in by_id:
+        found.append(by_id[parent.span_id])
+        parent = by_id[parent.span_id].parent
+    return found
+
+
+def _is_sql(span: ReadableSpan) -> bool:
+    return span.kind is SpanKind.CLIENT and "db.statement" in (span.attributes or {})
+
+
+async def test_an_operation_gets_a_span_with_its_sql_statements_below_it(traced: Traced) -> None:
+    await traced.graphql(CONNECTORS, key=traced.keys.alpha.admin)
+
+    spans = traced.exporter.get_finished_spans()
+    by_id = {span.context.span_id: span for span in spans if span.context is not None}
+    operations = [span for span in spans if span.name == "GraphQL Query: Connectors"]
+    assert len(operations) == 1
+    (operation,) = operations
+    below_operation = [
+        span for span in spans if _is_sql(span) and operation in _ancestors(span, by_id)
+    ]
+    assert below_operation, [span.name for span in spans]
+    assert any(
+        "connector" in str((span.attributes or {})["db.statement"]) for span in below_operation
+    )
+    # One trace: the request's span holds the operation and the key lookup before it.
+    assert {span.context.trace_id for span in spans if span.context is not None} == {
+        operation.context.trace_id if operation.context is not None else 0
+    }
+
+
+async def test_each_operation_gets_its_own_span(traced: Traced) -> None:
+    await traced.graphql(CONNECTORS, key=traced.keys.alpha.admin)
+    await traced.graphql(CONNECTORS, key=traced.keys.beta.admin)
+
+    names = [span.name for span in traced.exporter.get_finished_spans()]
+    assert names.count("GraphQL Query: Connectors") == 2
+
+
+async def test_a_callers_trace_is_continued(traced: Traced) -> None:
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    await traced.graphql.http.post(
+        "/graphql",
+        json={"query": CONNECTORS},
+        headers={
+            "Authorization": f"Bearer {traced.keys.alpha.admin}",
+            "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",
+        },
+    )
+
+    spans = traced.exporter.get_finished_spans()
+    assert spans
+    assert {f"{span.context.trace_id:032x}" for span in spans if span.context} == {trace_id}
