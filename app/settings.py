@@ -74,8 +74,7 @@ class Settings(BaseSettings):
         default=2.0,
         gt=0,
         le=600,
-        description="Seconds a request may wait for a database connection: one that would wait "
-        "longer (by recent requests' times) gets 503 at once, one that waited this long gets it.",
+        description="Seconds a request may wait for a database connection before it gets 503.",
     )
     cors_origins: str = Field(
         default="",
