@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = "info"
+    # Read by `serve` when --workers is not given; the name is the one uvicorn and PaaS use.
+    web_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Worker processes `serve` starts."
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
