@@ -5,7 +5,8 @@ ENV PYTHONUNBUFFERED=1 \
     UV_LINK_MODE=copy \
     PATH="/srv/registry/.venv/bin:$PATH"
 
-RUN pip install --no-cache-dir uv
+# A pinned uv, so that the same lock file always installs the same way.
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /srv/registry
 
 # Dependencies first, so that code changes do not reinstall them.
@@ -17,6 +18,17 @@ COPY migrations ./migrations
 COPY app ./app
 RUN uv sync --locked --no-dev
 
-ENV HOST=0.0.0.0 PORT=8000
+# The server runs as a user that owns nothing but the folder an SQLite file would go in.
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin registry \
+    && mkdir /srv/registry/data && chown registry /srv/registry/data
+USER registry
+
+# SQLite when DATABASE_URL is not given (one container); docker-compose.yml sets PostgreSQL.
+ENV HOST=0.0.0.0 PORT=8000 WEB_CONCURRENCY=1 \
+    DATABASE_URL=sqlite+aiosqlite:////srv/registry/data/connector-registry.db
 EXPOSE 8000
-CMD ["sh", "-c", "connector-registry migrate && exec connector-registry serve --workers 2"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
+# No migration here: on PostgreSQL the one-shot `migrate` service (or step) does it, once;
+# `serve` refuses a schema that is not up to date, and migrates an SQLite file itself.
+CMD ["connector-registry", "serve"]

@@ -50,16 +50,39 @@ def _run(make: Callable[[], Awaitable[T]]) -> T:
 @cli.command()
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to listen on [env HOST; 127.0.0.1]")
+        str | None,
+        typer.Option(
+            envvar="HOST", show_envvar=True, show_default="127.0.0.1", help="Address to listen on"
+        ),
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env PORT; 8000]")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
-    log_level: Annotated[str | None, typer.Option(help="[env LOG_LEVEL; info]")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(envvar="PORT", show_envvar=True, show_default="8000", help="Port"),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="WEB_CONCURRENCY",
+            show_envvar=True,
+            show_default="1",
+            help="Worker processes",
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LOG_LEVEL",
+            show_envvar=True,
+            show_default="info",
+            help="How much the server logs: critical, error, warning, info or debug",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API: /graphql (GraphiQL in a browser) and /healthz."""
     import uvicorn
 
-    settings = _settings(host=host, port=port, log_level=log_level)
+    settings = _settings(host=host, port=port, log_level=log_level, web_concurrency=workers)
     if settings.is_sqlite:
         # Migrate once here, not in every worker, so that workers never race on the schema.
         _migrate(settings)
@@ -77,7 +100,7 @@ def serve(
         factory=True,
         host=settings.host,
         port=settings.port,
-        workers=workers,
+        workers=settings.web_concurrency,
         log_level=settings.log_level,
         # A websocket message is a request too: the same ceiling as an HTTP body.
         ws_max_size=settings.max_body_bytes,
@@ -208,6 +231,7 @@ def push(
         str,
         typer.Option(
             envvar="CONNECTOR_REGISTRY_URL",
+            show_envvar=True,
             help="The registry's /graphql endpoint (a bare address gets /graphql added)",
         ),
     ] = "http://127.0.0.1:8000/graphql",

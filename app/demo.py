@@ -8,6 +8,7 @@ from app.db.models import AuthConfig, Connector, LinkedAccount
 from app.db.types import utc_now
 from app.domain.definitions import definition_to_json, parse_definition
 from app.domain.enums import DeploymentState, PinSource, Role, Runtime
+from app.domain.events import EventKind
 from app.domain.versions import VersionContent
 from app.services.api_keys import add_api_key
 from app.services.events import record_event
@@ -230,7 +231,7 @@ async def seed_demo(session: AsyncSession) -> list[str]:
                     authenticated_at=now,
                 )
             )
-        record_event(session, actor=None, kind="demo.seeded", project_id=project.id)
+        record_event(session, actor=None, kind=EventKind.DEMO_SEEDED, project_id=project.id)
 
     return [
         f"Demo data seeded in project {DEMO_PROJECT_SLUG!r}. Keys (shown once):",

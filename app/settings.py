@@ -89,6 +89,10 @@ class Settings(BaseSettings):
         description="`otlp`: OpenTelemetry spans sent by OTLP, set up by the standard OTEL_* "
         "variables (needs the `otel` extra). Apollo's ftv1 traces need no setting.",
     )
+    # Read by `serve` when --workers is not given; the name is the one uvicorn and PaaS use.
+    web_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Worker processes `serve` starts."
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from app.domain.events import EventKind
 from app.graphql.ids import encode_id
 from benchmarks.definitions import definition
 from benchmarks.load import Generator, Measurement, Request
@@ -88,7 +89,10 @@ class Bench:
         )
         found["deep-count.graphql"] = (graphql_request(g, key, ACCOUNTS_COUNTED, id=deep), 1)
         found["events.graphql"] = (graphql_request(g, key, EVENTS), 1)
-        found["events-kind.graphql"] = (graphql_request(g, key, EVENTS, kind=FILTER_KIND), 1)
+        found["events-kind.graphql"] = (
+            graphql_request(g, key, EVENTS, kind=EventKind(FILTER_KIND).name),
+            1,
+        )
         return found
 
 

@@ -23,7 +23,7 @@ ACCOUNTS_COUNTED = (
     "linkedAccounts(first: 20) { totalCount edges { node { id externalId } } } } } }"
 )
 EVENTS = (
-    "query Events($kind: String) { events(first: 20, kind: $kind) "
+    "query Events($kind: EventKind) { events(first: 20, kind: $kind) "
     "{ totalCount edges { node { id kind } } } }"
 )
 PUSH = (

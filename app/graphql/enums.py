@@ -12,6 +12,7 @@ from app.domain.enums import (
     VersionSource,
 )
 from app.domain.errors import ErrorCode
+from app.domain.events import EVENT_KINDS, EventKind
 from app.domain.resolution_values import ResolutionRule, SkipCause
 
 strawberry.enum(Role, description="What an API key may do.")
@@ -27,12 +28,21 @@ strawberry.enum(Bump, description="How far a version number moves: PATCH < MINOR
 strawberry.enum(ResolutionRule, description="Which rule chose an effective version.")
 strawberry.enum(SkipCause, description="Why resolution passed over a version.")
 strawberry.enum(ErrorCode, description="Machine-readable code of an expected failure.")
+strawberry.enum(
+    EventKind,
+    description="What an event records; each value says what its payload holds. The database "
+    "stores the dotted form (VERSION_PUBLISHED is `version.published`).",
+)
+# The catalogue lives in the domain, free of Strawberry; its words become the values' descriptions.
+for _value in EventKind.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = EVENT_KINDS[EventKind(_value.value)].describe()
 
 __all__ = [
     "AccountStatus",
     "Bump",
     "DeploymentState",
     "ErrorCode",
+    "EventKind",
     "PinSource",
     "ResolutionRule",
     "Role",

@@ -9,6 +9,7 @@ The rewrite happens once, at import: if a Strawberry upgrade changes the page (a
 an asset, another script), the import fails instead of the page silently going back to the CDN.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -57,5 +58,102 @@ def _check_vendored() -> None:
         raise RuntimeError(f"GraphiQL assets missing from {STATIC_DIR}: {absent}")
 
 
+WELCOME = """# Connector Registry
+#
+# Every request needs an API key. Paste one into the Headers tab below:
+#
+#     {"Authorization": "Bearer crk_…"}
+#
+# `connector-registry demo` prints an ADMIN, a VIEWER and a PLATFORM_ADMIN key;
+# `connector-registry create-platform-key` issues a platform key. Once a key is
+# in the headers the schema is fetched again, so the docs and autocompletion work.
+#
+# Then try (Ctrl-Enter runs it):
+
+{
+  viewer { role project { slug name } }
+  connectors(first: 5) { edges { node { key latestVersion { version } } } }
+}
+"""
+HEADERS_TEMPLATE = '{"Authorization": "Bearer crk_…"}'
+
+# Each rewrite: what Strawberry's page says, and what this server's says instead.
+_FETCHER = """      const fetcher = GraphiQL.createFetcher({
+        url: fetchURL,
+        headers: defaultHeaders,
+        subscriptionUrl,
+      });
+"""
+# A new fetcher when the Authorization header changes: GraphiQL fetches the schema again for a
+# new fetcher, and the websocket's connection_init carries the key (as subscriptions expect).
+_KEYED_FETCHER = """      function keyedFetcher(authorization) {
+        const withKey = authorization ? { Authorization: authorization } : {};
+        return GraphiQL.createFetcher({
+          url: fetchURL,
+          headers: { ...defaultHeaders, ...withKey },
+          subscriptionUrl,
+          wsConnectionParams: withKey,
+        });
+      }
+
+      function authorizationIn(headersText) {
+        try {
+          const value = JSON.parse(headersText || "{}").Authorization;
+          return typeof value === "string" && !value.includes("…") ? value : "";
+        } catch (error) {
+          return "";
+        }
+      }
+"""
+_REWRITES = (
+    (_FETCHER, _KEYED_FETCHER),
+    (
+        """        const [headers, setHeaders] = React.useState(parameters.headers);
+""",
+        """        const [headers, setHeaders] = React.useState(parameters.headers);
+        const [authorization, setAuthorization] = React.useState(
+          authorizationIn(parameters.headers),
+        );
+        const fetcher = React.useMemo(() => keyedFetcher(authorization), [authorization]);
+""",
+    ),
+    (
+        """          setHeaders(newHeaders);
+""",
+        """          setHeaders(newHeaders);
+          setAuthorization(authorizationIn(newHeaders));
+""",
+    ),
+    (
+        """          headers: headers,
+""",
+        """          headers: headers,
+          defaultHeaders: HEADERS_TEMPLATE,
+""",
+    ),
+)
+
+
+def welcome(html: str) -> str:
+    """Open the page on a welcome that says how to authenticate, with a headers template, and
+    fetch the schema again once a key is entered.
+
+    Raises `RuntimeError` if Strawberry's page no longer has what is rewritten.
+    """
+    start = html.index("const EXAMPLE_QUERY = `")
+    end = html.index("`;", start)
+    html = (
+        html[:start]
+        + f"const EXAMPLE_QUERY = {json.dumps(WELCOME, ensure_ascii=False)};\n"
+        + (f"      const HEADERS_TEMPLATE = {json.dumps(HEADERS_TEMPLATE, ensure_ascii=False)};")
+        + html[end + 2 :]
+    )
+    for before, after in _REWRITES:
+        if html.count(before) != 1:
+            raise RuntimeError(f"the GraphiQL page changed; update {__name__}: {before!r}")
+        html = html.replace(before, after)
+    return html
+
+
 _check_vendored()
-GRAPHIQL_HTML = localize(get_graphql_ide_html("graphiql"))
+GRAPHIQL_HTML = welcome(localize(get_graphql_ide_html("graphiql")))

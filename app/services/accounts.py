@@ -15,6 +15,7 @@ from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AlreadyExists, NotFound
+from app.domain.events import EventKind
 from app.services.auth_configs import auth_config_visible_to, get_auth_config
 from app.services.events import record_event
 from app.services.key_locks import lock_key, locked_key_versions, versions_under_lock
@@ -64,7 +65,7 @@ async def link_account(
         record_event(
             session,
             actor=actor,
-            kind="account.linked",
+            kind=EventKind.ACCOUNT_LINKED,
             project_id=project_id,
             auth_config_id=auth_config_id,
             linked_account_id=account.id,
@@ -91,7 +92,7 @@ async def reauthenticate_account(
         record_event(
             session,
             actor=actor,
-            kind="account.reauthenticated",
+            kind=EventKind.ACCOUNT_REAUTHENTICATED,
             project_id=project_id,
             auth_config_id=auth_config.id,
             linked_account_id=account.id,

@@ -17,6 +17,7 @@ from app.domain.access import Principal
 from app.domain.api_keys import LAST_USED_PRECISION, expiry, new_secret
 from app.domain.enums import Role
 from app.domain.errors import Forbidden, InvalidInput, NotFound
+from app.domain.events import EventKind
 from app.services.events import record_event
 from app.services.lookups import rows_by_id
 from app.services.transactions import transaction
@@ -77,7 +78,7 @@ async def create_api_key(
         record_event(
             session,
             actor=actor,
-            kind="api_key.created",
+            kind=EventKind.API_KEY_CREATED,
             project_id=project_id,
             payload={
                 "apiKeyId": str(issued.key.id),
@@ -131,7 +132,7 @@ async def revoke_api_key(session: AsyncSession, *, actor: Principal, api_key_id:
             record_event(
                 session,
                 actor=actor,
-                kind="api_key.revoked",
+                kind=EventKind.API_KEY_REVOKED,
                 project_id=key.project_id,
                 payload={"apiKeyId": str(key.id), "name": key.name, "role": str(key.role)},
             )

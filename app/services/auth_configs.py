@@ -17,6 +17,7 @@ from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.enums import PinSource
 from app.domain.errors import Conflict, NotFound
+from app.domain.events import EventKind
 from app.domain.pin_targets import check_pin_target
 from app.domain.pins import Pin, parse_pin
 from app.services.events import record_event
@@ -68,7 +69,7 @@ async def create_auth_config(
         record_event(
             session,
             actor=actor,
-            kind="auth_config.created",
+            kind=EventKind.AUTH_CONFIG_CREATED,
             project_id=project_id,
             auth_config_id=auth_config.id,
             payload={
@@ -113,7 +114,7 @@ async def pin_auth_config(
         record_event(
             session,
             actor=actor,
-            kind="auth_config.pinned",
+            kind=EventKind.AUTH_CONFIG_PINNED,
             project_id=auth_config.project_id,
             auth_config_id=auth_config.id,
             payload={
@@ -159,7 +160,9 @@ async def set_auth_config_active(
             record_event(
                 session,
                 actor=actor,
-                kind="auth_config.activated" if active else "auth_config.deactivated",
+                kind=EventKind.AUTH_CONFIG_ACTIVATED
+                if active
+                else EventKind.AUTH_CONFIG_DEACTIVATED,
                 project_id=auth_config.project_id,
                 auth_config_id=auth_config.id,
                 payload={"active": active, "revision": auth_config.revision},

@@ -15,6 +15,7 @@ from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.enums import Runtime, VersionSource
 from app.domain.errors import AlreadyExists, Forbidden, NotFound
+from app.domain.events import EventKind
 from app.services.events import record_event
 from app.services.lookups import rows_by_id
 from app.services.pages import Order, Page, PageRequest, fetch_page
@@ -71,7 +72,7 @@ async def create_connector(
         record_event(
             session,
             actor=actor,
-            kind="connector.created",
+            kind=EventKind.CONNECTOR_CREATED,
             project_id=project_id,
             connector_id=connector.id,
             payload={

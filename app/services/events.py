@@ -7,13 +7,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Event
 from app.domain.access import Principal
+from app.domain.events import EventKind
 
 
 def record_event(
     session: AsyncSession,
     *,
     actor: Principal | None,
-    kind: str,
+    kind: EventKind,
     project_id: UUID | None,
     connector_id: UUID | None = None,
     version_id: UUID | None = None,
@@ -24,7 +25,8 @@ def record_event(
     event = Event(
         project_id=project_id,
         api_key_id=actor.api_key_id if actor else None,
-        kind=kind,
+        # The stored value is the dotted string; a plain string cannot reach here unnoticed.
+        kind=EventKind(kind).value,
         connector_id=connector_id,
         version_id=version_id,
         auth_config_id=auth_config_id,

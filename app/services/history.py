@@ -16,6 +16,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db.models import Event
 from app.domain.access import Principal
+from app.domain.events import EventKind
 from app.services.pages import Order, Page, PageRequest, fetch_page
 
 
@@ -26,7 +27,7 @@ class EventFilter:
     connector_id: UUID | None = None
     version_id: UUID | None = None
     auth_config_id: UUID | None = None
-    kind: str | None = None
+    kind: EventKind | None = None
 
 
 def in_scope(actor: Principal) -> ColumnElement[bool]:

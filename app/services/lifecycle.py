@@ -23,6 +23,7 @@ from app.domain import validation
 from app.domain.access import Principal
 from app.domain.enums import DeploymentState
 from app.domain.errors import InvalidInput
+from app.domain.events import EventKind
 from app.domain.version_errors import (
     InvalidTransition,
     VersionInBin,
@@ -57,7 +58,7 @@ async def deprecate_version(
         _event(
             session,
             actor,
-            "version.deprecated",
+            EventKind.VERSION_DEPRECATED,
             version,
             connector,
             message=text,
@@ -78,7 +79,7 @@ async def undeprecate_version(
         version.deprecation_message = None
         version.sunset_at = None
         _changed(session, version)
-        _event(session, actor, "version.undeprecated", version, connector)
+        _event(session, actor, EventKind.VERSION_UNDEPRECATED, version, connector)
     return version
 
 
@@ -106,7 +107,7 @@ async def move_version_to_bin(
             raise VersionInUse(version.version, usage.blockers)
         version.binned_at = utc_now()
         _changed(session, version)
-        _event(session, actor, "version.binned", version, connector)
+        _event(session, actor, EventKind.VERSION_BINNED, version, connector)
     return version
 
 
@@ -121,7 +122,7 @@ async def restore_version_from_bin(
             raise VersionNotInBin(version.version, "restore it")
         version.binned_at = None
         _changed(session, version)
-        _event(session, actor, "version.restored", version, connector)
+        _event(session, actor, EventKind.VERSION_RESTORED, version, connector)
     return version
 
 
@@ -142,7 +143,7 @@ async def delete_version_permanently(
         _event(
             session,
             actor,
-            "version.deleted",
+            EventKind.VERSION_DELETED,
             version,
             connector,
             connectorKey=connector.key,
@@ -181,7 +182,7 @@ def _changed(session: AsyncSession, version: ConnectorVersion) -> None:
 def _event(
     session: AsyncSession,
     actor: Principal,
-    kind: str,
+    kind: EventKind,
     version: ConnectorVersion,
     connector: Connector,
     **payload: object,

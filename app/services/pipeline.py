@@ -17,6 +17,7 @@ from app.domain import validation
 from app.domain.access import Principal
 from app.domain.enums import DeploymentState, Runtime
 from app.domain.errors import InvalidInput
+from app.domain.events import EventKind
 from app.domain.pipeline import SYNC_STEPS, StepOutcome, next_state
 from app.domain.pipeline import DeploymentStep as Step
 from app.domain.version_errors import VersionInBin
@@ -106,7 +107,7 @@ async def record_deployment_step(
         record_event(
             session,
             actor=actor,
-            kind="version.deployment_step",
+            kind=EventKind.VERSION_DEPLOYMENT_STEP,
             project_id=connector.project_id,
             connector_id=connector.id,
             version_id=version.id,

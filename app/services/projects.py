@@ -15,6 +15,7 @@ from app.domain import validation
 from app.domain.access import Principal, require_platform_admin, require_project_admin
 from app.domain.enums import Role
 from app.domain.errors import AlreadyExists, InvalidInput, NotFound
+from app.domain.events import EventKind
 from app.services.api_keys import IssuedKey, add_api_key
 from app.services.events import record_event
 from app.services.lookups import rows_by_id
@@ -56,7 +57,7 @@ async def create_project(
         record_event(
             session,
             actor=actor,
-            kind="project.created",
+            kind=EventKind.PROJECT_CREATED,
             project_id=project.id,
             payload={
                 "slug": project.slug,
@@ -84,7 +85,7 @@ async def update_project_settings(
         record_event(
             session,
             actor=actor,
-            kind="project.settings_updated",
+            kind=EventKind.PROJECT_SETTINGS_UPDATED,
             project_id=project.id,
             payload={"immutableVersioning": {"from": before, "to": immutable_versioning}},
         )

@@ -34,6 +34,7 @@ from app.domain.definitions import (
 )
 from app.domain.enums import DeploymentState, Runtime
 from app.domain.errors import Conflict, InvalidInput
+from app.domain.events import EventKind
 from app.domain.pipeline import DeploymentStep as PipelineStep
 from app.domain.pipeline import StepOutcome
 from app.domain.version_errors import (
@@ -209,7 +210,7 @@ async def release_version(
     record_event(
         session,
         actor=actor,
-        kind="version.published",
+        kind=EventKind.VERSION_PUBLISHED,
         project_id=connector.project_id,
         connector_id=connector.id,
         version_id=version.id,
@@ -319,17 +320,17 @@ async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequ
             )
             session.add(version)
             await session.flush()
-            kind = "version.pushed"
+            kind = EventKind.VERSION_PUSHED
         elif existing.published_at is None:
             version = _replace_content(existing, content)
             version.published_at = version.updated_at
             version.state = DeploymentState.RELEASED
-            kind = "version.pushed"
+            kind = EventKind.VERSION_PUSHED
         else:
             session.add(_revision_of(existing))
             version = _replace_content(existing, content)
             version.revision += 1
-            kind = "version.overwritten"
+            kind = EventKind.VERSION_OVERWRITTEN
         session.add(version)
         record_event(
             session,

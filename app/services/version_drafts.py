@@ -17,6 +17,7 @@ from app.domain.content_limits import ContentLimits
 from app.domain.definitions import definition_to_json, parse_definition_input
 from app.domain.enums import DeploymentState
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.events import EventKind
 from app.domain.numbering import next_version_number
 from app.domain.version_errors import (
     VersionExists,
@@ -99,7 +100,7 @@ async def _create_version_once(
         record_event(
             session,
             actor=actor,
-            kind="version.created",
+            kind=EventKind.VERSION_CREATED,
             project_id=connector.project_id,
             connector_id=connector.id,
             version_id=version.id,
@@ -159,7 +160,7 @@ async def update_version(
         record_event(
             session,
             actor=actor,
-            kind="version.updated",
+            kind=EventKind.VERSION_UPDATED,
             project_id=connector.project_id,
             connector_id=version.connector_id,
             version_id=version.id,

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from app.db.engine import Database
 from app.db.listener import APPLICATION_NAME, LiveEventsState, Reconnection
 from app.db.notifications import LiveEvents
+from app.domain.events import EventKind
 from app.main import create_app
 from app.services.events import record_event
 from app.services.transactions import transaction
@@ -62,9 +63,9 @@ class Process:
         response = await self.http.get("/healthz")
         return response.status_code, response.json()
 
-    async def commit_event(self, kind: str) -> int:
+    async def commit_event(self) -> int:
         async with self.database.session() as session, transaction(session):
-            event = record_event(session, actor=None, kind=kind, project_id=None)
+            event = record_event(session, actor=None, kind=EventKind.DEMO_SEEDED, project_id=None)
         assert event.id is not None
         return event.id
 
@@ -144,7 +145,7 @@ async def test_a_terminated_listener_reconnects_and_delivers_what_was_committed_
     caplog.set_level(logging.INFO, logger=LISTENER_LOGGER)
     assert await process.health() == listening()
     with process.live_events.subscribe() as queue:
-        before = await process.commit_event("test.before")
+        before = await process.commit_event()
         assert await receive(queue, 1) == [before]
 
         # when the listener's backend is terminated while the server refuses new connections
@@ -156,7 +157,7 @@ async def test_a_terminated_listener_reconnects_and_delivers_what_was_committed_
             return process.proxy.refused >= 2 and await process.health() == reconnecting()
 
         await eventually(failing_to_reconnect, "reconnection attempts fail and healthz says so")
-        during = await process.commit_event("test.during_outage")
+        during = await process.commit_event()
 
         # and once the server can be reached again, it listens again
         process.proxy.restore()
@@ -165,7 +166,7 @@ async def test_a_terminated_listener_reconnects_and_delivers_what_was_committed_
             return await process.health() == listening()
 
         await eventually(back, "healthz reports the listener back")
-        after = await process.commit_event("test.after")
+        after = await process.commit_event()
 
         # and the subscriber receives the event of the outage and the one after, once each
         assert await receive(queue, 2) == [during, after]
@@ -189,7 +190,7 @@ async def test_a_second_drop_delivers_nothing_twice(process: Process) -> None:
             return await process.health() == reconnecting()
 
         await eventually(down, "the listener is down")
-        missed = await process.commit_event("test.missed")
+        missed = await process.commit_event()
         process.proxy.restore()
         assert await receive(queue, 1) == [missed]
         listener = process.live_events.listener
@@ -204,7 +205,7 @@ async def test_a_second_drop_delivers_nothing_twice(process: Process) -> None:
             return pid not in (None, first_pid) and await process.health() == listening()
 
         await eventually(reconnected, "the listener has a new connection")
-        latest = await process.commit_event("test.latest")
+        latest = await process.commit_event()
 
         # then only the new event arrives: the catch-up skips what was delivered
         assert await receive(queue, 1) == [latest]
@@ -223,7 +224,7 @@ async def test_a_connection_that_stops_answering_is_noticed_and_replaced(
             return await process.health() == reconnecting()
 
         await eventually(down, "the silent connection is noticed")
-        during = await process.commit_event("test.during_stall")
+        during = await process.commit_event()
         process.proxy.restore()
 
         async def back() -> bool:

@@ -20,7 +20,7 @@ Json = dict[str, Any]
 
 EVENTS = """
 query ($first: Int! = 20, $after: String, $connectorId: ID, $versionId: ID,
-       $authConfigId: ID, $kind: String) {
+       $authConfigId: ID, $kind: EventKind) {
   events(first: $first, after: $after, connectorId: $connectorId, versionId: $versionId,
          authConfigId: $authConfigId, kind: $kind) {
     totalCount
@@ -61,7 +61,7 @@ async def test_a_project_key_reads_its_projects_events_newest_first(
 
     # then it sees alpha's events only, newest first, with their objects and actor
     nodes = _nodes(events)
-    assert nodes[0]["kind"] == "connector.created"
+    assert nodes[0]["kind"] == "CONNECTOR_CREATED"
     assert nodes[0]["connectorId"] == alpha_crm
     assert nodes[0]["payload"] == {"key": "crm", "runtime": "DEFINITION", "managed": False}
     assert nodes[0]["actor"]["role"] == "ADMIN"
@@ -70,7 +70,7 @@ async def test_a_project_key_reads_its_projects_events_newest_first(
     assert ids == sorted(ids, reverse=True)
     assert events["totalCount"] == len(nodes)
     # the project was made from the command line: no actor
-    assert nodes[-1]["kind"] == "project.created"
+    assert nodes[-1]["kind"] == "PROJECT_CREATED"
     assert nodes[-1]["actor"] is None
     assert nodes[-1]["payload"]["slug"] == "alpha"
 
@@ -97,23 +97,23 @@ async def test_filters_by_connector_version_auth_config_and_kind(
 
     # then each filter narrows the history to the events naming that object or kind
     by_connector = await _events(graphql, key=key, connectorId=crm)
-    assert _kinds(by_connector) == ["version.created", "connector.created"]
+    assert _kinds(by_connector) == ["VERSION_CREATED", "CONNECTOR_CREATED"]
     assert {node["connectorId"] for node in _nodes(by_connector)} == {crm}
 
     by_version = await _events(graphql, key=key, versionId=version["id"])
-    assert _kinds(by_version) == ["version.created"]
+    assert _kinds(by_version) == ["VERSION_CREATED"]
     assert _nodes(by_version)[0]["versionId"] == version["id"]
 
     by_auth_config = await _events(graphql, key=key, authConfigId=auth_config)
-    assert _kinds(by_auth_config) == ["account.linked", "auth_config.created"]
+    assert _kinds(by_auth_config) == ["ACCOUNT_LINKED", "AUTH_CONFIG_CREATED"]
     assert _nodes(by_auth_config)[0]["linkedAccountId"] == account
 
-    by_kind = await _events(graphql, key=key, kind="connector.created")
+    by_kind = await _events(graphql, key=key, kind="CONNECTOR_CREATED")
     assert [node["connectorId"] is not None for node in _nodes(by_kind)] == [True, True]
     assert by_kind["totalCount"] == 2
 
-    both = await _events(graphql, key=key, connectorId=crm, kind="connector.created")
-    assert _kinds(both) == ["connector.created"]
+    both = await _events(graphql, key=key, connectorId=crm, kind="CONNECTOR_CREATED")
+    assert _kinds(both) == ["CONNECTOR_CREATED"]
 
 
 async def test_ids_that_cannot_match_give_an_empty_page_not_an_error(
@@ -129,11 +129,23 @@ async def test_ids_that_cannot_match_give_an_empty_page_not_an_error(
         {"connectorId": beta_crm},  # another project's: indistinguishable from missing
         {"versionId": "bm9wZQ=="},
         {"authConfigId": crm},
-        {"kind": "no.such.kind"},
+        {"kind": "VERSION_DELETED"},  # a kind nothing has written yet
     ]
     for variables in cases:
         events = await _events(graphql, key=keys.alpha.admin, **variables)
         assert {name: events[name] for name in empty} == empty, variables
+
+
+async def test_a_kind_outside_the_catalogue_is_refused_by_name(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # the stored dotted form is not a GraphQL value: the enum's names are
+    for kind in ('"connector.created"', "NO_SUCH_KIND"):
+        errors = await graphql.errors(
+            f"{{ events(kind: {kind}) {{ totalCount }} }}", key=keys.alpha.admin
+        )
+        assert len(errors) == 1
+        assert "EventKind" in errors[0]["message"], errors
 
 
 async def test_pages_follow_cursors_newest_first(graphql: GraphQLClient, keys: Keys) -> None:
@@ -147,7 +159,7 @@ async def test_pages_follow_cursors_newest_first(graphql: GraphQLClient, keys: K
     after = None
     pages = 0
     while True:
-        page = await _events(graphql, key=key, first=2, after=after, kind="connector.created")
+        page = await _events(graphql, key=key, first=2, after=after, kind="CONNECTOR_CREATED")
         pages += 1
         assert page["totalCount"] == 5
         assert page["pageInfo"]["hasPreviousPage"] == (after is not None)
@@ -175,11 +187,11 @@ async def test_a_platform_key_reads_platform_events_only(
     custom = await create_connector(graphql, "crm", key=keys.alpha.admin)
 
     # then the platform sees the managed connector's event, and no project's
-    platform = _nodes(await _events(graphql, key=keys.platform, kind="connector.created"))
+    platform = _nodes(await _events(graphql, key=keys.platform, kind="CONNECTOR_CREATED"))
     assert [node["connectorId"] for node in platform] == [managed]
     assert platform[0]["actor"]["role"] == "PLATFORM_ADMIN"
     assert _nodes(await _events(graphql, key=keys.platform, connectorId=custom)) == []
-    assert all(node["kind"] != "project.created" for node in platform)
+    assert all(node["kind"] != "PROJECT_CREATED" for node in platform)
 
     # and a project key sees none of the platform's events, even about a managed connector
     assert _nodes(await _events(graphql, key=keys.alpha.admin, connectorId=managed)) == []
@@ -195,7 +207,7 @@ async def test_two_or_twenty_events_with_actors_take_the_same_statements(
 
     async def count(key: str, first: int) -> int:
         with recorded_statements(engine) as statements:
-            events = await _events(graphql, key=key, first=first, kind="connector.created")
+            events = await _events(graphql, key=key, first=first, kind="CONNECTOR_CREATED")
         assert len(events["edges"]) == first
         assert all(node["actor"] is not None for node in _nodes(events))
         return len(statements)

@@ -59,7 +59,7 @@ query ($first: Int!, $after: String) {
 
 EVENTS = """
 query ($first: Int!, $after: String) {
-  events(first: $first, after: $after, kind: "connector.created") {
+  events(first: $first, after: $after, kind: CONNECTOR_CREATED) {
     pageInfo { hasNextPage endCursor } edges { node { id payload } }
   }
 }

@@ -180,7 +180,6 @@ CASES = [
         f"site{NUL}",
     ),
     Case("connector.key", "query { connector(key: <VALUE>) { id } }", f"crm{NUL}"),
-    Case("events.kind", "query { events(kind: <VALUE>) { totalCount } }", f"kind{NUL}"),
     Case("node.id", "query { node(id: <VALUE>) { id } }", f"id{NUL}", value_type="ID!"),
     Case(
         "version.number",

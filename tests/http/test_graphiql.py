@@ -83,3 +83,19 @@ async def test_other_methods_are_refused_without_touching_the_database(
     response = await http.head("/graphql")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
+
+
+async def test_the_page_opens_on_a_welcome_that_says_how_to_authenticate(
+    http: httpx.AsyncClient,
+) -> None:
+    page = (await http.get("/graphql", headers=BROWSER)).text
+
+    assert "# Connector Registry" in page
+    assert "Paste one into the Headers tab" in page
+    assert "connector-registry demo" in page
+    # the headers editor starts from a template to fill in
+    assert "defaultHeaders: HEADERS_TEMPLATE" in page
+    assert 'const HEADERS_TEMPLATE = "{\\"Authorization\\": \\"Bearer crk_…\\"}";' in page
+    # and a key typed there makes a new fetcher, which has GraphiQL fetch the schema again
+    assert "React.useMemo(() => keyedFetcher(authorization), [authorization])" in page
+    assert "setAuthorization(authorizationIn(newHeaders));" in page

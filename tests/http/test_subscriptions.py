@@ -119,7 +119,7 @@ async def test_an_event_committed_on_one_server_reaches_a_subscriber_on_another(
 
     # then the subscriber receives one of them, as `events` would show it
     event = received["events"]
-    assert event["kind"] == "version.created"
+    assert event["kind"] == "VERSION_CREATED"
     assert event["connectorId"] == connector_id
     assert event["versionId"] in created
     assert event["actor"] is not None

@@ -1,5 +1,6 @@
 """Event filters from global ids: a malformed or foreign id simply matches nothing."""
 
+from app.domain.events import EventKind
 from app.graphql.ids import decode_id
 from app.services.history import EventFilter
 
@@ -9,7 +10,7 @@ def event_filter(
     connector_id: str | None = None,
     version_id: str | None = None,
     auth_config_id: str | None = None,
-    kind: str | None = None,
+    kind: EventKind | None = None,
 ) -> EventFilter | None:
     """The filter these arguments ask for, or None when an id cannot match any event."""
     decoded = {

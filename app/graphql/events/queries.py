@@ -4,6 +4,7 @@ from typing import Annotated
 
 import strawberry
 
+from app.domain.events import EventKind
 from app.graphql.context import Info
 from app.graphql.events.filters import event_filter
 from app.graphql.events.types import Event, EventConnection
@@ -39,7 +40,7 @@ class EventQueries:
         version_id: Annotated[strawberry.ID | None, _only("connector version")] = None,
         auth_config_id: Annotated[strawberry.ID | None, _only("auth config")] = None,
         kind: Annotated[
-            str | None, strawberry.argument(description="Only events of this kind.")
+            EventKind | None, strawberry.argument(description="Only events of this kind.")
         ] = None,
     ) -> EventConnection:
         page = page_request(first, after, EVENT_ORDER, count=selects_total_count(info))

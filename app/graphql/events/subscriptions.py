@@ -9,6 +9,7 @@ import strawberry
 from app.db.notifications import LiveEvents
 from app.domain.api_keys import KeyRefusal
 from app.domain.errors import ErrorCode
+from app.domain.events import EventKind
 from app.graphql.context import Context, Info
 from app.graphql.errors import PublicError
 from app.graphql.events.types import Event
@@ -34,6 +35,9 @@ class EventSubscriptions:
         connector_id: Annotated[
             strawberry.ID, strawberry.argument(description="A visible Connector's global id.")
         ],
+        kind: Annotated[
+            EventKind | None, strawberry.argument(description="Only events of this kind.")
+        ] = None,
     ) -> AsyncGenerator[Event, None]:
         context = info.context
         live_events = context.live_events
@@ -43,7 +47,7 @@ class EventSubscriptions:
         connector = None if decoded is None else await context.loaders.connector_by_id.load(decoded)
         if decoded is None or connector is None:
             raise PublicError(f"no connector with id {connector_id}", ErrorCode.NOT_FOUND)
-        where = EventFilter(connector_id=decoded)
+        where = EventFilter(connector_id=decoded, kind=kind)
         with live_events.subscribe() as queue:
             while True:
                 # Between deliveries, hold no database connection.

@@ -9,6 +9,8 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from app.db import models
+from app.domain.events import EventKind
+from app.graphql import enums as _enums  # noqa: F401  (registers EventKind as a GraphQL enum)
 from app.graphql.context import Info
 from app.graphql.ids import encode_id
 from app.graphql.pagination import Counted
@@ -27,7 +29,9 @@ class Event:
     id: strawberry.ID = strawberry.field(
         description="Its place in the history: a later event has a larger number."
     )
-    kind: str = strawberry.field(description="What happened, e.g. version.published.")
+    kind: EventKind = strawberry.field(
+        description="What happened; the kind's description lists its payload's fields."
+    )
     occurred_at: datetime
     connector_id: strawberry.ID | None = strawberry.field(description="A Connector's global id.")
     version_id: strawberry.ID | None = strawberry.field(
@@ -39,14 +43,17 @@ class Event:
     linked_account_id: strawberry.ID | None = strawberry.field(
         description="A LinkedAccount's global id."
     )
-    payload: JSON = strawberry.field(description="The details of the change, by kind.")
+    payload: JSON = strawberry.field(
+        description="The details of the change: an object whose fields depend on `kind` (see "
+        "the EventKind values)."
+    )
     api_key_row_id: strawberry.Private[UUID | None]
 
     @classmethod
     def from_row(cls, row: models.Event) -> "Event":
         return cls(
             id=strawberry.ID(str(row.id)),
-            kind=row.kind,
+            kind=EventKind(row.kind),
             occurred_at=row.created_at,
             connector_id=_global_id("Connector", row.connector_id),
             version_id=_global_id("ConnectorVersion", row.version_id),
