@@ -20,6 +20,9 @@ from app.graphql.budget import Budget
 from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
 from app.http.body_limit import BodySizeLimit
+from app.observability import logs, metrics
+from app.observability.middleware import RequestObservation
+from app.observability.request_ids import request_id_middleware
 from app.services.key_usage import KeyUsage
 from app.settings import Settings, load_settings
 
@@ -34,6 +37,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     by `connector-registry migrate`.
     """
     settings = settings or load_settings()
+    logs.configure_structlog()
+    logs.silence_uvicorn_access_log()
     key_usage = KeyUsage()
 
     @asynccontextmanager
@@ -49,13 +54,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.database = db
         await db.start_listening()
         usage_writer = asyncio.create_task(key_usage.keep_writing(db))
+        pool_sampler = asyncio.create_task(metrics.keep_sampling_pool(db))
         _freeze_startup_objects()
         try:
             yield
         finally:
-            usage_writer.cancel()
-            with suppress(asyncio.CancelledError):
-                await usage_writer
+            for task in (usage_writer, pool_sampler):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            metrics.mark_process_dead()
             await key_usage.write(db)
             if owned:
                 await db.dispose()
@@ -63,14 +71,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 await db.live_events.stop()
 
     graphql = RegistryGraphQL(schema, graphql_ide="graphiql")
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
+    ]
+    if settings.metrics == "on":
+        routes.append(Route("/metrics", metrics.metrics_endpoint(settings.metrics_token)))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
+        routes=routes,
+        middleware=[
+            request_id_middleware(),
+            Middleware(RequestObservation),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
     app.state.budget = Budget.from_settings(settings)

@@ -15,6 +15,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./connector-registry.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+LogFormat = Literal["console", "json"]
+MetricsMode = Literal["on", "off"]
 
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
@@ -78,6 +80,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = "info"
+    log_format: LogFormat = Field(
+        default="console", description="`console` (readable lines) or `json` (one object a line)."
+    )
+    metrics: MetricsMode = Field(
+        default="on", description="`on`: Prometheus text at /metrics; `off`: /metrics is 404."
+    )
+    metrics_token: str = Field(
+        default="",
+        description="When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.",
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
@@ -109,7 +121,7 @@ class Settings(BaseSettings):
     def _supported_database_url(cls, value: str) -> str:
         return str(parse_database_url(value).render_as_string(hide_password=False))
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", "metrics", mode="before")
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
