@@ -1,8 +1,8 @@
 """The `connector-registry` command."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -82,6 +82,8 @@ def serve(
     """Serve the API: /graphql (GraphiQL in a browser) and /healthz."""
     import uvicorn
 
+    from app.observability.logs import uvicorn_log_config
+
     settings = _settings(host=host, port=port, log_level=log_level, web_concurrency=workers)
     if settings.is_sqlite:
         # Migrate once here, not in every worker, so that workers never race on the schema.
@@ -95,16 +97,41 @@ def serve(
         )
         raise typer.Exit(1)
     typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.web_concurrency,
-        log_level=settings.log_level,
-        # A websocket message is a request too: the same ceiling as an HTTP body.
-        ws_max_size=settings.max_body_bytes,
-    )
+    with _metrics_directory():
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.web_concurrency,
+            log_level=settings.log_level,
+            log_config=uvicorn_log_config(settings.log_format, settings.log_level),
+            # The app writes one line per request, with its id, operation and duration.
+            access_log=False,
+            # A websocket message is a request too: the same ceiling as an HTTP body.
+            ws_max_size=settings.max_body_bytes,
+        )
+
+
+@contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """A PROMETHEUS_MULTIPROC_DIR for the workers' metrics, made before they start (they read
+    it when they import prometheus-client) and removed after them — unless the operator chose
+    one, which is theirs to clear between runs."""
+    import os
+    import tempfile
+
+    from app.observability import MULTIPROCESS_DIR_VARIABLE
+
+    if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="connector-registry-metrics-") as directory:
+        os.environ[MULTIPROCESS_DIR_VARIABLE] = directory
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_DIR_VARIABLE]
 
 
 def _migrate(settings: "Settings") -> None:

@@ -22,6 +22,9 @@ from app.graphql.schema import schema
 from app.graphql.view import RegistryGraphQL
 from app.http.body_limit import BodySizeLimit
 from app.http.cors import cors
+from app.observability import logs, metrics
+from app.observability.middleware import RequestObservation
+from app.observability.request_ids import request_id_middleware
 from app.services.key_usage import KeyUsage
 from app.settings import Settings, load_settings
 from app.tracing.setup import tracing_from
@@ -47,6 +50,8 @@ def create_app(
     """
     settings = settings or load_settings()
     tracing = tracing or tracing_from(settings)
+    logs.configure_structlog()
+    logs.silence_uvicorn_access_log()
     key_usage = KeyUsage()
 
     @asynccontextmanager
@@ -64,13 +69,16 @@ def create_app(
             tracing.instrument(db.engine)
         await db.start_listening()
         usage_writer = asyncio.create_task(key_usage.keep_writing(db))
+        pool_sampler = asyncio.create_task(metrics.keep_sampling_pool(db))
         _freeze_startup_objects()
         try:
             yield
         finally:
-            usage_writer.cancel()
-            with suppress(asyncio.CancelledError):
-                await usage_writer
+            for task in (usage_writer, pool_sampler):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            metrics.mark_process_dead()
             await key_usage.write(db)
             if owned:
                 await db.dispose()
@@ -82,17 +90,22 @@ def create_app(
     graphql = RegistryGraphQL(
         schema, graphql_ide="graphiql", allowed_origins=settings.allowed_origins
     )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
+    ]
+    if settings.metrics == "on":
+        routes.append(Route("/metrics", metrics.metrics_endpoint(settings.metrics_token)))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
-        ],
+        routes=routes,
         # CORS outermost: a refusal (413, 401, 503) must carry its headers too, or a page on
-        # another origin cannot read why it was refused.
+        # another origin cannot read why it was refused; every response carries its request id.
         middleware=[
             cors(settings.allowed_origins),
+            request_id_middleware(),
+            Middleware(RequestObservation),
             *([tracing.middleware()] if tracing is not None else []),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],

@@ -17,6 +17,8 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 Tracing = Literal["off", "otlp"]
+LogFormat = Literal["console", "json"]
+MetricsMode = Literal["on", "off"]
 
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
@@ -93,6 +95,16 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(
         default=1, ge=1, le=64, description="Worker processes `serve` starts."
     )
+    log_format: LogFormat = Field(
+        default="console", description="`console` (readable lines) or `json` (one object a line)."
+    )
+    metrics: MetricsMode = Field(
+        default="on", description="`on`: Prometheus text at /metrics; `off`: /metrics is 404."
+    )
+    metrics_token: str = Field(
+        default="",
+        description="When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.",
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
@@ -129,7 +141,7 @@ class Settings(BaseSettings):
     def _origins(cls, value: str) -> str:
         return ",".join(parse_origins(value))
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", "metrics", mode="before")
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

@@ -22,6 +22,7 @@ from app.domain.versions import InvalidVersion
 from app.graphql.changes import DefinitionProblem, VersionChange
 from app.graphql.enums import DeploymentState, ErrorCode, PinSource
 from app.graphql.lifecycle.blockers import UsageBlocker
+from app.observability.record import note_typed_error
 
 
 @strawberry.interface(description="An expected failure: a machine-readable code and a message.")
@@ -160,6 +161,7 @@ class _Handler:
         self.error_type = error_type
 
     def handle(self, exception: Any, *, field: Any, info: Any) -> Error:
+        note_typed_error(str(exception.code))
         from_exception = getattr(self.error_type, "from_exception", None)
         if from_exception is not None:
             return from_exception(exception)  # type: ignore[no-any-return]

@@ -1,6 +1,6 @@
-"""What a client sees of an error the server did not expect: "Unexpected error." — except a
-statement the database cancelled for running too long, which the client can do something
-about (ask for less), and so reads as a TIMEOUT."""
+"""What a client sees of an error the server did not expect: "Unexpected error (id …)." with
+the id its logged traceback carries — except a statement the database cancelled for running too
+long, which the client can do something about (ask for less), and so reads as a TIMEOUT."""
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
@@ -8,6 +8,7 @@ from strawberry.extensions import MaskErrors
 
 from app.graphql.errors import should_mask
 from app.http.refusals import RefusalCode
+from app.observability.record import current_record
 
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
@@ -27,7 +28,14 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if not is_statement_timeout(error):
-            return super().anonymise_error(error)
+            error_id = current_record().error_id_for(error)
+            return GraphQLError(
+                f"Unexpected error (id {error_id}).",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+            )
         return GraphQLError(
             "a database statement took longer than the server allows (STATEMENT_TIMEOUT): "
             "ask for less at once",

@@ -5,6 +5,7 @@ from functools import partial
 from typing import Any
 
 import strawberry
+import structlog
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation.schema import FederationAny
@@ -25,14 +26,18 @@ from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, s
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
 from app.graphql.lifecycle.mutations import LifecycleMutations
-from app.graphql.masking import MaskUnexpectedErrors
+from app.graphql.masking import MaskUnexpectedErrors, is_statement_timeout
+from app.graphql.observation import OperationObservation
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
+from app.observability.record import current_record
 from app.tracing.per_request import asked_for_now, extensions_asked_for, running_with
+
+logger = structlog.get_logger("app.graphql")
 
 # Distinct documents whose parse and validation are kept; a client sends a handful of them.
 DOCUMENT_CACHE_SIZE = 1024
@@ -120,10 +125,28 @@ class RegistrySchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log what went wrong on the server; a client's mistakes are the client's to read."""
-        unexpected = [error for error in errors if should_mask(error)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        """Log what went wrong on the server, with the error id the client is shown (and the
+        request id); a client's mistakes are the client's to read."""
+        for error in errors:
+            if should_mask(error):
+                _log_unexpected(error)
+
+
+def _log_unexpected(error: GraphQLError) -> None:
+    record = current_record()
+    if is_statement_timeout(error):
+        # Shown to the client as a TIMEOUT, not as an unexpected error with an id.
+        logger.warning(
+            "statement timeout", operation=record.operation_name, exc_info=error.original_error
+        )
+        return
+    logger.error(
+        "unexpected error",
+        error_id=record.error_id_for(error),
+        operation=record.operation_name,
+        path=".".join(str(part) for part in error.path or ()),
+        exc_info=error.original_error,
+    )
 
 
 schema = RegistrySchema(
@@ -134,6 +157,7 @@ schema = RegistrySchema(
     exception_handlers=EXCEPTION_HANDLERS,
     extensions=[
         WebSocketOperations,
+        OperationObservation,
         # Both keyed on the parsed document: the parser cache hands back the same one for the
         # same text, and the limits' rule classes never change, so validation runs once.
         partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),

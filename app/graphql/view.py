@@ -24,6 +24,7 @@ from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.ide import GRAPHIQL_HTML
 from app.graphql.key_bound import KeyBoundTransportWSHandler
 from app.http.refusals import RefusalCode, refusal
+from app.observability.record import current_record
 from app.services.auth import authenticate
 from app.services.key_usage import KeyUsage
 
@@ -149,6 +150,7 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
                 key_usage_of(request).note(authenticated.principal.api_key_id)
             request.scope.setdefault("state", {})
             request.scope["state"]["principal"] = authenticated.principal
+            current_record().api_key_id = authenticated.principal.api_key_id
             request.scope["state"]["session"] = RequestSession(session)
             try:
                 return await self.run(request)

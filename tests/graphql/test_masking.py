@@ -1,8 +1,10 @@
-"""Unexpected failures reach the client as "Unexpected error." and the server's log in full.
+"""Unexpected failures reach the client as "Unexpected error (id …)." and the server's log in
+full, under the same error id.
 
 Nothing in the app fails on purpose, so the tests make a service fail with `monkeypatch`.
 """
 
+import re
 from typing import Any, NoReturn
 
 import pytest
@@ -43,8 +45,14 @@ async def test_an_unexpected_error_is_masked_for_the_client_and_logged(
     # then it gets a generic top-level error that gives nothing away
     assert response.status_code == 200
     (error,) = response.json()["errors"]
-    assert error["message"] == "Unexpected error."
+    assert re.fullmatch(r"Unexpected error \(id [0-9a-f]{16}\)\.", error["message"])
     assert SECRET_DETAIL not in response.text
     assert "RuntimeError" not in response.text
-    # while the server's log keeps the cause
+    # while the server's log keeps the cause, under the id the client was shown
+    (logged,) = [
+        record.msg
+        for record in caplog.records
+        if isinstance(record.msg, dict) and record.msg["event"] == "unexpected error"
+    ]
+    assert f"(id {logged['error_id']})" in error["message"]
     assert SECRET_DETAIL in caplog.text

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from typing import Annotated, NoReturn
 
 import strawberry
@@ -14,6 +15,7 @@ from app.graphql.context import Context, Info
 from app.graphql.errors import PublicError
 from app.graphql.events.types import Event
 from app.graphql.ids import decode_id
+from app.observability.metrics import EVENT_DELIVERY_LAG
 from app.services import history
 from app.services.auth import key_refusal
 from app.services.history import EventFilter
@@ -71,6 +73,9 @@ class EventSubscriptions:
                 if refused is not None:
                     await _end_connection(context, live_events, refused)
                 for row in rows:
+                    EVENT_DELIVERY_LAG.observe(
+                        max(0.0, (datetime.now(UTC) - row.created_at).total_seconds())
+                    )
                     yield Event.from_row(row)
 
 

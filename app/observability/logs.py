@@ -1,0 +1,109 @@
+"""Logs through structlog, as readable lines (`LOG_FORMAT=console`) or JSON (`json`).
+
+Both structlog's loggers and the standard library's (uvicorn's, SQLAlchemy's, Strawberry's) end
+in one handler whose formatter adds the time, the level and the request id, so every line of a
+request — its one access line, a traceback — carries the same `request_id`. Uvicorn's own access
+line is switched off: `app.observability.middleware` writes a richer one.
+"""
+
+import logging
+from typing import Any
+
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+from app.observability.request_ids import current_request_id
+
+# Header names whose values are secrets: never logged, whatever logs them.
+_SECRET_KEYS = frozenset({"authorization", "metrics_token", "secret", "api_key", "apikey"})
+
+
+def _add_request_id(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    request_id = current_request_id()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def _drop_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    for key in [key for key in event if key.lower() in _SECRET_KEYS]:
+        event[key] = "[hidden]"
+    return event
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_request_id,
+        _drop_secrets,
+    ]
+
+
+def _renderer(log_format: str) -> Processor:
+    if log_format == "json":
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=False)
+
+
+def formatter(log_format: str) -> structlog.stdlib.ProcessorFormatter:
+    """The formatter of every log line, for the standard library's handlers."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info
+            if log_format == "json"
+            else structlog.processors.ExceptionPrettyPrinter(),
+            _renderer(log_format),
+        ],
+    )
+
+
+def configure_structlog() -> None:
+    """structlog's loggers hand their events to the standard library's handlers (idempotent)."""
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def uvicorn_log_config(log_format: str, log_level: str) -> dict[str, Any]:
+    """`logging.config.dictConfig` for uvicorn's `log_config`: applied in every worker before
+    the app is built, so start-up lines are formatted like the rest."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "registry": {"()": formatter, "log_format": log_format},
+        },
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": "registry",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "root": {"handlers": ["default"], "level": log_level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "level": log_level.upper(), "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            # One line per request, from the app; uvicorn's has no request id or duration.
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+        },
+    }
+
+
+def silence_uvicorn_access_log() -> None:
+    """For servers started by `uvicorn` itself rather than `connector-registry serve`."""
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
+    access.disabled = True

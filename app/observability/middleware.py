@@ -1,0 +1,89 @@
+"""One log line and the metrics of every HTTP request, written when its answer has gone out.
+
+It sits inside the request-id middleware (so the id is known, and echoed on every answer) and
+outside everything else: an exception nothing else caught becomes a 500 here, with an error id
+in both the answer and the logged traceback.
+"""
+
+import time
+from typing import Any
+
+import structlog
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.observability import metrics
+from app.observability.record import Outcome, RequestRecord, start_record
+
+GRAPHQL_PATH = "/graphql"
+
+logger = structlog.get_logger("app.requests")
+
+
+class RequestObservation:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        record = start_record()
+        started = time.perf_counter()
+        status = 500
+        answered = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal status, answered
+            if message["type"] == "http.response.start":
+                status, answered = message["status"], True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as error:
+            error_id = record.error_id_for(error)
+            logger.exception("unexpected error", error_id=error_id, path=scope["path"])
+            if answered:
+                raise
+            status = 500
+            response = JSONResponse(
+                {"errors": [{"message": f"Unexpected error (id {error_id})."}]}, status_code=500
+            )
+            await response(scope, receive, send)
+        finally:
+            _observe(scope, record, status, time.perf_counter() - started)
+
+
+def _observe(scope: Scope, record: RequestRecord, status: int, seconds: float) -> None:
+    outcome = record.outcome(status)
+    fields: dict[str, Any] = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round(seconds * 1000, 3),
+        "outcome": outcome.value,
+        "operation": record.operation_name,
+        "operation_type": record.operation_type,
+        "api_key_id": None if record.api_key_id is None else str(record.api_key_id),
+        "error_id": record.error_id,
+    }
+    if record.error_codes:
+        fields["error_codes"] = record.error_codes
+    if outcome is Outcome.SERVER_ERROR:
+        logger.error("request", **fields)
+    else:
+        logger.info("request", **fields)
+    if scope["path"] != GRAPHQL_PATH:
+        return
+    operation = (
+        metrics.operation_label(record.operation_name)
+        if record.operation_type is not None
+        else metrics.UNKNOWN
+    )
+    metrics.REQUESTS.labels(
+        operation=operation,
+        operation_type=record.operation_type or metrics.UNKNOWN,
+        outcome=outcome.value,
+    ).inc()
+    metrics.REQUEST_DURATION.labels(operation=operation, outcome=outcome.value).observe(seconds)
