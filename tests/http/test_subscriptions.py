@@ -177,7 +177,7 @@ async def test_a_key_on_the_upgrade_request_authenticates_a_subscription(
         received, created = await first_event(session, writer, admin_key, connector_id)
 
     # then its subscription receives their events
-    assert received["events"]["kind"] == "version.created"
+    assert received["events"]["kind"] == "VERSION_CREATED"
     assert received["events"]["versionId"] in created
 
 
