@@ -214,6 +214,14 @@ class PublicError(GraphQLError):
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Mask what the server did not expect; keep syntax, validation and `PublicError`s."""
+    """Mask what the server did not expect; keep syntax, validation and `PublicError`s, and a
+    variable's value the schema refused (graphql-core keeps the scalar's or enum's parse error
+    as its original error, but the message is about the client's value)."""
     original = error.original_error
-    return original is not None and not isinstance(original, PublicError)
+    if original is None or isinstance(original, PublicError):
+        return False
+    return not (error.path is None and error.message.startswith(_VARIABLE_REFUSED))
+
+
+# How graphql-core begins the message of a variable whose value does not fit its type.
+_VARIABLE_REFUSED = "Variable '$"

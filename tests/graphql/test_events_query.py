@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql.operations import (
@@ -215,3 +216,21 @@ async def test_two_or_twenty_events_with_actors_take_the_same_statements(
     # then the actors are loaded in one batch, however many events there are
     assert await count(keys.alpha.viewer, 2) == await count(keys.alpha.viewer, 10)
     assert await count(keys.platform, 2) == await count(keys.platform, 10)
+
+
+@pytest.mark.parametrize(
+    ("declared", "value", "names"),
+    [("EventKind", "version.created", "EventKind"), ("Int", "x", "Int")],
+)
+async def test_a_variable_of_the_wrong_type_is_a_readable_error(
+    graphql: GraphQLClient, keys: Keys, declared: str, value: str, names: str
+) -> None:
+    # when a variable carries a value its declared type refuses
+    field = "events(kind: $v)" if declared == "EventKind" else "events(first: $v)"
+    errors = await graphql.errors(
+        f"query ($v: {declared}) {{ {field} {{ totalCount }} }}", {"v": value}, key=keys.alpha.admin
+    )
+    # then the error says so, rather than a masked "Unexpected error"
+    (error,) = errors
+    assert error["message"].startswith("Variable '$v' has invalid value"), error
+    assert names in error["message"]
