@@ -212,47 +212,46 @@ async def test_a_response_over_the_limit_is_refused_without_being_encoded(
 # --- the queue and the clock ------------------------------------------------------------------
 
 
+async def _while_the_one_slot_is_taken(
+    limited: MakeClient, database: Database, keys: Keys, admission: Admission, **limits: Any
+) -> httpx.Response:
+    """The answer to a request sent while `admission`'s one slot is held; afterwards the
+    process (with its usual limits) answers the next request as usual."""
+    database.admission = admission
+    try:
+        async with limited(**limits) as http, admission.slot():
+            response: httpx.Response = await http.post(
+                "/graphql", json=VIEWER_ROLE, headers=_auth(keys.alpha.viewer)
+            )
+        async with limited() as http:
+            await _still_answers(http, keys.alpha.viewer)
+    finally:
+        database.admission = None
+    return response
+
+
 async def test_a_request_beyond_the_queue_gets_a_fast_503(
     limited: MakeClient, database: Database, keys: Keys
 ) -> None:
     # given a process serving one request at once and letting none wait, and that one taken
-    database.admission = Admission(1, max_waiting=0, wait_timeout=30)
-    try:
-        async with limited() as http:
-            async with database.admission.slot():
-                response = await http.post(
-                    "/graphql",
-                    json={"query": "{ viewer { role } }"},
-                    headers=_auth(keys.alpha.viewer),
-                )
-            # then the request is refused at once, with a hint to retry
-            assert response.status_code == 503
-            assert _code(response) == "OVERLOADED"
-            assert response.headers["retry-after"] == "1"
-            # and once the slot is free, served
-            await _still_answers(http, keys.alpha.viewer)
-    finally:
-        database.admission = None
+    response = await _while_the_one_slot_is_taken(
+        limited, database, keys, Admission(1, max_waiting=0, wait_timeout=30)
+    )
+    # then the request is refused at once, with a hint to retry
+    assert response.status_code == 503
+    assert _code(response) == "OVERLOADED"
+    assert response.headers["retry-after"] == "1"
 
 
 async def test_a_request_that_waits_too_long_for_a_connection_gets_503(
     limited: MakeClient, database: Database, keys: Keys
 ) -> None:
-    database.admission = Admission(1, max_waiting=10, wait_timeout=0.05)
-    try:
-        async with limited() as http:
-            async with database.admission.slot():
-                response = await http.post(
-                    "/graphql",
-                    json={"query": "{ viewer { role } }"},
-                    headers=_auth(keys.alpha.viewer),
-                )
-            assert response.status_code == 503
-            assert _code(response) == "OVERLOADED"
-            assert "within 0.05 s" in response.json()["errors"][0]["message"]
-            await _still_answers(http, keys.alpha.viewer)
-    finally:
-        database.admission = None
+    response = await _while_the_one_slot_is_taken(
+        limited, database, keys, Admission(1, max_waiting=10, wait_timeout=0.05)
+    )
+    assert response.status_code == 503
+    assert _code(response) == "OVERLOADED"
+    assert "within 0.05 s" in response.json()["errors"][0]["message"]
 
 
 async def test_a_request_over_its_time_limit_gets_503_timeout(
@@ -260,17 +259,8 @@ async def test_a_request_over_its_time_limit_gets_503_timeout(
 ) -> None:
     # given a request that cannot start (the one slot is taken) and a time limit shorter than
     # the wait for a slot
-    database.admission = Admission(1, max_waiting=10, wait_timeout=30)
-    try:
-        async with limited(request_timeout=0.05) as http:
-            async with database.admission.slot():
-                response = await http.post(
-                    "/graphql",
-                    json={"query": "{ viewer { role } }"},
-                    headers=_auth(keys.alpha.viewer),
-                )
-            assert response.status_code == 503
-            assert _code(response) == "TIMEOUT"
-            await _still_answers(http, keys.alpha.viewer)
-    finally:
-        database.admission = None
+    response = await _while_the_one_slot_is_taken(
+        limited, database, keys, Admission(1, max_waiting=10, wait_timeout=30), request_timeout=0.05
+    )
+    assert response.status_code == 503
+    assert _code(response) == "TIMEOUT"
