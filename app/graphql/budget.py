@@ -10,12 +10,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from app.graphql.context import Context
 from app.graphql.cost import OperationCost, operation_cost
 from app.http.refusals import RefusalCode
 from app.settings import Settings
-
-# The `views` key under which an operation's cost is kept for the response-size check.
-_COST_KEY = "operation_cost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +96,14 @@ def _cost(context: Any) -> OperationCost:
 
 
 def _remember(context: object, cost: OperationCost) -> None:
-    views = getattr(context, "views", None)
-    if isinstance(views, dict):
-        views[_COST_KEY] = cost
+    if isinstance(context, Context):
+        context.operation_cost = cost
 
 
 def may_be_large(context: object) -> bool:
     """Whether the operation selected heavy values, so its response needs its size checked."""
-    views = getattr(context, "views", None)
-    cost = views.get(_COST_KEY) if isinstance(views, dict) else None
-    return not isinstance(cost, OperationCost) or cost.heavy_values > 0
+    cost = context.operation_cost if isinstance(context, Context) else None
+    return cost is None or cost.heavy_values > 0
 
 
 def json_size_over(value: object, limit: int) -> int | None:

@@ -22,6 +22,7 @@ from app.db.engine import Database
 from app.db.notifications import LiveEvents
 from app.domain.access import Principal
 from app.domain.content_limits import ContentLimits
+from app.graphql.cost import OperationCost
 from app.graphql.loaders import Loaders
 
 
@@ -54,6 +55,8 @@ class Context:
     views: dict[object, object] = field(init=False)
     """GraphQL objects built once per request and shared (e.g. an auth config's effective
     version, which every one of its accounts shows)."""
+    operation_cost: OperationCost | None = field(default=None, init=False)
+    """What the operation was counted to cost before it ran (`app.graphql.budget`)."""
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
