@@ -64,3 +64,12 @@ def second_server(
     """Another server process (one worker) on the same database as `running_server`."""
     with serving(server_env, database_workdir / f"server-{backend}-2.log", workers=1) as base_url:
         yield base_url
+
+
+@pytest.fixture
+def servers(running_server: str, second_server: str, backend: str) -> tuple[str, str]:
+    """(where mutations go, where subscriptions listen): other processes on PostgreSQL, where
+    events and revocations travel between them; one process on SQLite, where they do not."""
+    if backend == "postgres":
+        return running_server, second_server
+    return second_server, second_server

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,43 +40,59 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 def serving(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterator[str]:
     """`connector-registry serve` on a free port until the block ends; yields its base URL."""
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+    with running(
+        [*command, "--workers", str(workers)],
+        env=env,
+        log_path=log_path,
+        ready=lambda: httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200,
+        name="the server",
+    ):
+        yield base_url
+
+
+@contextmanager
+def running(
+    command: list[str],
+    *,
+    env: dict[str, str],
+    log_path: Path,
+    ready: Callable[[], bool],
+    name: str,
+    cwd: Path | None = None,
+    timeout: float = START_TIMEOUT_SECONDS,
+) -> Iterator[None]:
+    """`command` in a process of its own, logging to `log_path`, from when `ready()` holds
+    until the block ends."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_healthy(base_url, process, log_path)
-            yield base_url
+            _wait_until_ready(process, ready, log_path, name, timeout)
+            yield
         finally:
             process.terminate()
             process.wait(timeout=30)
 
 
-def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+def _wait_until_ready(
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    log_path: Path,
+    name: str,
+    timeout: float,
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"the server exited during start-up:\n{log_path.read_text()}")
+            raise AssertionError(f"{name} exited during start-up:\n{log_path.read_text()}")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+            if ready():
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"the server did not become healthy in {START_TIMEOUT_SECONDS}s")
+    raise AssertionError(f"{name} did not become ready in {timeout:g}s")
 
 
 def graphql(

@@ -84,14 +84,6 @@ def _revoke(base_url: str, admin_key: str, api_key_id: str) -> None:
     assert revoked["__typename"] == "RevokeApiKeySuccess", revoked
 
 
-@pytest.fixture
-def servers(running_server: str, second_server: str, backend: str) -> tuple[str, str]:
-    """(where mutations go, where subscriptions listen): other processes on PostgreSQL."""
-    if backend == "postgres":
-        return running_server, second_server
-    return second_server, second_server
-
-
 async def _until_delivered(
     subscriptions: list[AsyncGenerator[dict[str, Any], None]],
     writer: str,

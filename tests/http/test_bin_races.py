@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from tests.graphql.operations import mutate
+from tests.graphql_client import GraphQLClient
 from tests.http.server import Project, create_project, unique
 
 Json = dict[str, Any]
@@ -72,26 +74,6 @@ AUTH_CONFIG_STATE = (
 BATCH = 10
 
 
-async def data_of(client: httpx.AsyncClient, key: str, document: str, variables: Json) -> Json:
-    """The data of one request: an HTTP 200 with no top-level errors (a deadlock or a lock
-    timeout would surface here as a masked error)."""
-    response = await client.post(
-        "/graphql",
-        json={"query": document, "variables": variables},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]  # type: ignore[no-any-return]
-
-
-async def result_of(client: httpx.AsyncClient, key: str, document: str, input: Json) -> Json:
-    """The result union of a one-mutation document."""
-    (result,) = (await data_of(client, key, document, {"input": input})).values()
-    return result  # type: ignore[no-any-return]
-
-
 async def each_of(
     project: Project, field: str, input_type: str, selection: str, inputs: list[Json]
 ) -> list[Json]:
@@ -104,11 +86,10 @@ async def each_of(
             fields = " ".join(
                 f"r{n}: {field}(input: $i{n}) {{ {selection} }}" for n in range(len(chunk))
             )
-            data = await data_of(
-                client,
-                project.key,
+            data = await GraphQLClient(client)(
                 f"mutation ({parameters}) {{ {fields} }}",
                 {f"i{n}": value for n, value in enumerate(chunk)},
+                key=project.key,
             )
             results += [data[f"r{n}"] for n in range(len(chunk))]
     return results
@@ -185,7 +166,7 @@ async def at_once(
 
 def sending(project: Project, document: str, input: Json) -> Send:
     """One mutation of the project's ADMIN key, ready to send."""
-    return lambda client: result_of(client, project.key, document, input)
+    return lambda client: mutate(GraphQLClient(client), document, input, key=project.key)
 
 
 def binning(project: Project, run: Run) -> Send:
@@ -209,7 +190,7 @@ async def states_of(project: Project, runs: list[Run]) -> list[tuple[Json, Json 
                     fields.append(f"a{n}: node(id: $a{n}) {{ {AUTH_CONFIG_STATE} }}")
                     variables[f"a{n}"] = run.auth_config_id
             document = f"query ({', '.join(parameters)}) {{ {' '.join(fields)} }}"
-            data = await data_of(client, project.key, document, variables)
+            data = await GraphQLClient(client)(document, variables, key=project.key)
             states += [(data[f"v{n}"], data.get(f"a{n}")) for n in range(len(chunk))]
     return states
 

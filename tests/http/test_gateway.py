@@ -6,8 +6,6 @@ Needs Node and the gateway's packages (`cd gateway && npm ci`); skipped otherwis
 
 import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.http.server import Project, create_project, free_port, graphql
+from tests.http.server import Project, create_project, free_port, graphql, running
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2] / "gateway"
 START_TIMEOUT_SECONDS = 60
@@ -47,33 +45,20 @@ def gateway_url(
         "REGISTRY_API_KEY": platform_key,
         "PORT": str(port),
     }
-    log_path = database_workdir / f"gateway-{backend}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            ["node", "gateway.mjs"], cwd=GATEWAY_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            _wait_until_serving(url, process, log_path)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the gateway exited during start-up:\n{log_path.read_text()}")
-        try:
-            # `__typename` is answered by the gateway itself, so this needs no key.
-            if httpx.post(url, json={"query": "{ __typename }"}, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the gateway did not serve in {START_TIMEOUT_SECONDS}s")
+    url = f"http://127.0.0.1:{port}/"
+    with running(
+        ["node", "gateway.mjs"],
+        env=env,
+        log_path=database_workdir / f"gateway-{backend}.log",
+        # `__typename` is answered by the gateway itself, so this needs no key.
+        ready=lambda: (
+            httpx.post(url, json={"query": "{ __typename }"}, timeout=1).status_code == 200
+        ),
+        name="the gateway",
+        cwd=GATEWAY_DIR,
+        timeout=START_TIMEOUT_SECONDS,
+    ):
+        yield url
 
 
 def through_gateway(url: str, key: str | None, query: str, variables: dict[str, Any]) -> Any:

@@ -98,14 +98,6 @@ async def first_event(
         await events.aclose()
 
 
-@pytest.fixture
-def servers(running_server: str, second_server: str, backend: str) -> tuple[str, str]:
-    """(where mutations go, where subscriptions listen)."""
-    if backend == "postgres":
-        return running_server, second_server
-    return second_server, second_server
-
-
 async def test_an_event_committed_on_one_server_reaches_a_subscriber_on_another(
     servers: tuple[str, str], platform_key: str
 ) -> None:
