@@ -1,10 +1,12 @@
 """What keeps a version in use (DESIGN §6), decided by resolution itself.
 
-A version is in use when an exact pin names it, or when an active auth config with at least one
-linked account resolves to it. "Names it" means what resolution means: an exact pin names a
-*number*, and under pin source ANY the custom version of that number wins, so an exact pin uses
-the version that `resolve` picks with rule EXACT, not every version carrying the number. Nothing
-here decides a version a second way: each auth config is resolved with `app.domain.resolution`.
+A version is in use when an exact pin names it, when an active auth config with at least one
+linked account resolves to it, or while it is assigned to a site (DESIGN §10; an assignment is a
+use by itself, with no resolution involved). "Names it" means what resolution means: an exact
+pin names a *number*, and under pin source ANY the custom version of that number wins, so an
+exact pin uses the version that `resolve` picks with rule EXACT, not every version carrying the
+number. Nothing here decides a version a second way: each auth config is resolved with
+`app.domain.resolution`.
 
 A version in the bin is judged as if it were restored (its candidate counts as not binned): the
 answer is what would keep it in use, which is what a bin check, a restore or a permanent delete
@@ -12,10 +14,11 @@ wants to know. An unpublished version is never a candidate, so nothing uses it.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from uuid import UUID
 
+from app.domain.assignments import SiteAssignment
 from app.domain.enums import PinSource
 from app.domain.pins import Pin
 from app.domain.resolution import Candidate, ResolutionRule, resolve
@@ -69,6 +72,8 @@ class AuthConfigUse:
 @dataclass(frozen=True)
 class VersionUsage:
     uses: list[AuthConfigUse]
+    # Site assignments of the version (DESIGN §10): each one keeps it in use.
+    assignments: list[SiteAssignment] = field(default_factory=list)
 
     @property
     def exact_pins(self) -> list[PinnedConfig]:
@@ -98,7 +103,11 @@ class VersionUsage:
 
     @property
     def in_use(self) -> bool:
-        return any(use.reason is not None for use in self.uses)
+        return bool(self.assignments) or any(use.reason is not None for use in self.uses)
+
+    def with_assignments(self, assignments: Iterable[SiteAssignment]) -> "VersionUsage":
+        ordered = sorted(assignments, key=lambda a: (a.site_id, a.kind.value, str(a.id)))
+        return replace(self, assignments=ordered)
 
 
 def usage_of(
