@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import Uuid, bindparam, select
+import sqlalchemy as sa
+from sqlalchemy import Uuid, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Assignment, Connector, ConnectorVersion
@@ -60,7 +61,7 @@ class _Target:
 
 
 _VERSION_UNDER_LOCK = (
-    select(
+    sa.select(
         col(ConnectorVersion.id),
         col(ConnectorVersion.version),
         col(ConnectorVersion.state),
@@ -157,7 +158,7 @@ async def assignments_by_id(
             visible_to(actor),
         )
     )
-    rows = (await session.exec(query)).all()  # type: ignore[call-overload]
+    rows = (await session.exec(query)).all()
     return {row.id: row for row in rows}
 
 
@@ -185,7 +186,7 @@ async def site_assignments_of_versions(
     session: AsyncSession, *, version_ids: Sequence[UUID], project_id: UUID | None
 ) -> dict[UUID, list[SiteAssignment]]:
     """Each version's assignments made by `project_id` (None: by every project), for usage."""
-    query = select(
+    query = sa.select(
         col(Assignment.id),
         col(Assignment.version_id),
         col(Assignment.project_id),
@@ -208,10 +209,10 @@ async def _connector_of_visible_version(
         .join(ConnectorVersion, col(ConnectorVersion.connector_id) == col(Connector.id))
         .where(col(ConnectorVersion.id) == version_id, visible_to(actor))
     )
-    connector = (await session.exec(query)).first()  # type: ignore[call-overload]
+    connector = (await session.exec(query)).first()
     if connector is None:
         raise NotFound("connector version")
-    return connector  # type: ignore[no-any-return]
+    return connector
 
 
 async def _target(session: AsyncSession, version_id: UUID) -> _Target:
