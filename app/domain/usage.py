@@ -1,16 +1,17 @@
 """What keeps a version in use (DESIGN §6), decided by resolution itself.
 
-A version is in use when an exact pin names it, when an active auth config with at least one
-linked account resolves to it, or while it is assigned to a site (DESIGN §10; an assignment is a
-use by itself, with no resolution involved). "Names it" means what resolution means: an exact
-pin names a *number*, and under pin source ANY the custom version of that number wins, so an
-exact pin uses the version that `resolve` picks with rule EXACT, not every version carrying the
-number. Nothing here decides a version a second way: each auth config is resolved with
-`app.domain.resolution`.
+A version is in use when an exact pin names it, or when an active auth config with at least one
+linked account resolves to it. "Names it" means what resolution means: an exact pin names a
+*number*, and under pin source ANY the custom version of that number wins, so an exact pin uses
+the version that `resolve` picks with rule EXACT, not every version carrying the number. Nothing
+here decides a version a second way: each auth config is resolved with `app.domain.resolution`.
 
 A version in the bin is judged as if it were restored (its candidate counts as not binned): the
 answer is what would keep it in use, which is what a bin check, a restore or a permanent delete
 wants to know. An unpublished version is never a candidate, so nothing uses it.
+
+A version assigned to a site (DESIGN §10) is in use too, by the assignment alone: no resolution
+is involved (`VersionUsage.assignments`).
 """
 
 from collections.abc import Iterable, Sequence
