@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
-from app.domain.errors import InvalidInput
+from app.domain import validation
 
-SITE_ID_MAX_LENGTH = 255
+SITE_ID_MAX_LENGTH = validation.EXTERNAL_ID_MAX_LENGTH
 EXTERNAL_REFERENCE_MAX_LENGTH = 255
 
 
@@ -33,18 +33,11 @@ class SiteAssignment:
 
 
 def site_id(value: str, field: str = "siteId") -> str:
-    """A site id as the platform names its sites: not blank, bounded; kept as given (trimmed)."""
-    value = value.strip()
-    if not value:
-        raise InvalidInput(field, "must not be blank")
-    if len(value) > SITE_ID_MAX_LENGTH:
-        raise InvalidInput(field, f"must be at most {SITE_ID_MAX_LENGTH} characters")
-    return value
+    """A site id is the platform's id of a site: kept as given (trimmed) like an account's
+    external id, not blank and bounded the same way."""
+    return validation.external_id(value, field)
 
 
 def external_reference(value: str | None, field: str = "externalReference") -> str | None:
     """An optional reference to the datasource, export or data service; blank means none."""
-    value = (value or "").strip()
-    if len(value) > EXTERNAL_REFERENCE_MAX_LENGTH:
-        raise InvalidInput(field, f"must be at most {EXTERNAL_REFERENCE_MAX_LENGTH} characters")
-    return value or None
+    return validation.optional_text(value, field, EXTERNAL_REFERENCE_MAX_LENGTH) or None
