@@ -4,8 +4,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import AuthConfig, Connector, LinkedAccount
+from app.db.models import Assignment, AuthConfig, Connector, LinkedAccount
 from app.db.types import utc_now
+from app.domain.assignments import AssignmentKind
 from app.domain.definitions import definition_to_json, parse_definition
 from app.domain.enums import DeploymentState, PinSource, Role, Runtime
 from app.domain.events import EventKind
@@ -200,6 +201,18 @@ async def seed_demo(session: AsyncSession) -> list[str]:
             "siteId": "dev-2",
         }
         session.add_all([erp_v1, erp_v2])
+        await session.flush()
+        # The released ERP version feeds a datasource on Acme's prod site: it cannot be binned
+        # until that assignment is removed.
+        session.add(
+            Assignment(
+                version_id=erp_v1.id,
+                project_id=project.id,
+                site_id="prod-1",
+                kind=AssignmentKind.DATASOURCE,
+                external_reference="orders-daily",
+            )
+        )
 
         crm = AuthConfig(project_id=project.id, connector_key="hubspot", name="CRM sync")
         legacy = AuthConfig(
@@ -243,6 +256,11 @@ async def seed_demo(session: AsyncSession) -> list[str]:
             "  { authConfigs { edges { node { name pin pinSource effectiveVersion { version "
             "{ version } source reason } linkedAccounts { edges { node { externalId status } } } "
             "} } } }"
+        ),
+        (
+            '  { connector(key: "acme-erp") { versions { edges { node { displayName '
+            "assignments { edges { node { siteId kind externalReference } } } "
+            "usage { inUse } } } } } }"
         ),
     ]
 

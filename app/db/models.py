@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.db import base as _base  # noqa: F401  (naming convention first)
 from app.db.types import JSONDocument, UTCDateTime, utc_now
+from app.domain.assignments import AssignmentKind
 from app.domain.enums import DeploymentState, PinSource, Role, Runtime
 from app.domain.pipeline import DeploymentStep as PipelineStep
 from app.domain.pipeline import StepOutcome
@@ -253,6 +254,31 @@ class LinkedAccount(SQLModel, table=True):
     # Which content of that version: a forced overwrite keeps the number but may change `auth`.
     authenticated_revision: int | None = Field(default=None)
     authenticated_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+
+
+class Assignment(SQLModel, table=True):
+    """A published version referenced by a datasource, export or data service on a site
+    (DESIGN §10). It keeps the version out of the bin, so a version that has assignments is
+    never deleted: the cascade only ever runs for a project's own removal."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        # One assignment per version, project, site and kind: assigning again is refused.
+        sa.UniqueConstraint("version_id", "project_id", "site_id", "kind"),
+        # A version's assignments are paged (oldest first) and counted for the bin through it.
+        sa.Index("ix_assignment_version_id_created_at_id", "version_id", "created_at", "id"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    version_id: UUID = _reference("connector_version.id", ondelete="CASCADE", index=False)
+    # The assigning project: a custom version's own, or the project that uses a managed one.
+    project_id: UUID = _reference("project.id", ondelete="CASCADE")
+    site_id: str = Field(max_length=255)
+    kind: AssignmentKind = Field(sa_type=sa.String(16))
+    external_reference: str | None = Field(default=None, max_length=255)
+    # Who assigned it; a plain column, like the events': history outlives keys.
+    api_key_id: UUID | None = Field(default=None)
     created_at: datetime = _timestamp()
 
 

@@ -26,6 +26,8 @@ class EventKind(StrEnum):
     VERSION_BINNED = "version.binned"
     VERSION_RESTORED = "version.restored"
     VERSION_DELETED = "version.deleted"
+    VERSION_ASSIGNED = "version.assigned"
+    VERSION_UNASSIGNED = "version.unassigned"
     AUTH_CONFIG_CREATED = "auth_config.created"
     AUTH_CONFIG_PINNED = "auth_config.pinned"
     AUTH_CONFIG_ACTIVATED = "auth_config.activated"
@@ -55,6 +57,13 @@ _CONTENT = {
     "revision": "the content revision, 1 for the first content",
     "contentHash": "the hash of the version's content",
     "requiredBump": _BUMP,
+}
+_ASSIGNMENT = {
+    **_VERSION,
+    "assignmentId": "the assignment's id",
+    "siteId": "the site",
+    "kind": "DATASOURCE, EXPORT or DATA_SERVICE",
+    "externalReference": "the datasource's, export's or data service's reference, or null",
 }
 
 EVENT_KINDS: dict[EventKind, EventKindDoc] = {
@@ -135,6 +144,13 @@ EVENT_KINDS: dict[EventKind, EventKindDoc] = {
             "devEnvironment": "its dev environment or null",
             "prodEnvironment": "its prod environment or null",
         },
+    ),
+    EventKind.VERSION_ASSIGNED: EventKindDoc(
+        "A published version was assigned to a site; it stays in use until it is unassigned.",
+        _ASSIGNMENT,
+    ),
+    EventKind.VERSION_UNASSIGNED: EventKindDoc(
+        "A version's site assignment was removed.", _ASSIGNMENT
     ),
     EventKind.AUTH_CONFIG_CREATED: EventKindDoc(
         "An auth config was created.",

@@ -9,13 +9,17 @@ here decides a version a second way: each auth config is resolved with `app.doma
 A version in the bin is judged as if it were restored (its candidate counts as not binned): the
 answer is what would keep it in use, which is what a bin check, a restore or a permanent delete
 wants to know. An unpublished version is never a candidate, so nothing uses it.
+
+A version assigned to a site (DESIGN §10) is in use too, by the assignment alone: no resolution
+is involved (`VersionUsage.assignments`).
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from uuid import UUID
 
+from app.domain.assignments import SiteAssignment
 from app.domain.enums import PinSource
 from app.domain.pins import Pin
 from app.domain.resolution import Candidate, ResolutionRule, resolve
@@ -69,6 +73,8 @@ class AuthConfigUse:
 @dataclass(frozen=True)
 class VersionUsage:
     uses: list[AuthConfigUse]
+    # Site assignments of the version (DESIGN §10): each one keeps it in use.
+    assignments: list[SiteAssignment] = field(default_factory=list)
 
     @property
     def exact_pins(self) -> list[PinnedConfig]:
@@ -98,7 +104,11 @@ class VersionUsage:
 
     @property
     def in_use(self) -> bool:
-        return any(use.reason is not None for use in self.uses)
+        return bool(self.assignments) or any(use.reason is not None for use in self.uses)
+
+    def with_assignments(self, assignments: Iterable[SiteAssignment]) -> "VersionUsage":
+        ordered = sorted(assignments, key=lambda a: (a.site_id, a.kind.value, str(a.id)))
+        return replace(self, assignments=ordered)
 
 
 def usage_of(

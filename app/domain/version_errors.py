@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from app.domain.assignments import SiteAssignment
 from app.domain.bumps import Bump, Change
 from app.domain.enums import DeploymentState
 from app.domain.errors import DomainError, ErrorCode
@@ -85,13 +86,28 @@ class VersionNotInBin(DomainError):
 class VersionInUse(DomainError):
     code = ErrorCode.VERSION_IN_USE
 
-    def __init__(self, version: str, blockers: Sequence[UsageBlocker]) -> None:
-        super().__init__(
-            f"version {version} is in use by {len(blockers)} auth config(s): "
-            + "; ".join(
-                f"{b.auth_config_name} ({b.reason.value}, {b.linked_account_count} account(s))"
-                for b in blockers
+    def __init__(
+        self,
+        version: str,
+        blockers: Sequence[UsageBlocker],
+        assignments: Sequence[SiteAssignment] = (),
+    ) -> None:
+        uses = []
+        if blockers:
+            uses.append(
+                f"{len(blockers)} auth config(s): "
+                + "; ".join(
+                    f"{b.auth_config_name} ({b.reason.value}, {b.linked_account_count} account(s))"
+                    for b in blockers
+                )
             )
-        )
+        if assignments:
+            uses.append(
+                f"{len(assignments)} site assignment(s): "
+                + "; ".join(assignment.describe() for assignment in assignments)
+                + " (unassign them first)"
+            )
+        super().__init__(f"version {version} is in use by " + ", and by ".join(uses))
         self.version_number = version
         self.blockers = list(blockers)
+        self.assignments = list(assignments)

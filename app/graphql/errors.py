@@ -21,7 +21,7 @@ from app.domain.version_errors import InsufficientVersionBump
 from app.domain.versions import InvalidVersion
 from app.graphql.changes import DefinitionProblem, VersionChange
 from app.graphql.enums import DeploymentState, ErrorCode, PinSource
-from app.graphql.lifecycle.blockers import UsageBlocker
+from app.graphql.lifecycle.blockers import AssignmentBlocker, UsageBlocker
 from app.observability.record import note_typed_error
 
 
@@ -134,14 +134,29 @@ class PinnedVersionNotFoundError(Error):
     )
 
 
-@strawberry.type(description="The version is in use; `blockers` lists what keeps it in use.")
+@strawberry.type(
+    description="The version is in use; `blockers` lists the auth configs and `assignments` the "
+    "site assignments that keep it in use."
+)
 class VersionInUseError(Error):
-    blockers: list[UsageBlocker]
+    blockers: list[UsageBlocker] = strawberry.field(
+        description="The auth configs that keep it in use."
+    )
+    assignments: list[AssignmentBlocker] = strawberry.field(
+        description="The site assignments that keep it in use (every project's, for a managed "
+        "version): unassign them first."
+    )
 
     @classmethod
     def from_exception(cls, exception: version_errors.VersionInUse) -> "VersionInUseError":
         blockers = [UsageBlocker.from_domain(blocker) for blocker in exception.blockers]
-        return cls(code=exception.code, message=exception.message, blockers=blockers)
+        assignments = [AssignmentBlocker.from_domain(a) for a in exception.assignments]
+        return cls(
+            code=exception.code,
+            message=exception.message,
+            blockers=blockers,
+            assignments=assignments,
+        )
 
 
 @strawberry.type(description="The version must be in the bin first.")

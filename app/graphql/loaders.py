@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from app.db.models import (
     ApiKey,
+    Assignment,
     AuthConfig,
     Connector,
     DeploymentStep,
@@ -28,7 +29,17 @@ from app.domain.access import Principal
 from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
 from app.domain.resolution import Resolution
-from app.services import accounts, api_keys, auth_configs, connectors, projects, usage, versions
+from app.services import (
+    accounts,
+    api_keys,
+    assignments,
+    auth_configs,
+    connectors,
+    projects,
+    usage,
+    versions,
+)
+from app.services.display_names import NamingContext, naming_contexts
 from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
 from app.services.resolution import (
@@ -177,6 +188,18 @@ class Loaders:
     @cached_property
     def usage_by_version(self) -> DataLoader[UUID, usage.UsageRows | None]:
         return DataLoader(self._usage_by_version)
+
+    @cached_property
+    def assignment_by_id(self) -> DataLoader[UUID, Assignment | None]:
+        return DataLoader(self._assignments)
+
+    @cached_property
+    def assignments_by_version(self) -> DataLoader[PageKey[UUID], Page[Assignment]]:
+        return DataLoader(self._assignments_by_version)
+
+    @cached_property
+    def naming_context_by_connector(self) -> DataLoader[UUID, NamingContext | None]:
+        return DataLoader(self._naming_contexts)
 
     async def _read(self, read: Callable[["AsyncSession"], Awaitable[V]]) -> V:
         async with self._session() as session:
@@ -348,6 +371,27 @@ class Loaders:
         return await self._read(
             lambda s: usage.usage_by_version(s, actor=self._principal, version_ids=ids)
         )
+
+    async def _assignments(self, ids: Sequence[UUID]) -> list[Assignment | None]:
+        found = await self._read(
+            lambda s: assignments.assignments_by_id(s, actor=self._principal, assignment_ids=ids)
+        )
+        return _in_order(found, ids)
+
+    async def _assignments_by_version(
+        self, keys: Sequence[PageKey[UUID]]
+    ) -> list[Page[Assignment]]:
+        async def load(page: PageRequest, ids: Sequence[UUID]) -> dict[UUID, Page[Assignment]]:
+            async with self._session() as session:
+                return await assignments.assignments_by_version(
+                    session, actor=self._principal, version_ids=ids, page=page
+                )
+
+        return await _paged(keys, load)
+
+    async def _naming_contexts(self, ids: Sequence[UUID]) -> list[NamingContext | None]:
+        found = await self._read(lambda s: naming_contexts(s, connector_ids=ids))
+        return _in_order(found, ids)
 
 
 async def _grouped(

@@ -14,6 +14,8 @@ from strawberry.types.graphql import OperationType
 
 from app.graphql.accounts.mutations import AccountMutations
 from app.graphql.accounts.types import LinkedAccount
+from app.graphql.assignments.mutations import AssignmentMutations
+from app.graphql.assignments.types import Assignment
 from app.graphql.auth_configs.mutations import AuthConfigMutations
 from app.graphql.auth_configs.queries import AuthConfigQueries
 from app.graphql.auth_configs.types import AuthConfig
@@ -58,6 +60,7 @@ class Mutation(
     AuthConfigMutations,
     AccountMutations,
     LifecycleMutations,
+    AssignmentMutations,
     PipelineMutations,
 ):
     pass
@@ -68,7 +71,7 @@ class Subscription(EventSubscriptions):
     pass
 
 
-ENTITY_TYPES = (Project, Connector, ConnectorVersion, AuthConfig, LinkedAccount)
+ENTITY_TYPES = (Project, Connector, ConnectorVersion, AuthConfig, LinkedAccount, Assignment)
 _ENTITY_NAMES = frozenset(entity.__name__ for entity in ENTITY_TYPES)
 
 

@@ -7,7 +7,8 @@ managed ones — and writes its event in the same transaction.
 Refusals: deprecating or undeprecating a version that is not published is INVALID_TRANSITION
 (a draft has no accounts to move); so is any of them on a version in the bin (restore it first),
 and binning a version already in the bin. Restoring or deleting a version outside the bin is
-VERSION_NOT_IN_BIN. Binning a version in use is VERSION_IN_USE with its blockers.
+VERSION_NOT_IN_BIN. Binning a version in use is VERSION_IN_USE with its blockers (auth configs)
+and its site assignments.
 """
 
 from datetime import datetime
@@ -86,7 +87,8 @@ async def undeprecate_version(
 async def move_version_to_bin(
     session: AsyncSession, *, actor: Principal, version_id: UUID
 ) -> ConnectorVersion:
-    """Bin a version nothing uses. For a managed version every project's auth configs count.
+    """Bin a version nothing uses. For a managed version every project's auth configs and site
+    assignments count.
 
     The connector row it holds is the one that writes putting a version into use lock first
     (`app.services.key_locks`), so none of them can slip in between the check and the bin."""
@@ -104,7 +106,7 @@ async def move_version_to_bin(
         )
         usage, _ = usages[version.id]
         if usage.in_use:
-            raise VersionInUse(version.version, usage.blockers)
+            raise VersionInUse(version.version, usage.blockers, usage.assignments)
         version.binned_at = utc_now()
         _changed(session, version)
         _event(session, actor, EventKind.VERSION_BINNED, version, connector)

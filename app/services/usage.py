@@ -4,6 +4,9 @@ Which projects count: a custom version's own project. A managed version, for a p
 that project only (a project must not learn about the others). For a platform key, and always
 for the bin check: every project, since the platform owns managed versions and must not bin one
 that any project uses.
+
+Site assignments (DESIGN §10) count in the same scope: a project's key sees its project's
+assignments of a version, a platform key and the bin check every project's.
 """
 
 from collections.abc import Sequence
@@ -17,6 +20,7 @@ from app.domain.access import Principal
 from app.domain.enums import PinSource
 from app.domain.pins import stored_pin
 from app.domain.usage import PinnedConfig, VersionUsage, usage_of
+from app.services.assignments import site_assignments_of_versions
 from app.services.connectors import visible_to
 from app.services.resolution import ProjectKey, versions_for_keys
 
@@ -65,6 +69,9 @@ async def usage_of_versions(
     # Read afresh: an auth config this session holds already may have gained accounts since.
     query = query.order_by(col(AuthConfig.id)).execution_options(populate_existing=True)
     configs = (await session.exec(query)).all()
+    assigned = await site_assignments_of_versions(
+        session, version_ids=[version_id for version_id, _ in versions], project_id=project_id
+    )
     candidates = await versions_for_keys(
         session,
         keys=list(dict.fromkeys(ProjectKey.of(config) for config in configs)),
@@ -88,7 +95,7 @@ async def usage_of_versions(
                 for config in relevant
             ),
         )
-        result[version_id] = (usage, list(relevant))
+        result[version_id] = (usage.with_assignments(assigned[version_id]), list(relevant))
     return result
 
 

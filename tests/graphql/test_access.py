@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import (
     ApiKey,
+    Assignment,
     AuthConfig,
     Connector,
     ConnectorVersion,
@@ -17,6 +18,7 @@ from app.db.models import (
     Project,
 )
 from tests.graphql.api_keys import REVOKE_API_KEY, key_id_of
+from tests.graphql.assignments import ASSIGN_VERSION, UNASSIGN_VERSION
 from tests.graphql.deployments import RECORD_DEPLOYMENT_STEP
 from tests.graphql.lifecycle import EVERY_LIFECYCLE_MUTATION
 from tests.graphql.operations import (
@@ -129,6 +131,7 @@ async def _written(session: AsyncSession) -> dict[str, int]:
         ConnectorVersion,
         AuthConfig,
         LinkedAccount,
+        Assignment,
         Event,
     ]
     return {model.__name__: await count_rows(session, model) for model in models}
@@ -172,6 +175,9 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (REAUTHENTICATE_ACCOUNT, {"linkedAccountId": account_id}),
         *((document, {"versionId": version_id}) for document in EVERY_LIFECYCLE_MUTATION),
         (RECORD_DEPLOYMENT_STEP, {"versionId": version_id, "step": "BUILD", "outcome": "FAILED"}),
+        (ASSIGN_VERSION, {"versionId": version_id, "siteId": "site-1", "kind": "EXPORT"}),
+        # a well-formed id: the role is refused before anything is looked up
+        (UNASSIGN_VERSION, {"assignmentId": global_id("Assignment")}),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.alpha.viewer)

@@ -317,6 +317,7 @@ MALFORMED_IDS = {
     "a custom scalar": global_id("JSON"),
     "the Error interface": global_id("Error"),
     "a missing connector": global_id("Connector"),
+    "a missing assignment": global_id("Assignment"),
 }
 
 

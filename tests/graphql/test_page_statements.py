@@ -12,10 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import LinkedAccount
 from app.db.types import utc_now
+from tests.graphql.assignments import assigned
 from tests.graphql.operations import create_auth_config, create_connector, row_id
+from tests.graphql.versioning import pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
-from tests.statements import recorded_statements
+from tests.statements import beyond_authentication, recorded_statements
+
+DEFINITION = {"auth": {"type": "api_key"}, "actions": [{"id": "list_contacts"}]}
 
 
 def _accounts_query(total: bool) -> str:
@@ -41,6 +45,10 @@ LISTS = {
         'connector(key: "crm") {{ authConfigs(first: 3) {{ {} edges {{ node {{ name }} }} }} }}'
     ),
     "apiKeys": "viewer {{ project {{ apiKeys(first: 3) {{ {} edges {{ node {{ name }} }} }} }} }}",
+    "version's assignments": (
+        'connector(key: "crm") {{ versions(first: 3) {{ edges {{ node {{ '
+        "assignments(first: 3) {{ {} edges {{ node {{ siteId }} }} }} }} }} }} }}"
+    ),
 }
 TOTAL_IN_A_FRAGMENT = "... on {} {{ totalCount }}"
 CONNECTION_TYPES = {
@@ -50,12 +58,15 @@ CONNECTION_TYPES = {
     "versions": "ConnectorVersionConnection",
     "connector's authConfigs": "AuthConfigConnection",
     "apiKeys": "ApiKeyConnection",
+    "version's assignments": "AssignmentConnection",
 }
 
 
 async def _world(graphql: GraphQLClient, keys: Keys, session: AsyncSession) -> list[UUID]:
-    """Three auth configs of alpha's with 5 accounts each."""
+    """Three auth configs of alpha's with 5 accounts each, and its crm 1.0.0 assigned to a site."""
     await create_connector(graphql, "crm", key=keys.alpha.admin)
+    version = await pushed(graphql, "crm", "1.0.0", DEFINITION, key=keys.alpha.admin)
+    await assigned(graphql, version["version"]["id"], "site-1", key=keys.alpha.admin)
     configs = [
         UUID(row_id(await create_auth_config(graphql, "crm", name, key=keys.alpha.admin)))
         for name in ("One", "Two", "Three")
@@ -170,3 +181,48 @@ async def test_every_list_counts_only_when_total_count_is_selected(
         assert len(counts) == (1 if counted_in_sql else 0), (selection, counts)
         assert ("totalCount" in str(data)) == bool(total), data
         _no_numbering_or_offset(statements)
+
+
+ASSIGNMENTS_OF_VERSIONS = """
+query {
+  connector(key: "crm") { versions(first: 100) { edges { node {
+    displayName
+    usage { inUse assignments { siteId kind } }
+    assignments(first: 2) { totalCount edges { node { siteId kind version { version } } } }
+  } } } }
+}
+"""
+
+
+async def test_the_assignments_of_a_page_of_versions_cost_the_same_whatever_its_size(
+    graphql: GraphQLClient, keys: Keys, engine: AsyncEngine
+) -> None:
+    # given alpha's crm 1.0.0 assigned to two sites, read with its assignments and usage
+    admin = keys.alpha.admin
+    await create_connector(graphql, "crm", key=admin)
+    numbers = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
+    ids = []
+    for number in numbers:
+        ids.append((await pushed(graphql, "crm", number, DEFINITION, key=admin))["version"]["id"])
+    for site in ("site-1", "site-2"):
+        await assigned(graphql, ids[0], site, key=admin)
+    with recorded_statements(engine) as one:
+        await graphql(ASSIGNMENTS_OF_VERSIONS, key=admin)
+
+    # when all four versions are assigned to three sites and read again
+    for version_id in ids:
+        for site in ("site-3", "site-4", "site-5"):
+            await assigned(graphql, version_id, site, "EXPORT", key=admin)
+    with recorded_statements(engine) as four:
+        data = await graphql(ASSIGNMENTS_OF_VERSIONS, key=admin)
+
+    # then every version shows its assignments, read with as many statements as before: one
+    # for the pages, one for their totals, one for usage, one for display names
+    nodes = [edge["node"] for edge in data["connector"]["versions"]["edges"]]
+    assert [node["assignments"]["totalCount"] for node in nodes] == [3, 3, 3, 5]
+    assert all(len(node["assignments"]["edges"]) == 2 for node in nodes)
+    assert all(node["usage"]["inUse"] for node in nodes)
+    assert len(beyond_authentication(four)) == len(beyond_authentication(one))
+    pages = [s for s in four if re.search(r"\bFROM assignment\b|JOIN assignment\b", s)]
+    assert len(pages) == 3, pages
+    _no_numbering_or_offset(four)

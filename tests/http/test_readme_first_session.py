@@ -26,6 +26,7 @@ PLACEHOLDERS: dict[str, tuple[str, tuple[str, str], str | None]] = {
     "<the key's id>": ("createApiKey", ("apiKey", "id"), None),
     "<the IMAGE connector's id>": ("createConnector", ("connector", "id"), "IMAGE"),
     "<the IMAGE version's id>": ("createVersion", ("version", "id"), None),
+    "<the pushed version's id>": ("pushVersion", ("version", "id"), None),
 }
 
 

@@ -57,5 +57,23 @@ async def test_the_demo_seeds_connectors_versions_and_accounts_with_working_keys
     }
     assert statuses == {"ACTIVE"}
 
+    # and the released ERP version is assigned to a site, which keeps it in use
+    erp = await graphql(
+        '{ connector(key: "acme-erp") { versions { edges { node { version displayName '
+        "assignments { edges { node { siteId kind externalReference } } } usage { inUse } "
+        "} } } } }",
+        key=keys["VIEWER"],
+    )
+    versions = {
+        edge["node"]["version"]: edge["node"] for edge in erp["connector"]["versions"]["edges"]
+    }
+    assert versions["1.0.0"]["displayName"] == "Acme ERP v1"
+    assert versions["1.0.0"]["usage"] == {"inUse": True}
+    assert [edge["node"] for edge in versions["1.0.0"]["assignments"]["edges"]] == [
+        {"siteId": "prod-1", "kind": "DATASOURCE", "externalReference": "orders-daily"}
+    ]
+    assert versions["2.0.0"]["assignments"]["edges"] == []
+    assert any("assignments" in line for line in lines)
+
     platform = await graphql("{ viewer { role project { slug } } }", key=keys["PLATFORM_ADMIN"])
     assert platform["viewer"] == {"role": "PLATFORM_ADMIN", "project": None}

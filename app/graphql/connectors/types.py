@@ -28,6 +28,7 @@ from app.graphql.pagination import (
 from app.services.versions import VersionBody, VersionHeader, latest_published, page_of_versions
 
 if TYPE_CHECKING:
+    from app.graphql.assignments.types import AssignmentConnection
     from app.graphql.auth_configs.types import AuthConfigConnection
     from app.graphql.lifecycle.types import VersionUsage
     from app.graphql.pipeline.types import DeploymentStepRecord
@@ -271,6 +272,34 @@ class ConnectorVersion(relay.Node, Entity):
 
         rows = await info.context.loaders.deployment_steps_by_version.load(UUID(self.id))
         return [DeploymentStepRecord.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description='How end users see it: "<connector name> v<major>" ("My Connector v2"), '
+        "or with the full number when its major has other published, not binned releases "
+        '("My Connector v2.1.0"). A prerelease always shows its full number.'
+    )
+    async def display_name(self, info: Info) -> str:
+        context = await info.context.loaders.naming_context_by_connector.load(self.connector_row_id)
+        return present(context).name_of(self.version)
+
+    @strawberry.field(
+        description="Its site assignments, oldest first: the caller's project's (every "
+        "project's for a platform key)."
+    )
+    async def assignments(
+        self,
+        info: Info,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Annotated["AssignmentConnection", strawberry.lazy("app.graphql.assignments.types")]:
+        from app.graphql.assignments.types import Assignment, AssignmentConnection
+
+        page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
+        result = await info.context.loaders.assignments_by_version.load(
+            PageKey.of(UUID(self.id), page)
+        )
+        info.context.loaders.assignment_by_id.prime_many({row.id: row for row in result.items})
+        return to_connection(AssignmentConnection, result, Assignment.from_row, CREATED_ORDER)
 
     @strawberry.field(description="MANAGED or CUSTOM: the source of its connector.")
     async def source(self, info: Info) -> VersionSource:

@@ -2,10 +2,14 @@
 
 import strawberry
 
-from app.domain import usage
+from app.domain import assignments, usage
 from app.graphql.ids import encode_id
 
 strawberry.enum(usage.UsageReason, description="Why an auth config keeps a version in use.")
+strawberry.enum(
+    assignments.AssignmentKind,
+    description="What on a site references a version: a datasource, an export or a data service.",
+)
 
 
 @strawberry.type(description="An auth config that keeps a version in use.")
@@ -25,4 +29,25 @@ class UsageBlocker:
             auth_config_name=blocker.auth_config_name,
             linked_account_count=blocker.linked_account_count,
             reason=blocker.reason,
+        )
+
+
+@strawberry.type(
+    description="A site assignment that keeps a version in use: unassign it before the bin."
+)
+class AssignmentBlocker:
+    assignment_id: strawberry.ID = strawberry.field(description="The assignment's global id.")
+    project_id: strawberry.ID = strawberry.field(
+        description="The global id of the project that assigned it."
+    )
+    site_id: str = strawberry.field(description="The site the version is assigned to.")
+    kind: assignments.AssignmentKind
+
+    @classmethod
+    def from_domain(cls, assignment: assignments.SiteAssignment) -> "AssignmentBlocker":
+        return cls(
+            assignment_id=strawberry.ID(encode_id("Assignment", assignment.id)),
+            project_id=strawberry.ID(encode_id("Project", assignment.project_id)),
+            site_id=assignment.site_id,
+            kind=assignment.kind,
         )

@@ -5,7 +5,7 @@ import strawberry
 from app.db import models
 from app.domain import usage
 from app.graphql.auth_configs.types import AuthConfig
-from app.graphql.lifecycle.blockers import UsageBlocker
+from app.graphql.lifecycle.blockers import AssignmentBlocker, UsageBlocker
 
 
 @strawberry.type(description="An active auth config whose accounts resolve to the version.")
@@ -16,13 +16,13 @@ class UsageByAuthConfig:
 
 @strawberry.type(
     description="What keeps a version in use. A custom version counts its project's auth "
-    "configs; a managed one the caller's project's (every project's for a platform key). A "
-    "version in the bin is judged as if restored; a draft is never in use."
+    "configs and site assignments; a managed one the caller's project's (every project's for a "
+    "platform key). A version in the bin is judged as if restored; a draft is never in use."
 )
 class VersionUsage:
     in_use: bool = strawberry.field(
-        description="An exact pin resolves to it, or an active auth config with linked accounts "
-        "does. moveVersionToBin refuses it then."
+        description="An exact pin resolves to it, an active auth config with linked accounts "
+        "does, or it is assigned to a site. moveVersionToBin refuses it then."
     )
     exact_pins: list[AuthConfig] = strawberry.field(
         description="Auth configs whose exact pin resolves to this version (under pin source "
@@ -33,6 +33,9 @@ class VersionUsage:
     )
     blockers: list[UsageBlocker] = strawberry.field(
         description="What would make moveVersionToBin refuse it, as VersionInUseError lists it."
+    )
+    assignments: list[AssignmentBlocker] = strawberry.field(
+        description="Its site assignments, as VersionInUseError lists them."
     )
 
     @classmethod
@@ -51,4 +54,5 @@ class VersionUsage:
                 for config in found.resolving
             ],
             blockers=[UsageBlocker.from_domain(blocker) for blocker in found.blockers],
+            assignments=[AssignmentBlocker.from_domain(found_) for found_ in found.assignments],
         )

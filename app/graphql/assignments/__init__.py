@@ -1,0 +1,1 @@
+"""Site assignments of versions (DESIGN §10)."""
