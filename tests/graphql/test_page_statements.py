@@ -41,6 +41,7 @@ LISTS = {
         'connector(key: "crm") {{ authConfigs(first: 3) {{ {} edges {{ node {{ name }} }} }} }}'
     ),
     "apiKeys": "viewer {{ project {{ apiKeys(first: 3) {{ {} edges {{ node {{ name }} }} }} }} }}",
+    "projects": "projects(first: 3) {{ {} edges {{ node {{ slug }} }} }}",
 }
 TOTAL_IN_A_FRAGMENT = "... on {} {{ totalCount }}"
 CONNECTION_TYPES = {
@@ -50,6 +51,7 @@ CONNECTION_TYPES = {
     "versions": "ConnectorVersionConnection",
     "connector's authConfigs": "AuthConfigConnection",
     "apiKeys": "ApiKeyConnection",
+    "projects": "ProjectConnection",
 }
 
 
