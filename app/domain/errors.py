@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     VERSION_IN_USE = "VERSION_IN_USE"
     VERSION_NOT_IN_BIN = "VERSION_NOT_IN_BIN"
     CONFLICT = "CONFLICT"
+    AUTH_CONFIG_HAS_ACCOUNTS = "AUTH_CONFIG_HAS_ACCOUNTS"
 
 
 class DomainError(Exception):
@@ -63,3 +64,16 @@ class AlreadyExists(DomainError):
 
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
+
+
+class AuthConfigHasAccounts(DomainError):
+    """An auth config is deleted only once it has no linked accounts: deleting it would strand
+    them, so they are unlinked first, one by one, each with its own event."""
+
+    code = ErrorCode.AUTH_CONFIG_HAS_ACCOUNTS
+
+    def __init__(self, linked_account_count: int) -> None:
+        super().__init__(
+            f"the auth config has {linked_account_count} linked account(s): unlink them first"
+        )
+        self.linked_account_count = linked_account_count

@@ -15,6 +15,7 @@ class EventKind(StrEnum):
     API_KEY_CREATED = "api_key.created"
     API_KEY_REVOKED = "api_key.revoked"
     CONNECTOR_CREATED = "connector.created"
+    CONNECTOR_UPDATED = "connector.updated"
     VERSION_CREATED = "version.created"
     VERSION_UPDATED = "version.updated"
     VERSION_PUBLISHED = "version.published"
@@ -32,8 +33,11 @@ class EventKind(StrEnum):
     AUTH_CONFIG_PINNED = "auth_config.pinned"
     AUTH_CONFIG_ACTIVATED = "auth_config.activated"
     AUTH_CONFIG_DEACTIVATED = "auth_config.deactivated"
+    AUTH_CONFIG_UPDATED = "auth_config.updated"
+    AUTH_CONFIG_DELETED = "auth_config.deleted"
     ACCOUNT_LINKED = "account.linked"
     ACCOUNT_REAUTHENTICATED = "account.reauthenticated"
+    ACCOUNT_UNLINKED = "account.unlinked"
     DEMO_SEEDED = "demo.seeded"
 
 
@@ -94,6 +98,13 @@ EVENT_KINDS: dict[EventKind, EventKindDoc] = {
             "key": "the connector's key",
             "runtime": "DEFINITION or IMAGE",
             "managed": "true for a managed (platform) connector",
+        },
+    ),
+    EventKind.CONNECTOR_UPDATED: EventKindDoc(
+        "A connector's name or description changed (its key never does).",
+        {
+            "name": "the name {from, to}, when it changed",
+            "description": "the description {from, to}, when it changed",
         },
     ),
     EventKind.VERSION_CREATED: EventKindDoc("A draft version was created.", _VERSION),
@@ -177,6 +188,19 @@ EVENT_KINDS: dict[EventKind, EventKindDoc] = {
         "An auth config was switched off.",
         {"active": "false", "revision": "its new revision"},
     ),
+    EventKind.AUTH_CONFIG_UPDATED: EventKindDoc(
+        "An auth config was renamed.",
+        {"name": "the name {from, to}", "revision": "its new revision"},
+    ),
+    EventKind.AUTH_CONFIG_DELETED: EventKindDoc(
+        "An auth config with no linked accounts was deleted; the payload keeps what identified "
+        "it (the event row keeps its id).",
+        {
+            "name": "its name",
+            "connectorKey": "its connector's key",
+            "revision": "its last revision",
+        },
+    ),
     EventKind.ACCOUNT_LINKED: EventKindDoc(
         "An account was linked to an auth config.",
         {
@@ -190,6 +214,10 @@ EVENT_KINDS: dict[EventKind, EventKindDoc] = {
             "fromVersionId": "the row id of the version it had authenticated under, or null",
             "authenticatedVersion": "the version it authenticated under now, or null",
         },
+    ),
+    EventKind.ACCOUNT_UNLINKED: EventKindDoc(
+        "A linked account was unlinked (deleted) from its auth config.",
+        {"externalId": "the account's external id"},
     ),
     EventKind.DEMO_SEEDED: EventKindDoc("`connector-registry demo` seeded the demo project.", {}),
 }

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from app.domain.validation import CONNECTOR_KEY as CONNECTOR_KEY_PATTERN
+from app.domain.validation import PROJECT_SLUG as PROJECT_SLUG_PATTERN
 from app.domain.versions import precedence_key
 from app.services.pages import SortValue
 
@@ -65,6 +66,13 @@ def _load_connector_key(value: object) -> SortValue:
     return text
 
 
+def _load_project_slug(value: object) -> SortValue:
+    text = _text(value, "project slug")
+    if not PROJECT_SLUG_PATTERN.fullmatch(text):
+        raise ValueError("project slug: not one")
+    return text
+
+
 def _load_flag(value: object) -> SortValue:
     if type(value) is not bool:
         raise ValueError("flag: not a boolean")
@@ -91,3 +99,4 @@ EVENT_ID = Value(dump=_as_is, load=_load_event_id)
 CONNECTOR_KEY = Value(dump=_as_is, load=_load_connector_key)
 MANAGED = Value(dump=_as_is, load=_load_flag)
 VERSION_NUMBER = Value(dump=_as_is, load=_load_version_number)
+PROJECT_SLUG = Value(dump=_as_is, load=_load_project_slug)

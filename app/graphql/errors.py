@@ -164,6 +164,13 @@ class VersionNotInBinError(Error):
     version_number: str = strawberry.field(description="The version number concerned.")
 
 
+@strawberry.type(
+    description="The auth config still has linked accounts; unlink them first, then delete it."
+)
+class AuthConfigHasAccountsError(Error):
+    linked_account_count: int = strawberry.field(description="How many accounts it still has.")
+
+
 def _common(exception: domain.DomainError) -> dict[str, Any]:
     return {"code": exception.code, "message": exception.message}
 
@@ -205,6 +212,7 @@ ERROR_TYPES: dict[type[domain.DomainError], type[Error]] = {
     version_errors.InvalidTransition: InvalidTransitionError,
     version_errors.VersionInUse: VersionInUseError,
     version_errors.VersionNotInBin: VersionNotInBinError,
+    domain.AuthConfigHasAccounts: AuthConfigHasAccountsError,
 }
 
 EXCEPTION_HANDLERS = [_Handler(exception, error) for exception, error in ERROR_TYPES.items()]

@@ -170,6 +170,12 @@ class Loaders:
         return DataLoader(self._linked_accounts)
 
     @cached_property
+    def linked_account_by_external_id(
+        self,
+    ) -> DataLoader[accounts.AccountRef, LinkedAccount | None]:
+        return DataLoader(self._linked_accounts_by_external_id)
+
+    @cached_property
     def effective_by_auth_config(self) -> DataLoader[UUID, Effective | None]:
         return DataLoader(self._effective_by_auth_config)
 
@@ -330,6 +336,14 @@ class Loaders:
             lambda s: accounts.accounts_by_id(s, actor=self._principal, account_ids=ids)
         )
         return _in_order(found, ids)
+
+    async def _linked_accounts_by_external_id(
+        self, refs: Sequence[accounts.AccountRef]
+    ) -> list[LinkedAccount | None]:
+        found = await self._read(
+            lambda s: accounts.accounts_by_external_id(s, actor=self._principal, refs=refs)
+        )
+        return _in_order(found, refs)
 
     async def _accounts_by_auth_config(
         self, keys: Sequence[PageKey[UUID]]

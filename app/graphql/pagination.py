@@ -24,6 +24,7 @@ from app.graphql.cursor_values import (
     CONNECTOR_KEY,
     EVENT_ID,
     MANAGED,
+    PROJECT_SLUG,
     ROW_ID,
     TIMESTAMP,
     VERSION_NUMBER,
@@ -63,6 +64,8 @@ EVENT_ORDER = CursorShape("event", (EVENT_ID,))
 """Newest first by id."""
 VERSION_ORDER = CursorShape("version", (VERSION_NUMBER,))
 """Highest first by semver precedence."""
+PROJECT_ORDER = CursorShape("project", (PROJECT_SLUG,))
+"""Projects by slug."""
 
 
 def encode_cursor(shape: CursorShape, key: SortKey) -> str:

@@ -1,7 +1,8 @@
 """Linked accounts: the end users' connections, each under one auth config."""
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 from uuid import UUID
 
 import sqlalchemy
@@ -18,7 +19,7 @@ from app.domain.errors import AlreadyExists, NotFound
 from app.domain.events import EventKind
 from app.services.auth_configs import auth_config_visible_to, get_auth_config
 from app.services.events import record_event
-from app.services.key_locks import lock_key, locked_key_versions, versions_under_lock
+from app.services.key_locks import lock_key, versions_under_lock
 from app.services.lookups import column_rows
 from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
 from app.services.resolution import (
@@ -48,8 +49,10 @@ async def link_account(
     async with transaction(session):
         auth_config = await get_auth_config(session, actor=actor, auth_config_id=auth_config_id)
         # An account makes its auth config's version in use: decide it under the key's lock.
-        versions = await locked_key_versions(session, ProjectKey.of(auth_config))
-        version = _effective(auth_config, versions)
+        key = ProjectKey.of(auth_config)
+        locked = await lock_key(session, key)
+        auth_config = await _auth_config_for_link(session, auth_config_id)
+        version = _effective(auth_config, await versions_under_lock(session, key, locked))
         _authenticated_under(account, version)
         session.add(account)
         try:
@@ -75,6 +78,22 @@ async def link_account(
             },
         )
     return account
+
+
+async def _auth_config_for_link(session: AsyncSession, auth_config_id: UUID) -> AuthConfig:
+    """The auth config's row, locked and read afresh, after its key's connectors.
+
+    `delete_auth_config` holds the same row while it reads the account count: a delete that
+    comes first leaves nothing to link to (NOT_FOUND), one that comes second sees this account.
+    FOR NO KEY UPDATE, the lock the account count's trigger takes on the row at the insert
+    anyway (migration 0005): a weaker one would let two links share it and then deadlock there.
+    """
+    auth_config = await session.get(
+        AuthConfig, auth_config_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    if auth_config is None:
+        raise NotFound("auth config")
+    return auth_config
 
 
 async def reauthenticate_account(
@@ -127,6 +146,35 @@ async def _account_for_change(
     return account, auth_config, connectors
 
 
+@dataclass(frozen=True)
+class UnlinkedAccount:
+    """The account as it was, and the auth config it was linked through."""
+
+    account: LinkedAccount
+    auth_config: AuthConfig
+
+
+async def unlink_account(
+    session: AsyncSession, *, actor: Principal, account_id: UUID
+) -> UnlinkedAccount:
+    """Delete a linked account; its auth config's kept account count follows by trigger
+    (migration 0005). Its events stay, with its id."""
+    project_id = require_project_admin(actor, "unlink accounts")
+    async with transaction(session):
+        account, auth_config, _ = await _account_for_change(session, account_id, project_id)
+        record_event(
+            session,
+            actor=actor,
+            kind=EventKind.ACCOUNT_UNLINKED,
+            project_id=project_id,
+            auth_config_id=auth_config.id,
+            linked_account_id=account.id,
+            payload={"externalId": account.external_id},
+        )
+        await session.delete(account)
+    return UnlinkedAccount(account=account, auth_config=auth_config)
+
+
 def _effective(auth_config: AuthConfig, versions: KeyVersions) -> ChosenVersion | None:
     """The version the auth config resolves to among `versions` (read under the key's lock)."""
     return versions.chosen(resolve_auth_config(auth_config, versions))
@@ -149,6 +197,35 @@ async def accounts_by_id(
         .where(col(LinkedAccount.id).in_(account_ids), auth_config_visible_to(actor))
     )
     return {row.id: row for row in (await session.exec(query)).all()}
+
+
+class AccountRef(NamedTuple):
+    """An account as a runtime knows it: its auth config and its external id."""
+
+    auth_config_id: UUID
+    external_id: str
+
+
+async def accounts_by_external_id(
+    session: AsyncSession, *, actor: Principal, refs: Sequence[AccountRef]
+) -> dict[AccountRef, LinkedAccount]:
+    """Those of `refs` that exist under an auth config of the caller's project, in one
+    statement (the unique constraint's index serves each pair)."""
+    pairs = [(ref.auth_config_id, ref.external_id.strip()) for ref in refs]
+    query = (
+        select(LinkedAccount)
+        .join(AuthConfig, col(AuthConfig.id) == col(LinkedAccount.auth_config_id))
+        .where(
+            sqlalchemy.tuple_(
+                col(LinkedAccount.auth_config_id), col(LinkedAccount.external_id)
+            ).in_(pairs),
+            auth_config_visible_to(actor),
+        )
+    )
+    found = {
+        (row.auth_config_id, row.external_id): row for row in (await session.exec(query)).all()
+    }
+    return {ref: found[pair] for ref, pair in zip(refs, pairs, strict=True) if pair in found}
 
 
 OLDEST_FIRST: Order[LinkedAccount] = Order(

@@ -14,7 +14,7 @@ from app.db.models import Connector
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.enums import Runtime, VersionSource
-from app.domain.errors import AlreadyExists, Forbidden, NotFound
+from app.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from app.domain.events import EventKind
 from app.services.events import record_event
 from app.services.lookups import rows_by_id
@@ -80,6 +80,50 @@ async def create_connector(
                 "runtime": runtime.value,
                 "managed": project_id is None,
             },
+        )
+    return connector
+
+
+async def update_connector(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    connector_id: UUID,
+    name: str | None = None,
+    description: str | None = None,
+) -> Connector:
+    """Rename or re-describe a connector (None leaves a field as it is); the key never changes.
+    The same rights as its versions: its project's ADMIN, or a platform key for a managed one.
+    Setting what is already there writes nothing, no event either."""
+    if name is None and description is None:
+        raise InvalidInput("input", "give a name or a description to change")
+    wanted: dict[str, str] = {}
+    if name is not None:
+        wanted["name"] = validation.name(name)
+    if description is not None:
+        wanted["description"] = validation.optional_text(description, "description")
+    async with transaction(session):
+        # Locked: two edits at once each record the value the other left as their `from`.
+        connector = await connector_for_change(
+            session, actor=actor, connector_id=connector_id, action="update connectors", lock=True
+        )
+        changes = {
+            field: {"from": getattr(connector, field), "to": value}
+            for field, value in wanted.items()
+            if getattr(connector, field) != value
+        }
+        if not changes:
+            return connector
+        for field, change in changes.items():
+            setattr(connector, field, change["to"])
+        session.add(connector)
+        record_event(
+            session,
+            actor=actor,
+            kind=EventKind.CONNECTOR_UPDATED,
+            project_id=connector.project_id,
+            connector_id=connector.id,
+            payload=changes,
         )
     return connector
 

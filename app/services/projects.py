@@ -115,6 +115,22 @@ async def get_project(session: AsyncSession, *, actor: Principal, project_id: UU
     return project
 
 
+BY_SLUG: Order[Project] = Order(
+    columns=(col(Project.slug),),
+    key_of=lambda project: (project.slug,),
+)
+"""Projects by slug, the unique name people know them by; its unique index serves the pages."""
+
+
+async def list_projects(
+    session: AsyncSession, *, actor: Principal, page: PageRequest
+) -> Page[Project]:
+    """Every project for a platform key; a project key's own project only (`project_visible_to`:
+    no project learns of another)."""
+    query = select(Project).where(project_visible_to(actor))
+    return await fetch_page(session, query, BY_SLUG, page)
+
+
 API_KEYS_OLDEST_FIRST: Order[ApiKey] = Order(
     columns=(col(ApiKey.created_at), col(ApiKey.id)),
     key_of=lambda api_key: (api_key.created_at, api_key.id),

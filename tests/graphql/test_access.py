@@ -20,6 +20,12 @@ from app.db.models import (
 from tests.graphql.api_keys import REVOKE_API_KEY, key_id_of
 from tests.graphql.assignments import ASSIGN_VERSION, UNASSIGN_VERSION
 from tests.graphql.deployments import RECORD_DEPLOYMENT_STEP
+from tests.graphql.edits import (
+    DELETE_AUTH_CONFIG,
+    UNLINK_ACCOUNT,
+    UPDATE_AUTH_CONFIG,
+    UPDATE_CONNECTOR,
+)
 from tests.graphql.lifecycle import EVERY_LIFECYCLE_MUTATION
 from tests.graphql.operations import (
     CREATE_API_KEY,
@@ -178,6 +184,10 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (ASSIGN_VERSION, {"versionId": version_id, "siteId": "site-1", "kind": "EXPORT"}),
         # a well-formed id: the role is refused before anything is looked up
         (UNASSIGN_VERSION, {"assignmentId": global_id("Assignment")}),
+        (UPDATE_CONNECTOR, {"connectorId": connector_id, "name": "Renamed"}),
+        (UPDATE_AUTH_CONFIG, {"authConfigId": auth_config_id, "name": "Renamed", "revision": 1}),
+        (DELETE_AUTH_CONFIG, {"authConfigId": auth_config_id}),
+        (UNLINK_ACCOUNT, {"linkedAccountId": account_id}),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.alpha.viewer)
@@ -245,9 +255,10 @@ async def test_a_project_admin_cannot_create_projects_or_platform_keys(
 async def test_a_platform_key_is_forbidden_project_mutations(
     graphql: GraphQLClient, keys: Keys, session: AsyncSession
 ) -> None:
-    # given a managed connector, and an auth config of alpha's on it
+    # given a managed connector, and an auth config of alpha's on it with an account
     await create_connector(graphql, "crm", key=keys.platform)
     auth_config_id = await create_auth_config(graphql, "crm", "Sales", key=keys.alpha.admin)
+    account_id = await link_account(graphql, auth_config_id, "cust-0", key=keys.alpha.admin)
     before = await _written(session)
 
     # when the platform key does what only a project's ADMIN may
@@ -255,6 +266,9 @@ async def test_a_platform_key_is_forbidden_project_mutations(
         (CREATE_AUTH_CONFIG, {"connectorKey": "crm", "name": "Platform's"}),
         (LINK_ACCOUNT, {"authConfigId": auth_config_id, "externalId": "cust-1"}),
         (UPDATE_PROJECT_SETTINGS, {"immutableVersioning": False}),
+        (UPDATE_AUTH_CONFIG, {"authConfigId": auth_config_id, "name": "Mine", "revision": 1}),
+        (DELETE_AUTH_CONFIG, {"authConfigId": auth_config_id}),
+        (UNLINK_ACCOUNT, {"linkedAccountId": account_id}),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.platform)

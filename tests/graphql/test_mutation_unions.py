@@ -10,11 +10,19 @@ from collections.abc import Callable
 
 import pytest
 
-from app.domain.errors import AlreadyExists, Conflict, NotFound
+from app.domain.errors import (
+    AlreadyExists,
+    AuthConfigHasAccounts,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from app.domain.version_errors import InvalidTransition, VersionInBin
 from app.domain.versions import InvalidVersion
 from app.graphql.errors import (
     AlreadyExistsError,
+    AuthConfigHasAccountsError,
     ConflictError,
     InvalidTransitionError,
     InvalidVersionError,
@@ -140,3 +148,22 @@ def test_an_error_becomes_the_type_of_its_nearest_handled_class() -> None:
     assert error_type_for(VersionInBin, handlers) is InvalidTransitionError
     assert error_type_for(InvalidTransition, handlers) is InvalidTransitionError
     assert error_type_for(Unmapped, handlers) is None
+
+
+def test_the_everyday_edits_raise_what_their_unions_list() -> None:
+    # The check above covers them with every other mutation; this names what each one's code
+    # can raise, so that a lock or a lookup that loses its error shows here by name.
+    analysis = RaiseAnalysis(["app"], never_guessed=field_resolvers(schema))
+    by_name = {mutation.name: mutation for mutation in mutations_of(schema)}
+    expected = {
+        "updateConnector": {NotFound, Forbidden, InvalidInput},
+        "updateAuthConfig": {NotFound, Forbidden, InvalidInput, Conflict},
+        "deleteAuthConfig": {NotFound, Forbidden, Conflict, AuthConfigHasAccounts},
+        "unlinkAccount": {NotFound, Forbidden},
+    }
+    for name, errors in expected.items():
+        mutation = by_name[name]
+        assert set(analysis.raises(mutation.resolver)) == errors, name
+        handlers = handlers_of(schema)
+        assert {error_type_for(error, handlers) for error in errors} <= mutation.members, name
+    assert error_type_for(AuthConfigHasAccounts, handlers_of(schema)) is AuthConfigHasAccountsError

@@ -49,6 +49,7 @@ LISTS = {
         'connector(key: "crm") {{ versions(first: 3) {{ edges {{ node {{ '
         "assignments(first: 3) {{ {} edges {{ node {{ siteId }} }} }} }} }} }} }}"
     ),
+    "projects": "projects(first: 3) {{ {} edges {{ node {{ slug }} }} }}",
 }
 TOTAL_IN_A_FRAGMENT = "... on {} {{ totalCount }}"
 CONNECTION_TYPES = {
@@ -59,6 +60,7 @@ CONNECTION_TYPES = {
     "connector's authConfigs": "AuthConfigConnection",
     "apiKeys": "ApiKeyConnection",
     "version's assignments": "AssignmentConnection",
+    "projects": "ProjectConnection",
 }
 
 

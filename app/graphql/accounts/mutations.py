@@ -1,10 +1,11 @@
-"""Linking accounts."""
+"""Linking, re-authenticating and unlinking accounts."""
 
 from typing import Annotated
 
 import strawberry
 
 from app.graphql.accounts.types import LinkedAccount
+from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.errors import (
     AlreadyExistsError,
@@ -52,6 +53,26 @@ ReauthenticateAccountResult = Annotated[
 ]
 
 
+@strawberry.input(description="An account to unlink (delete) from its auth config.")
+class UnlinkAccountInput:
+    linked_account_id: strawberry.ID
+
+
+@strawberry.type(description="The account is gone; its events stay.")
+class UnlinkAccountSuccess:
+    unlinked_account_id: strawberry.ID = strawberry.field(
+        description="The id the account had (its events still name it)."
+    )
+    external_id: str = strawberry.field(description="The account's external id.")
+    auth_config: AuthConfig = strawberry.field(description="The auth config it was linked to.")
+
+
+UnlinkAccountResult = Annotated[
+    UnlinkAccountSuccess | ForbiddenError | NotFoundError,
+    strawberry.union("UnlinkAccountResult"),
+]
+
+
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation(description="Link an account through an auth config (ADMIN keys only).")
@@ -80,3 +101,18 @@ class AccountMutations:
                 session, actor=info.context.principal, account_id=account_id
             )
         return ReauthenticateAccountSuccess(linked_account=LinkedAccount.from_row(row))
+
+    @strawberry.mutation(
+        description="Unlink an account: delete it from its auth config (ADMIN keys only)."
+    )
+    async def unlink_account(self, info: Info, input: UnlinkAccountInput) -> UnlinkAccountResult:
+        account_id = require_id(input.linked_account_id, "LinkedAccount", "linked account")
+        async with info.context.session() as session:
+            unlinked = await accounts.unlink_account(
+                session, actor=info.context.principal, account_id=account_id
+            )
+        return UnlinkAccountSuccess(
+            unlinked_account_id=input.linked_account_id,
+            external_id=unlinked.account.external_id,
+            auth_config=AuthConfig.from_row(unlinked.auth_config),
+        )

@@ -1,4 +1,4 @@
-"""Creating auth configs."""
+"""Creating auth configs, pinning, switching, renaming and deleting them."""
 
 from typing import Annotated
 
@@ -9,6 +9,7 @@ from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.enums import PinSource
 from app.graphql.errors import (
+    AuthConfigHasAccountsError,
     ConflictError,
     ForbiddenError,
     InvalidInputError,
@@ -17,7 +18,7 @@ from app.graphql.errors import (
     PinnedVersionNotFoundError,
 )
 from app.graphql.ids import require_id
-from app.services import auth_configs
+from app.services import auth_config_edits, auth_configs
 
 
 @strawberry.input(description="A new auth config in the caller's project.")
@@ -111,6 +112,51 @@ SetAuthConfigActiveResult = Annotated[
 ]
 
 
+@strawberry.input(description="A new name for an auth config.")
+class UpdateAuthConfigInput:
+    auth_config_id: strawberry.ID
+    name: str
+    revision: int = strawberry.field(
+        description="The auth config's revision as read; a stale one gets CONFLICT."
+    )
+
+
+@strawberry.type(description="The auth config with its new name (and next revision).")
+class UpdateAuthConfigSuccess:
+    auth_config: AuthConfig
+
+
+UpdateAuthConfigResult = Annotated[
+    UpdateAuthConfigSuccess | ForbiddenError | NotFoundError | InvalidInputError | ConflictError,
+    strawberry.union("UpdateAuthConfigResult"),
+]
+
+
+@strawberry.input(description="An auth config to delete; it must have no linked accounts.")
+class DeleteAuthConfigInput:
+    auth_config_id: strawberry.ID
+    revision: int | None = strawberry.field(
+        default=None, description="When given, a stale revision gets CONFLICT."
+    )
+
+
+@strawberry.type(description="The auth config is gone; its events stay.")
+class DeleteAuthConfigSuccess:
+    deleted_auth_config_id: strawberry.ID = strawberry.field(
+        description="The id the auth config had (its events still name it)."
+    )
+
+
+DeleteAuthConfigResult = Annotated[
+    DeleteAuthConfigSuccess
+    | ForbiddenError
+    | NotFoundError
+    | ConflictError
+    | AuthConfigHasAccountsError,
+    strawberry.union("DeleteAuthConfigResult"),
+]
+
+
 @strawberry.type
 class AuthConfigMutations:
     @strawberry.mutation(description="Create an auth config for a connector key (ADMIN keys only).")
@@ -165,3 +211,35 @@ class AuthConfigMutations:
                 revision=input.revision,
             )
         return SetAuthConfigActiveSuccess(auth_config=AuthConfig.from_row(row))
+
+    @strawberry.mutation(description="Rename an auth config. Pass the revision you read.")
+    async def update_auth_config(
+        self, info: Info, input: UpdateAuthConfigInput
+    ) -> UpdateAuthConfigResult:
+        auth_config_id = require_id(input.auth_config_id, "AuthConfig", "auth config")
+        async with info.context.session() as session:
+            row = await auth_config_edits.update_auth_config(
+                session,
+                actor=info.context.principal,
+                auth_config_id=auth_config_id,
+                name=input.name,
+                revision=input.revision,
+            )
+        return UpdateAuthConfigSuccess(auth_config=AuthConfig.from_row(row))
+
+    @strawberry.mutation(
+        description="Delete an auth config. Refused (AUTH_CONFIG_HAS_ACCOUNTS, with their "
+        "number) while it has linked accounts: unlink them first."
+    )
+    async def delete_auth_config(
+        self, info: Info, input: DeleteAuthConfigInput
+    ) -> DeleteAuthConfigResult:
+        auth_config_id = require_id(input.auth_config_id, "AuthConfig", "auth config")
+        async with info.context.session() as session:
+            await auth_config_edits.delete_auth_config(
+                session,
+                actor=info.context.principal,
+                auth_config_id=auth_config_id,
+                revision=input.revision,
+            )
+        return DeleteAuthConfigSuccess(deleted_auth_config_id=input.auth_config_id)

@@ -25,9 +25,10 @@ from app.graphql.pagination import (
     to_connection,
 )
 from app.graphql.projects.types import Project
+from app.services.accounts import AccountRef
 
 if TYPE_CHECKING:
-    from app.graphql.accounts.types import LinkedAccountConnection
+    from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
     from app.graphql.auth_configs.effective import EffectiveVersion
 
 
@@ -85,6 +86,20 @@ class AuthConfig(relay.Node, Entity):
         from app.graphql.auth_configs.effective import effective_version_of
 
         return await effective_version_of(info, UUID(self.id))
+
+    @strawberry.field(
+        description="The account linked through this auth config with this external id (your "
+        "id for it); null when there is none."
+    )
+    async def linked_account(
+        self, info: Info, external_id: str
+    ) -> Annotated["LinkedAccount", strawberry.lazy("app.graphql.accounts.types")] | None:
+        from app.graphql.accounts.types import LinkedAccount
+
+        row = await info.context.loaders.linked_account_by_external_id.load(
+            AccountRef(UUID(self.id), external_id)
+        )
+        return None if row is None else LinkedAccount.from_row(row)
 
     @strawberry.field(description="The accounts linked through this auth config, oldest first.")
     async def linked_accounts(

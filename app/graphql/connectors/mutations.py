@@ -1,4 +1,4 @@
-"""Creating connectors."""
+"""Creating connectors, and renaming or re-describing them."""
 
 from typing import Annotated
 
@@ -8,7 +8,13 @@ from app.domain.enums import Runtime as DomainRuntime
 from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
 from app.graphql.enums import Runtime
-from app.graphql.errors import AlreadyExistsError, ForbiddenError, InvalidInputError
+from app.graphql.errors import (
+    AlreadyExistsError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
+from app.graphql.ids import require_id
 from app.services import connectors
 
 
@@ -37,6 +43,28 @@ CreateConnectorResult = Annotated[
 ]
 
 
+@strawberry.input(
+    description="A connector's new name and/or description; at least one. The key never changes."
+)
+class UpdateConnectorInput:
+    connector_id: strawberry.ID
+    name: str | None = strawberry.field(default=None, description="Left out, it stays.")
+    description: str | None = strawberry.field(
+        default=None, description="Left out, it stays; an empty string clears it."
+    )
+
+
+@strawberry.type(description="The connector as it is now.")
+class UpdateConnectorSuccess:
+    connector: Connector
+
+
+UpdateConnectorResult = Annotated[
+    UpdateConnectorSuccess | ForbiddenError | NotFoundError | InvalidInputError,
+    strawberry.union("UpdateConnectorResult"),
+]
+
+
 @strawberry.type
 class ConnectorMutations:
     @strawberry.mutation(
@@ -56,3 +84,21 @@ class ConnectorMutations:
                 runtime=DomainRuntime(input.runtime),
             )
         return CreateConnectorSuccess(connector=Connector.from_row(row))
+
+    @strawberry.mutation(
+        description="Rename or re-describe a connector: a custom one with its project's ADMIN "
+        "key, a managed one with a platform key. Nothing is written when nothing changes."
+    )
+    async def update_connector(
+        self, info: Info, input: UpdateConnectorInput
+    ) -> UpdateConnectorResult:
+        connector_id = require_id(input.connector_id, "Connector", "connector")
+        async with info.context.session() as session:
+            row = await connectors.update_connector(
+                session,
+                actor=info.context.principal,
+                connector_id=connector_id,
+                name=input.name,
+                description=input.description,
+            )
+        return UpdateConnectorSuccess(connector=Connector.from_row(row))

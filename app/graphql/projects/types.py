@@ -115,6 +115,11 @@ class ApiKeyConnection(relay.Connection[ApiKey], Counted):
     pass
 
 
+@strawberry.type(description="A page of projects.")
+class ProjectConnection(relay.Connection[Project], Counted):
+    pass
+
+
 @strawberry.type(description="The caller: the API key of this request.")
 class Viewer:
     api_key: ApiKey = strawberry.field(description="The key this request was made with.")
