@@ -21,8 +21,8 @@ class UsageByAuthConfig:
 )
 class VersionUsage:
     in_use: bool = strawberry.field(
-        description="An exact pin resolves to it, or an active auth config with linked accounts "
-        "does. moveVersionToBin refuses it then."
+        description="An exact pin resolves to it, an active auth config with linked accounts "
+        "does, or a running rollout targets it. moveVersionToBin refuses it then."
     )
     exact_pins: list[AuthConfig] = strawberry.field(
         description="Auth configs whose exact pin resolves to this version (under pin source "
@@ -30,6 +30,9 @@ class VersionUsage:
     )
     resolving_auth_configs: list[UsageByAuthConfig] = strawberry.field(
         description="Active auth configs that resolve to it, by any rule, with account counts."
+    )
+    rollouts: list[AuthConfig] = strawberry.field(
+        description="Auth configs whose running rollout targets this version."
     )
     blockers: list[UsageBlocker] = strawberry.field(
         description="What would make moveVersionToBin refuse it, as VersionInUseError lists it."
@@ -50,5 +53,6 @@ class VersionUsage:
                 )
                 for config in found.resolving
             ],
+            rollouts=[AuthConfig.from_row(by_id[config.id]) for config in found.rollouts],
             blockers=[UsageBlocker.from_domain(blocker) for blocker in found.blockers],
         )
