@@ -22,13 +22,24 @@ from app.db.models import (
     DeploymentStep,
     LinkedAccount,
     Project,
+    Rollout,
     VersionRevision,
 )
 from app.domain.access import Principal
 from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
 from app.domain.resolution import Resolution
-from app.services import accounts, api_keys, auth_configs, connectors, projects, usage, versions
+from app.domain.rollouts import RunningRollout, in_rollout, resolve_account
+from app.services import (
+    accounts,
+    api_keys,
+    auth_configs,
+    connectors,
+    projects,
+    rollouts,
+    usage,
+    versions,
+)
 from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
 from app.services.resolution import (
@@ -95,6 +106,29 @@ class Effective:
     resolution: Resolution[UUID]
     chosen: ChosenVersion | None
     version: VersionHeader | None
+    versions: KeyVersions
+    """The candidates it was resolved among."""
+
+
+@dataclass(frozen=True)
+class AccountsEffective:
+    """What each account of an auth config runs: the auth config's own answer, or the target
+    of its running rollout for the accounts in it (`app.domain.rollouts.resolve_account`).
+    Built once per auth config; an account adds only the hash of its bucket."""
+
+    own: Effective
+    rollout: RunningRollout[UUID] | None
+    target: ChosenVersion | None
+    target_version: VersionHeader | None
+
+    def resolution_for(self, account_id: UUID) -> Resolution[UUID]:
+        return resolve_account(self.own.resolution, self.rollout, account_id)
+
+    def chosen_for(self, account_id: UUID) -> ChosenVersion | None:
+        rollout = self.rollout
+        if rollout is not None and in_rollout(rollout.id, account_id, rollout.percent):
+            return self.target
+        return self.own.chosen
 
 
 def _in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:
@@ -109,6 +143,8 @@ class Loaders:
         self._principal = principal
         # The connectors' stamps read with auth configs, for resolving them next.
         self._stamps: dict[ProjectKey, list[ConnectorStamp]] = {}
+        # The running rollout of each auth config read so far (None: it has none).
+        self._rollouts: dict[UUID, Rollout | None] = {}
 
     @cached_property
     def project_by_id(self) -> DataLoader[UUID, Project | None]:
@@ -161,6 +197,20 @@ class Loaders:
     @cached_property
     def effective_by_auth_config(self) -> DataLoader[UUID, Effective | None]:
         return DataLoader(self._effective_by_auth_config)
+
+    @cached_property
+    def accounts_effective_by_auth_config(self) -> DataLoader[UUID, AccountsEffective | None]:
+        return DataLoader(self._accounts_effective_by_auth_config)
+
+    @cached_property
+    def rollout_by_auth_config(self) -> DataLoader[UUID, Rollout | None]:
+        return DataLoader(self._running_rollouts)
+
+    @cached_property
+    def rollout_counts_by_auth_config(
+        self,
+    ) -> DataLoader[UUID, rollouts.RolloutCounts | None]:
+        return DataLoader(self._rollout_counts)
 
     @cached_property
     def accounts_by_auth_config(self) -> DataLoader[PageKey[UUID], Page[LinkedAccount]]:
@@ -243,6 +293,7 @@ class Loaders:
             lambda s: auth_configs.auth_configs_by_id(s, actor=self._principal, auth_config_ids=ids)
         )
         self._stamps.update(read.stamps)
+        self._rollouts.update(read.rollouts)
         return _in_order(read.auth_configs, ids)
 
     async def _auth_configs_by_connector_key(
@@ -298,9 +349,66 @@ class Loaders:
             if header is not None and key_versions.cached:
                 key_versions.keep_header(header)
             effective[config.id] = Effective(
-                auth_config=config, resolution=resolution, chosen=chosen, version=header
+                auth_config=config,
+                resolution=resolution,
+                chosen=chosen,
+                version=header,
+                versions=key_versions,
             )
         return _in_order(effective, ids)
+
+    async def _running_rollouts(self, ids: Sequence[UUID]) -> list[Rollout | None]:
+        """Known when the auth configs were read by id; listed ones' in one statement."""
+        missing = [id_ for id_ in ids if id_ not in self._rollouts]
+        if missing:
+            found = await self._read(
+                lambda s: rollouts.running_rollouts(s, auth_config_ids=missing)
+            )
+            self._rollouts.update({id_: found.get(id_) for id_ in missing})
+        return [self._rollouts[id_] for id_ in ids]
+
+    async def _accounts_effective_by_auth_config(
+        self, ids: Sequence[UUID]
+    ) -> list[AccountsEffective | None]:
+        """Each auth config's answer for its accounts: its own, and its rollout's target with
+        the target's header (read with the others missing in one statement)."""
+        found = await self.effective_by_auth_config.load_many(ids)
+        present = [effective for effective in found if effective is not None]
+        rows = await self._running_rollouts([e.auth_config.id for e in present])
+        targets = []
+        missing: set[UUID] = set()
+        for effective, row in zip(present, rows, strict=True):
+            running = rollouts.running_rollout_of(row, effective.versions)
+            chosen = (
+                None if running is None else effective.versions.chosen_candidate(running.target)
+            )
+            if chosen is not None and effective.versions.known_header(chosen.id) is None:
+                missing.add(chosen.id)
+            targets.append((effective, running, chosen))
+        headers: dict[UUID, VersionHeader] = {}
+        if missing:
+            headers = await self._read(
+                lambda s: versions.version_headers(
+                    s, actor=self._principal, version_ids=list(missing)
+                )
+            )
+        answers = {}
+        for effective, running, chosen in targets:
+            header = None
+            if chosen is not None:
+                header = effective.versions.known_header(chosen.id) or headers.get(chosen.id)
+                if header is not None and effective.versions.cached:
+                    effective.versions.keep_header(header)
+            answers[effective.auth_config.id] = AccountsEffective(
+                own=effective, rollout=running, target=chosen, target_version=header
+            )
+        return _in_order(answers, ids)
+
+    async def _rollout_counts(self, ids: Sequence[UUID]) -> list[rollouts.RolloutCounts | None]:
+        found = await self._read(
+            lambda s: rollouts.count_accounts_in_rollout(s, auth_config_ids=ids)
+        )
+        return _in_order(found, ids)
 
     async def _linked_accounts(self, ids: Sequence[UUID]) -> list[LinkedAccount | None]:
         found = await self._read(

@@ -21,13 +21,8 @@ from app.services.events import record_event
 from app.services.key_locks import lock_key, locked_key_versions, versions_under_lock
 from app.services.lookups import column_rows
 from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
-from app.services.resolution import (
-    ChosenVersion,
-    ConnectorStamp,
-    KeyVersions,
-    ProjectKey,
-    resolve_auth_config,
-)
+from app.services.resolution import ChosenVersion, ConnectorStamp, KeyVersions, ProjectKey
+from app.services.rollouts import resolve_linked_account, running_rollouts
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -49,7 +44,7 @@ async def link_account(
         auth_config = await get_auth_config(session, actor=actor, auth_config_id=auth_config_id)
         # An account makes its auth config's version in use: decide it under the key's lock.
         versions = await locked_key_versions(session, ProjectKey.of(auth_config))
-        version = _effective(auth_config, versions)
+        version = await _effective(session, auth_config, versions, account.id)
         _authenticated_under(account, version)
         session.add(account)
         try:
@@ -86,7 +81,8 @@ async def reauthenticate_account(
         account, auth_config, locked = await _account_for_change(session, account_id, project_id)
         before = account.authenticated_version_id
         key = ProjectKey.of(auth_config)
-        version = _effective(auth_config, await versions_under_lock(session, key, locked))
+        versions = await versions_under_lock(session, key, locked)
+        version = await _effective(session, auth_config, versions, account.id)
         _authenticated_under(account, version)
         session.add(account)
         record_event(
@@ -127,9 +123,15 @@ async def _account_for_change(
     return account, auth_config, connectors
 
 
-def _effective(auth_config: AuthConfig, versions: KeyVersions) -> ChosenVersion | None:
-    """The version the auth config resolves to among `versions` (read under the key's lock)."""
-    return versions.chosen(resolve_auth_config(auth_config, versions))
+async def _effective(
+    session: AsyncSession, auth_config: AuthConfig, versions: KeyVersions, account_id: UUID
+) -> ChosenVersion | None:
+    """The version the account runs among `versions` (read under the key's lock): its auth
+    config's, or the target of the auth config's running rollout when the account is in it."""
+    rollout = (await running_rollouts(session, auth_config_ids=[auth_config.id])).get(
+        auth_config.id
+    )
+    return versions.chosen(resolve_linked_account(auth_config, versions, rollout, account_id))
 
 
 def _authenticated_under(account: LinkedAccount, version: ChosenVersion | None) -> None:
