@@ -28,8 +28,7 @@ from app.db.models import (
 from app.domain.access import Principal
 from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
-from app.domain.resolution import Resolution
-from app.domain.rollouts import RunningRollout, in_rollout, resolve_account
+from app.graphql.answers import AccountsEffective, Effective, account_answers, effective_answers
 from app.services import (
     accounts,
     api_keys,
@@ -43,13 +42,11 @@ from app.services import (
 from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
 from app.services.resolution import (
-    ChosenVersion,
     ConnectorStamp,
     KeyVersions,
     ProjectKey,
     versions_for_keys,
 )
-from app.services.resolution import resolve_auth_config as resolve_with
 from app.services.versions import AuthOfContent, ContentKey, VersionBody, VersionHeader
 
 if TYPE_CHECKING:
@@ -96,39 +93,6 @@ class StatusOf(NamedTuple):
     auth_config_active: bool
     authenticated: ContentKey | None
     effective: ContentKey | None
-
-
-@dataclass(frozen=True)
-class Effective:
-    """An auth config's resolution, and the version it chose (its header)."""
-
-    auth_config: AuthConfig
-    resolution: Resolution[UUID]
-    chosen: ChosenVersion | None
-    version: VersionHeader | None
-    versions: KeyVersions
-    """The candidates it was resolved among."""
-
-
-@dataclass(frozen=True)
-class AccountsEffective:
-    """What each account of an auth config runs: the auth config's own answer, or the target
-    of its running rollout for the accounts in it (`app.domain.rollouts.resolve_account`).
-    Built once per auth config; an account adds only the hash of its bucket."""
-
-    own: Effective
-    rollout: RunningRollout[UUID] | None
-    target: ChosenVersion | None
-    target_version: VersionHeader | None
-
-    def resolution_for(self, account_id: UUID) -> Resolution[UUID]:
-        return resolve_account(self.own.resolution, self.rollout, account_id)
-
-    def chosen_for(self, account_id: UUID) -> ChosenVersion | None:
-        rollout = self.rollout
-        if rollout is not None and in_rollout(rollout.id, account_id, rollout.percent):
-            return self.target
-        return self.own.chosen
 
 
 def _in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:
@@ -314,8 +278,7 @@ class Loaders:
 
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
         """Resolve each auth config once per request, however many accounts ask, with the
-        headers of the versions chosen: kept with the candidates when a request has read them
-        since they last changed, else read in one statement."""
+        headers of the versions chosen (`app.graphql.answers.effective_answers`)."""
         configs = await self.auth_config_by_id.load_many(ids)
         # Read here, not through a loader of their own: only this batch asks for them, and a
         # loader would cost the lookup another turn of the event loop.
@@ -323,39 +286,13 @@ class Loaders:
         candidates: dict[ProjectKey, KeyVersions] = await self._read(
             lambda s: versions_for_keys(s, keys=keys, stamps=self._stamps)
         )
-        resolved = []
-        headers: dict[UUID, VersionHeader] = {}
-        for config in configs:
-            if config is not None:
-                key_versions = candidates[ProjectKey.of(config)]
-                resolution = resolve_with(config, key_versions)
-                chosen = key_versions.chosen(resolution)
-                known = None if chosen is None else key_versions.known_header(chosen.id)
-                if known is not None:
-                    headers[known.id] = known
-                resolved.append((config, key_versions, resolution, chosen))
-        missing = list({c.id for _, _, _, c in resolved if c and c.id not in headers})
-        if missing:
-            headers.update(
-                await self._read(
-                    lambda s: versions.version_headers(
-                        s, actor=self._principal, version_ids=missing
-                    )
-                )
-            )
-        effective = {}
-        for config, key_versions, resolution, chosen in resolved:
-            header = None if chosen is None else headers[chosen.id]
-            if header is not None and key_versions.cached:
-                key_versions.keep_header(header)
-            effective[config.id] = Effective(
-                auth_config=config,
-                resolution=resolution,
-                chosen=chosen,
-                version=header,
-                versions=key_versions,
-            )
-        return _in_order(effective, ids)
+        found = await effective_answers(
+            [config for config in configs if config is not None],
+            candidates,
+            self._rollouts,
+            self._version_headers,
+        )
+        return _in_order(found, ids)
 
     async def _running_rollouts(self, ids: Sequence[UUID]) -> list[Rollout | None]:
         """Known when the auth configs were read by id; listed ones' in one statement."""
@@ -370,39 +307,18 @@ class Loaders:
     async def _accounts_effective_by_auth_config(
         self, ids: Sequence[UUID]
     ) -> list[AccountsEffective | None]:
-        """Each auth config's answer for its accounts: its own, and its rollout's target with
-        the target's header (read with the others missing in one statement)."""
-        found = await self.effective_by_auth_config.load_many(ids)
-        present = [effective for effective in found if effective is not None]
-        rows = await self._running_rollouts([e.auth_config.id for e in present])
-        targets = []
-        missing: set[UUID] = set()
-        for effective, row in zip(present, rows, strict=True):
-            running = rollouts.running_rollout_of(row, effective.versions)
-            chosen = (
-                None if running is None else effective.versions.chosen_candidate(running.target)
-            )
-            if chosen is not None and effective.versions.known_header(chosen.id) is None:
-                missing.add(chosen.id)
-            targets.append((effective, running, chosen))
-        headers: dict[UUID, VersionHeader] = {}
-        if missing:
-            headers = await self._read(
-                lambda s: versions.version_headers(
-                    s, actor=self._principal, version_ids=list(missing)
-                )
-            )
-        answers = {}
-        for effective, running, chosen in targets:
-            header = None
-            if chosen is not None:
-                header = effective.versions.known_header(chosen.id) or headers.get(chosen.id)
-                if header is not None and effective.versions.cached:
-                    effective.versions.keep_header(header)
-            answers[effective.auth_config.id] = AccountsEffective(
-                own=effective, rollout=running, target=chosen, target_version=header
-            )
+        """Each auth config's answer for its accounts: its own, and its rollout's target."""
+        found = [e for e in await self.effective_by_auth_config.load_many(ids) if e is not None]
+        rows = await self._running_rollouts([effective.auth_config.id for effective in found])
+        answers = await account_answers(found, rows, self._version_headers)
         return _in_order(answers, ids)
+
+    async def _version_headers(self, ids: Sequence[UUID]) -> dict[UUID, VersionHeader]:
+        """Headers of versions the caller may see, in one statement (not through the loader:
+        see `_effective_by_auth_config`)."""
+        return await self._read(
+            lambda s: versions.version_headers(s, actor=self._principal, version_ids=ids)
+        )
 
     async def _rollout_counts(self, ids: Sequence[UUID]) -> list[rollouts.RolloutCounts | None]:
         found = await self._read(

@@ -12,6 +12,8 @@ from tests.graphql.rollouts import (
     crm_with_two_majors,
     end,
     every_account,
+    fix_rollout_id,
+    fixed_id,
     link_in_bulk,
     on_target,
     read_rollout,
@@ -39,12 +41,16 @@ async def test_each_percentage_moves_that_share_and_raising_it_only_adds_account
     graphql: GraphQLClient, keys: Keys, session: AsyncSession
 ) -> None:
     # given an auth config pinned to 1.x.x with 1,000 accounts authenticated under 1.0.0
+    # (fixed ids, the rollout's included: see `fixed_id`)
     crm = await crm_with_two_majors(graphql, keys)
-    await link_in_bulk(session, crm.auth_config, ACCOUNTS, authenticated=uuid_of(crm.v1))
+    await link_in_bulk(
+        session, crm.auth_config, ACCOUNTS, authenticated=uuid_of(crm.v1), fixed=True
+    )
 
     # when 2.0.0 is rolled out to 1%, then raised to 10%, 50% and 100%
     started = await start(graphql, crm.auth_config, "2.0.0", 1, key=keys.alpha.admin)
     assert started["__typename"] == "StartRolloutSuccess", started
+    await fix_rollout_id(session, crm.auth_config, fixed_id("rollout"))
     assert started["rollout"]["targetVersion"]["version"] == "2.0.0"
     previous: set[str] = set()
     for percent in (1, 10, 50, 100):

@@ -7,11 +7,11 @@ from uuid import UUID
 import strawberry
 
 from app.domain.resolution import Skipped
+from app.graphql.answers import AccountsEffective, Effective
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.entity import present
 from app.graphql.enums import ResolutionRule, SkipCause, VersionSource
-from app.graphql.loaders import AccountsEffective, Effective
 
 
 @strawberry.type(description="A version resolution passed over, and why.")
