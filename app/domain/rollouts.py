@@ -27,7 +27,6 @@ from app.domain.errors import DomainError, ErrorCode, InvalidInput
 from app.domain.pin_targets import PinnedVersionNotFound, pinnable_numbers
 from app.domain.pins import Pin, PinKind
 from app.domain.resolution import Candidate, Resolution, ResolutionRule, resolve
-from app.domain.resolution_reasons import warnings as deprecation_warnings
 from app.domain.resolution_values import IdT
 from app.domain.versions import parse_version
 
@@ -151,8 +150,14 @@ def rollout_target(
 
 
 def target_warnings(target: Candidate[IdT]) -> list[str]:
-    """What to know about a target: that it is deprecated, as an exact pin to it would say."""
-    return deprecation_warnings(_exact(target), target)
+    """What to know about a target: that it is deprecated (the rollout keeps it, as an exact
+    pin would)."""
+    if not target.deprecated:
+        return []
+    message = f" ({target.deprecation_message})" if target.deprecation_message else ""
+    source = target.source.value.lower()
+    deprecated = f"rollout target {source} version {target.version} is deprecated{message}"
+    return [f"{deprecated}; the rollout keeps it until it ends"]
 
 
 def completion_pin_source(
@@ -168,10 +173,6 @@ def completion_pin_source(
     if chosen is not None and chosen.id == target.id:
         return current
     return PinSource.MANAGED if target.source is VersionSource.MANAGED else PinSource.CUSTOM
-
-
-def _exact(target: Candidate[IdT]) -> Pin:
-    return Pin(PinKind.EXACT, version=target.number)
 
 
 def _number(text: str) -> semver.Version:
