@@ -24,7 +24,7 @@ import semver
 
 from app.domain.enums import PinSource, VersionSource
 from app.domain.errors import DomainError, ErrorCode, InvalidInput
-from app.domain.pin_targets import PinnedVersionNotFound, pinnable_numbers
+from app.domain.pin_targets import resolve_pin_target
 from app.domain.pins import Pin, PinKind
 from app.domain.resolution import Candidate, Resolution, ResolutionRule, resolve
 from app.domain.resolution_values import IdT
@@ -136,17 +136,11 @@ def rollout_target(
     """The version a rollout to `number` within `source` targets: resolved like an exact pin
     (under ANY the custom version of the number first); `PinnedVersionNotFound` when no
     published, not binned version of the key has it."""
-    everything = list(candidates)
     pin = Pin(PinKind.EXACT, version=_number(number))
-    resolution = resolve(pin, source, everything)
-    if resolution.version is None:
-        raise PinnedVersionNotFound(
-            pin=pin,
-            pin_source=source,
-            reason=resolution.reason,
-            available=pinnable_numbers(source, everything),
-        )
-    return resolution.version
+    chosen = resolve_pin_target(pin, source, candidates).version
+    # resolve_pin_target raises rather than choose nothing
+    assert chosen is not None
+    return chosen
 
 
 def target_warnings(target: Candidate[IdT]) -> list[str]:

@@ -105,9 +105,7 @@ async def start_rollout(
             if is_unique_violation(error):
                 raise RolloutInProgress(chosen.version, percent) from None
             raise
-        changed(auth_config)
-        session.add(auth_config)
-        _record(session, actor, EventKind.ROLLOUT_STARTED, auth_config, rollout, percent=percent)
+        _changed(session, actor, EventKind.ROLLOUT_STARTED, auth_config, rollout, percent=percent)
     return RolloutChange(auth_config, rollout, target_warnings(chosen))
 
 
@@ -127,10 +125,7 @@ async def set_rollout_percent(
         before = rollout.percent
         rollout.percent = percent
         rollout.updated_at = utc_now()
-        session.add(rollout)
-        changed(auth_config)
-        session.add(auth_config)
-        _record(
+        _changed(
             session,
             actor,
             EventKind.ROLLOUT_PERCENT_CHANGED,
@@ -163,10 +158,7 @@ async def complete_rollout(
         )
         auth_config.pin, auth_config.pin_source = target.version, pin_source
         _end(rollout, actor, RolloutEnding.COMPLETED)
-        session.add(rollout)
-        changed(auth_config)
-        session.add(auth_config)
-        _record(
+        _changed(
             session,
             actor,
             EventKind.ROLLOUT_COMPLETED,
@@ -188,10 +180,7 @@ async def abort_rollout(
         auth_config, _ = await auth_config_for_change(session, actor, auth_config_id, revision)
         rollout = await _running(session, auth_config.id)
         _end(rollout, actor, RolloutEnding.ABORTED)
-        session.add(rollout)
-        changed(auth_config)
-        session.add(auth_config)
-        _record(
+        _changed(
             session, actor, EventKind.ROLLOUT_ABORTED, auth_config, rollout, percent=rollout.percent
         )
     return RolloutChange(auth_config, rollout, [])
@@ -221,7 +210,7 @@ def _fresh(versions: KeyVersions) -> KeyVersions:
     return KeyVersions(connectors=versions.connectors, cached=False)
 
 
-def _record(
+def _changed(
     session: AsyncSession,
     actor: Principal,
     kind: EventKind,
@@ -229,6 +218,10 @@ def _record(
     rollout: Rollout,
     **payload: Any,
 ) -> None:
+    """Write the rollout, the auth config at its next revision, and the event of the change."""
+    session.add(rollout)
+    changed(auth_config)
+    session.add(auth_config)
     record_event(
         session,
         actor=actor,
