@@ -21,7 +21,7 @@ from tests.keys import Keys
 Json = dict[str, Any]
 
 ROLLOUT_FIELDS = (
-    "percent bucketLimit targetVersionNumber targetSource startedAt updatedAt endedAt "
+    "rolloutId percent bucketLimit targetVersionNumber targetSource startedAt updatedAt endedAt "
     "targetVersion { id version source }"
 )
 CODE = "... on Error { code message }"

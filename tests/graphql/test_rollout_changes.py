@@ -135,6 +135,7 @@ async def test_each_change_writes_its_event_and_bumps_the_revision(
     assert {event.auth_config_id for event in events} == {uuid_of(crm.auth_config)}
     assert {event.version_id for event in events} == {uuid_of(crm.v2)}
     rollout_id = events[0].payload["rolloutId"]
+    assert started["rollout"]["rolloutId"] == completed["rollout"]["rolloutId"] == rollout_id
     common = {"rolloutId": rollout_id, "targetVersion": "2.0.0", "targetSource": "CUSTOM"}
     assert [event.payload for event in events] == [
         {**common, "percent": 10, "revision": 2},

@@ -18,6 +18,10 @@ from app.graphql.enums import VersionSource
     "account's ids) is below percent * 100: raising the percentage only adds accounts."
 )
 class Rollout:
+    rollout_id: strawberry.ID = strawberry.field(
+        description="The rollout's id, as its events name it (rolloutId); the accounts' buckets "
+        "derive from it."
+    )
     percent: int = strawberry.field(description="The percentage of accounts in it, 0..100.")
     bucket_limit: int = strawberry.field(
         description="Accounts whose bucket is below it are in the rollout (percent * 100)."
@@ -33,6 +37,7 @@ class Rollout:
     @classmethod
     def from_row(cls, row: models.Rollout) -> "Rollout":
         return cls(
+            rollout_id=strawberry.ID(str(row.id)),
             percent=row.percent,
             bucket_limit=bucket_limit(row.percent),
             target_version_number=row.target_version,
