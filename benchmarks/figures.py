@@ -24,13 +24,15 @@ from benchmarks.queries import (
     LOOKUP,
     PAGES,
     PUSH,
+    ROLLOUT_PAGES,
     graphql_request,
     plain_request,
 )
 from benchmarks.seed import FILTER_KIND, DataSet
 from benchmarks.servers import Server
 
-FIGURES = ("lookup", "lookup1", "history", "pages", "deep", "events", "push")
+FIGURES = ("lookup", "lookup1", "history", "pages", "rollout", "deep", "events", "push")
+ROLLOUT_SIDES = ("off", "on")  # the "steady" key's auth configs, and the "rolling" key's
 PAGE_SIZES = (1, 100)
 MAX_DURATION = 60.0
 
@@ -81,6 +83,12 @@ class Bench:
                 graphql_request(g, key, PAGES, key=pages_key, k=k, n=n),
                 1,
             )
+        for side, rollout_key in zip(ROLLOUT_SIDES, self.data.rollout_keys, strict=True):
+            for n in PAGE_SIZES:
+                found[f"rollout-{side}-{n}.graphql"] = (
+                    graphql_request(g, key, ROLLOUT_PAGES, key=rollout_key, k=k, n=n),
+                    1,
+                )
         deep = self.config_id(self.data.deep_config)
         found["deep-first.graphql"] = (graphql_request(g, key, ACCOUNTS, id=deep), 1)
         found["deep-after.graphql"] = (
@@ -105,6 +113,8 @@ def _names(bench: Bench, figure: str) -> list[str]:
         return [f"history-{n}{s}" for n in bench.data.history_configs for s in pairs]
     if figure == "pages":
         return [f"pages-{n}.graphql" for n in PAGE_SIZES]
+    if figure == "rollout":
+        return [f"rollout-{side}-{n}.graphql" for side in ROLLOUT_SIDES for n in PAGE_SIZES]
     if figure == "deep":
         return ["deep-first.graphql", "deep-after.graphql", "deep-count.graphql"]
     if figure == "events":
@@ -131,11 +141,31 @@ def check(bench: Bench, figures: tuple[str, ...]) -> None:
                 }
                 if answer != expected:
                     raise RuntimeError(f"{name}: plain {answer} but GraphQL {expected}")
+            elif name.startswith("rollout-") and name.endswith(f"-{PAGE_SIZES[1]}.graphql"):
+                _check_rollout(name, answer)
             elif name == "deep-after.graphql":
                 edges = answer["data"]["node"]["linkedAccounts"]["edges"]
                 expected_id = f"customer-{bench.deep_position + 1:07d}"
                 if not edges or edges[0]["node"]["externalId"] != expected_id:
                     raise RuntimeError(f"the deep cursor does not lead to {expected_id}: {edges}")
+
+
+def _check_rollout(name: str, answer: dict[str, Any]) -> None:
+    """Without a rollout every account runs 1.2.0 (the pin 1.x.x); with one at 50%, some run
+    the target 2.0.0 (rule ROLLOUT) and the others 1.2.0."""
+    seen = {
+        (
+            account["node"]["effectiveVersion"]["version"]["version"],
+            account["node"]["effectiveVersion"]["rule"],
+        )
+        for config in answer["data"]["authConfigs"]["edges"]
+        for account in config["node"]["linkedAccounts"]["edges"]
+    }
+    expected = {("1.2.0", "MAJOR_LINE")}
+    if "-on-" in name:
+        expected.add(("2.0.0", "ROLLOUT"))
+    if seen != expected:
+        raise RuntimeError(f"{name}: accounts run {sorted(seen)}, not {sorted(expected)}")
 
 
 def _lengthen(bench: Bench, name: str, seconds: float, connections: int) -> None:

@@ -14,6 +14,12 @@ PAGES = (
     "{ edges { node { linkedAccounts(first: $n) { edges { node { "
     "effectiveVersion { version { version } } } } } } } } }"
 )
+# The pages figure's document with the rule too, so an answer shows which accounts roll out.
+ROLLOUT_PAGES = (
+    "query RolloutPages($key: String!, $k: Int!, $n: Int!) { authConfigs(first: $k, "
+    "connectorKey: $key) { edges { node { linkedAccounts(first: $n) { edges { node { "
+    "effectiveVersion { version { version } rule } } } } } } } }"
+)
 ACCOUNTS = (
     "query Accounts($id: ID!, $after: String) { node(id: $id) { ... on AuthConfig { "
     "linkedAccounts(first: 20, after: $after) { edges { node { id externalId } } } } } }"

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.figures import PAGE_SIZES, Bench, median
+from benchmarks.figures import PAGE_SIZES, ROLLOUT_SIDES, Bench, median
 from benchmarks.seed import FILTER_KIND
 
 MB = 1024 * 1024
@@ -153,6 +153,34 @@ def figures(bench: Bench, selected: tuple[str, ...]) -> tuple[list[str], list[Ro
                 f"{per_account:.1f} µs",
                 "≤ 100 µs",
                 per_account <= 100,
+            )
+        )
+
+    if "rollout" in selected:
+        k = bench.data.scale.page_configs
+        lines.append(
+            f"Page of {k} auth configs x linkedAccounts(first: N) {{ effectiveVersion }} on 1.x.x,"
+            " without and with a 50% rollout of 2.0.0 on each, one connection"
+        )
+        per_extra = {}
+        for side in ROLLOUT_SIDES:
+            small, large = (_m(bench, f"rollout-{side}-{n}.graphql") for n in PAGE_SIZES)
+            per_extra[side] = (
+                (large["p50_ms"] - small["p50_ms"]) * 1000 / ((PAGE_SIZES[1] - PAGE_SIZES[0]) * k)
+            )
+            lines.append(
+                f"  rollout {side:<3}: N = {PAGE_SIZES[0]}: p50 {small['p50_ms']:.2f} ms"
+                f"   N = {PAGE_SIZES[1]}: p50 {large['p50_ms']:.2f} ms"
+                f"   {per_extra[side]:.1f} µs per extra account"
+            )
+        on, off = per_extra["on"], per_extra["off"]
+        lines.append(f"  µs per extra account with the rollout: {on:.1f} (without {off:.1f})")
+        rows.append(
+            Row(
+                "µs per extra account, 50% rollout running",
+                f"{on:.1f} µs (without: {off:.1f} µs)",
+                "≤ 100 µs",
+                on <= 100,
             )
         )
 

@@ -26,10 +26,11 @@ from app.db.models import (
     Event,
     LinkedAccount,
     Project,
+    Rollout,
 )
 from app.db.types import utc_now
 from app.domain.api_keys import new_secret
-from app.domain.enums import Role, Runtime
+from app.domain.enums import Role, Runtime, VersionSource
 from app.domain.versions import VersionContent
 from app.services.versions import new_version_row
 from benchmarks.definitions import definition
@@ -45,6 +46,10 @@ _EVENT_KINDS = (
     ("api_key.created", 1),
 )
 FILTER_KIND = "version.published"
+
+# The versions of the rollout figure's keys: its auth configs pin 1.x.x (1.2.0), and on the
+# "rolling" key each rolls the last one out to half of its accounts.
+ROLLOUT_NUMBERS = ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,8 @@ class Scale:
         return (
             f"{self.name}: {self.deep_accounts:,} accounts on one auth config, "
             f"{self.events:,} events, keys with {' / '.join(f'{n:,}' for n in self.history)} "
-            f"published versions, {self.page_configs} auth configs with "
-            f"{self.accounts_per_page_config} accounts each"
+            f"published versions, 3 x {self.page_configs} auth configs with "
+            f"{self.accounts_per_page_config} accounts each (a third with a 50% rollout)"
         )
 
 
@@ -86,6 +91,8 @@ class DataSet:
     pages_connector_key: str
     deep_config: UUID
     growth_keys: list[str]
+    rollout_keys: tuple[str, str] = ("steady", "rolling")
+    """Keys whose page configs are pinned to 1.x.x; the second's roll 2.0.0 out to half."""
     seconds: float = 0.0
     versions: int = 0
     definition_bytes: tuple[int, int] = (0, 0)
@@ -134,7 +141,12 @@ async def _seed(connection: AsyncConnection, scale: Scale, *, rounds: int) -> Da
     pages = _connector(project.id, "pages", "Pages")
     versions += _versions(pages, ["1.0.0", "1.1.0", "1.2.0"])
     growth = [_connector(project.id, f"growth-{n + 1}", f"Growth {n + 1}") for n in range(rounds)]
-    await _insert(connection, [managed_crm, custom_crm, *history.values(), pages, *growth])
+    steady, rolling = (_connector(project.id, key, key.title()) for key in ("steady", "rolling"))
+    rolling_versions = _versions(rolling, ROLLOUT_NUMBERS)
+    versions += _versions(steady, ROLLOUT_NUMBERS) + rolling_versions
+    await _insert(
+        connection, [managed_crm, custom_crm, *history.values(), pages, *growth, steady, rolling]
+    )
     await _bulk(connection, ConnectorVersion, (_row(version) for version in versions))
 
     lookup = AuthConfig(project_id=project.id, connector_key="crm", name="CRM sync")
@@ -152,7 +164,44 @@ async def _seed(connection: AsyncConnection, scale: Scale, *, rounds: int) -> Da
         )
         for n in range(scale.page_configs)
     ]
-    await _insert(connection, [lookup, deep, *per_history.values(), *page_configs])
+    rollout_configs = {
+        key: [
+            AuthConfig(
+                project_id=project.id,
+                connector_key=key,
+                name=f"{key.title()} {n + 1}",
+                pin="1.x.x",
+                created_at=now + timedelta(seconds=n),
+            )
+            for n in range(scale.page_configs)
+        ]
+        for key in ("steady", "rolling")
+    }
+    await _insert(
+        connection,
+        [
+            lookup,
+            deep,
+            *per_history.values(),
+            *page_configs,
+            *rollout_configs["steady"],
+            *rollout_configs["rolling"],
+        ],
+    )
+    target = rolling_versions[-1]
+    await _insert(
+        connection,
+        [
+            Rollout(
+                auth_config_id=config.id,
+                target_version_id=target.id,
+                target_version=target.version,
+                target_source=VersionSource.CUSTOM,
+                percent=50,
+            )
+            for config in rollout_configs["rolling"]
+        ],
+    )
 
     authenticated = max(
         (v for v in versions if v.connector_id == custom_crm.id), key=lambda v: v.created_at
@@ -160,7 +209,7 @@ async def _seed(connection: AsyncConnection, scale: Scale, *, rounds: int) -> Da
     await _bulk(
         connection, LinkedAccount, _accounts(deep.id, scale.deep_accounts, authenticated, now)
     )
-    for config in page_configs:
+    for config in [*page_configs, *rollout_configs["steady"], *rollout_configs["rolling"]]:
         await _bulk(
             connection,
             LinkedAccount,

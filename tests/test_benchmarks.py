@@ -55,12 +55,13 @@ async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None
         finally:
             await engine.dispose()
         assert counts == {
-            "linked_account": 30 + 2 * 3,
+            "linked_account": 30 + 3 * 2 * 3,  # deep, and the pages and rollout page configs
             "event": 40,
             "api_key": 2,
-            "auth_config": 2 + 2 + 2,  # lookup and deep, one per history key, the page configs
+            # lookup and deep, one per history key, the page configs, the rollout page configs
+            "auth_config": 2 + 2 + 2 + 2 * 2,
         }
-        assert data.versions == 12 + 8 + 1 + 3 + 3
+        assert data.versions == 12 + 8 + 1 + 3 + 3 + 2 * 4
         assert 30_000 <= data.definition_bytes[0] <= data.definition_bytes[1] <= 50_000
         # When both servers run on it
         options = {"workers": 1, "pool_size": 2}
@@ -81,4 +82,4 @@ async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None
             )
             # Then every request succeeds, the plain answers equal the server's, and the deep
             # page starts right after the cursor's row (check raises otherwise)
-            check(bench, ("lookup", "history", "pages", "deep", "events"))
+            check(bench, ("lookup", "history", "pages", "rollout", "deep", "events"))

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.db.admission import Admission
 from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info
+from app.db.rollout_buckets import register_sqlite_functions
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # The execution option that marks a connection whose transaction will write (SQLite: IMMEDIATE).
@@ -173,7 +174,8 @@ class _SQLiteCompiler(SQLiteCompiler):
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    """Foreign keys on, WAL for concurrent readers, and real transactions.
+    """Foreign keys on, WAL for concurrent readers, real transactions, and the SQL functions
+    the app adds (`app.db.rollout_buckets`).
 
     The sqlite3 driver opens transactions lazily and never for SAVEPOINT; taking over BEGIN makes
     nested transactions work. Reads begin DEFERRED, so readers never wait for each other or for a
@@ -192,6 +194,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        register_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

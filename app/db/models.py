@@ -10,9 +10,10 @@ from sqlmodel import Field, SQLModel
 from app.db import base as _base  # noqa: F401  (naming convention first)
 from app.db.types import JSONDocument, UTCDateTime, utc_now
 from app.domain.assignments import AssignmentKind
-from app.domain.enums import DeploymentState, PinSource, Role, Runtime
+from app.domain.enums import DeploymentState, PinSource, Role, Runtime, VersionSource
 from app.domain.pipeline import DeploymentStep as PipelineStep
 from app.domain.pipeline import StepOutcome
+from app.domain.rollouts import RolloutEnding
 
 
 def _timestamp(*, nullable: bool = False, index: bool = False) -> Any:
@@ -310,3 +311,43 @@ class Event(SQLModel, table=True):
     linked_account_id: UUID | None = Field(default=None)
     payload: dict[str, Any] = _json(nullable=False)
     created_at: datetime = _timestamp()
+
+
+class Rollout(SQLModel, table=True):
+    """A target version rolled out to a percentage of an auth config's accounts (DESIGN §13).
+
+    Ended rollouts stay, with how and by whom they ended: the buckets of a past rollout can be
+    told again, and history reads like what happened. At most one per auth config runs (ended_at
+    IS NULL), which a partial unique index holds even against writers that race; it also makes
+    "the running rollout of these auth configs" an index lookup, whatever the history.
+    """
+
+    __tablename__ = "rollout"
+    __table_args__ = (
+        sa.Index(
+            "uq_rollout_running_auth_config_id",
+            "auth_config_id",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        ),
+        sa.CheckConstraint("percent >= 0 AND percent <= 100", name="percent_is_a_percentage"),
+    )
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    auth_config_id: UUID = _reference("auth_config.id", ondelete="CASCADE")
+    # A running rollout's target is in use, so it cannot be binned or deleted; an ended one's
+    # may be deleted for good, and the number and source below still say what it was.
+    target_version_id: UUID | None = _reference(
+        "connector_version.id", ondelete="SET NULL", nullable=True
+    )
+    target_version: str = Field(max_length=128)
+    target_source: VersionSource = Field(sa_type=sa.String(16))
+    percent: int
+    started_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    ended_at: datetime | None = _timestamp(nullable=True)
+    ending: RolloutEnding | None = Field(default=None, sa_type=sa.String(16), nullable=True)
+    # Who: API keys, as events name them (plain columns: history outlives the keys).
+    started_by_api_key_id: UUID | None = Field(default=None)
+    ended_by_api_key_id: UUID | None = Field(default=None)

@@ -35,6 +35,10 @@ class EventKind(StrEnum):
     AUTH_CONFIG_DEACTIVATED = "auth_config.deactivated"
     AUTH_CONFIG_UPDATED = "auth_config.updated"
     AUTH_CONFIG_DELETED = "auth_config.deleted"
+    ROLLOUT_STARTED = "rollout.started"
+    ROLLOUT_PERCENT_CHANGED = "rollout.percent_changed"
+    ROLLOUT_COMPLETED = "rollout.completed"
+    ROLLOUT_ABORTED = "rollout.aborted"
     ACCOUNT_LINKED = "account.linked"
     ACCOUNT_REAUTHENTICATED = "account.reauthenticated"
     ACCOUNT_UNLINKED = "account.unlinked"
@@ -68,6 +72,12 @@ _ASSIGNMENT = {
     "siteId": "the site",
     "kind": "DATASOURCE, EXPORT or DATA_SERVICE",
     "externalReference": "the datasource's, export's or data service's reference, or null",
+}
+_ROLLOUT = {
+    "rolloutId": "the rollout's id (its accounts' buckets derive from it)",
+    "targetVersion": "the target's version number",
+    "targetSource": "the target's source, MANAGED or CUSTOM",
+    "revision": "the auth config's new revision",
 }
 
 EVENT_KINDS: dict[EventKind, EventKindDoc] = {
@@ -200,6 +210,27 @@ EVENT_KINDS: dict[EventKind, EventKindDoc] = {
             "connectorKey": "its connector's key",
             "revision": "its last revision",
         },
+    ),
+    EventKind.ROLLOUT_STARTED: EventKindDoc(
+        "A rollout of a target version to a percentage of an auth config's accounts started.",
+        {**_ROLLOUT, "percent": "the percentage of accounts in it"},
+    ),
+    EventKind.ROLLOUT_PERCENT_CHANGED: EventKindDoc(
+        "A running rollout's percentage changed.",
+        {**_ROLLOUT, "percent": "the percentage {from, to}"},
+    ),
+    EventKind.ROLLOUT_COMPLETED: EventKindDoc(
+        "A rollout ended with its target as the auth config's exact pin.",
+        {
+            **_ROLLOUT,
+            "percent": "the percentage it had reached",
+            "from": "{pin, pinSource} before",
+            "to": "{pin, pinSource} after",
+        },
+    ),
+    EventKind.ROLLOUT_ABORTED: EventKindDoc(
+        "A rollout ended with every account back on the auth config's own resolution.",
+        {**_ROLLOUT, "percent": "the percentage it had reached"},
     ),
     EventKind.ACCOUNT_LINKED: EventKindDoc(
         "An account was linked to an auth config.",

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from app.domain.enums import PinSource
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.pins import Pin
-from app.domain.resolution import Candidate, resolve
+from app.domain.resolution import Candidate, Resolution, resolve
 from app.domain.resolution_values import ONLY, IdT
 from app.domain.versions import precedence_rank
 
@@ -54,6 +54,14 @@ def check_pin_target(
     nothing. Floating pins pass, with no warnings."""
     if pin.is_floating:
         return []
+    return list(resolve_pin_target(pin, pin_source, candidates).warnings)
+
+
+def resolve_pin_target(
+    pin: Pin, pin_source: PinSource, candidates: Iterable[Candidate[IdT]]
+) -> Resolution[IdT]:
+    """The resolution of the exact `pin` with `pin_source` over the candidates of its key;
+    `PinnedVersionNotFound` when it resolves to nothing."""
     everything = list(candidates)
     resolution = resolve(pin, pin_source, everything)
     if resolution.version is None:
@@ -63,7 +71,7 @@ def check_pin_target(
             reason=resolution.reason,
             available=pinnable_numbers(pin_source, everything),
         )
-    return list(resolution.warnings)
+    return resolution
 
 
 def pinnable_numbers(pin_source: PinSource, candidates: Iterable[Candidate[IdT]]) -> list[str]:

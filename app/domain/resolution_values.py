@@ -20,6 +20,7 @@ class ResolutionRule(StrEnum):
     MAJOR_LINE = "MAJOR_LINE"
     MINOR_LINE = "MINOR_LINE"
     EXACT = "EXACT"
+    ROLLOUT = "ROLLOUT"  # a linked account in its auth config's rollout runs the target
 
 
 class SkipCause(StrEnum):

@@ -1,7 +1,9 @@
 """What keeps a version in use (DESIGN §6), decided by resolution itself.
 
-A version is in use when an exact pin names it, or when an active auth config with at least one
-linked account resolves to it. "Names it" means what resolution means: an exact pin names a
+A version is in use when an exact pin names it, when an active auth config with at least one
+linked account resolves to it, or when an auth config's running rollout targets it (DESIGN
+§13: its accounts in the rollout run it, and aborting or completing must find it still there).
+"Names it" means what resolution means: an exact pin names a
 *number*, and under pin source ANY the custom version of that number wins, so an exact pin uses
 the version that `resolve` picks with rule EXACT, not every version carrying the number. Nothing
 here decides a version a second way: each auth config is resolved with `app.domain.resolution`.
@@ -28,6 +30,7 @@ from app.domain.resolution import Candidate, ResolutionRule, resolve
 class UsageReason(StrEnum):
     EXACT_PIN = "EXACT_PIN"  # an exact pin resolves to the version
     RESOLVES_WITH_ACCOUNTS = "RESOLVES_WITH_ACCOUNTS"  # active, with linked accounts, resolves
+    ROLLOUT_TARGET = "ROLLOUT_TARGET"  # its running rollout targets the version
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +44,8 @@ class PinnedConfig:
     linked_account_count: int
     pin: Pin
     pin_source: PinSource
+    rollout_target_id: UUID | None = None
+    """The version its running rollout targets, if one runs."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,15 @@ class AuthConfigUse:
 
     config: PinnedConfig
     exact: bool  # chosen by rule EXACT
+    resolves: bool = True  # its own resolution picks the version
+    rollout_target: bool = False  # its running rollout targets the version
 
     @property
     def reason(self) -> UsageReason | None:
         if self.exact:
             return UsageReason.EXACT_PIN
+        if self.rollout_target:
+            return UsageReason.ROLLOUT_TARGET
         if self.config.active and self.config.linked_account_count > 0:
             return UsageReason.RESOLVES_WITH_ACCOUNTS
         return None
@@ -83,7 +92,12 @@ class VersionUsage:
     @property
     def resolving(self) -> list[PinnedConfig]:
         """Active auth configs that resolve to the version (by any rule)."""
-        return [use.config for use in self.uses if use.config.active]
+        return [use.config for use in self.uses if use.resolves and use.config.active]
+
+    @property
+    def rollouts(self) -> list[PinnedConfig]:
+        """Auth configs whose running rollout targets the version."""
+        return [use.config for use in self.uses if use.rollout_target]
 
     @property
     def blockers(self) -> list[UsageBlocker]:
@@ -115,13 +129,19 @@ def usage_of(
     version_id: UUID,
     configs: Iterable[tuple[PinnedConfig, Sequence[Candidate[UUID]]]],
 ) -> VersionUsage:
-    """The auth configs (each with the candidates of its key) that resolve to `version_id`."""
+    """The auth configs (each with the candidates of its key) that resolve to `version_id`, or
+    whose running rollout targets it."""
     uses: list[AuthConfigUse] = []
     for config, candidates in configs:
         restored = [replace(c, binned=False) if c.id == version_id else c for c in candidates]
         resolution = resolve(config.pin, config.pin_source, restored)
-        if resolution.version is None or resolution.version.id != version_id:
+        resolves = resolution.version is not None and resolution.version.id == version_id
+        targets = config.rollout_target_id == version_id
+        if not (resolves or targets):
             continue
-        uses.append(AuthConfigUse(config=config, exact=resolution.rule is ResolutionRule.EXACT))
+        exact = resolves and resolution.rule is ResolutionRule.EXACT
+        uses.append(
+            AuthConfigUse(config=config, exact=exact, resolves=resolves, rollout_target=targets)
+        )
     uses.sort(key=lambda use: (use.config.name, str(use.config.id)))
     return VersionUsage(uses=uses)

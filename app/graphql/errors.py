@@ -17,6 +17,7 @@ from app.domain.bumps import Bump
 from app.domain.definition_problems import InvalidDefinition
 from app.domain.pin_targets import PinnedVersionNotFound
 from app.domain.pins import InvalidPin
+from app.domain.rollouts import NoRolloutInProgress, RolloutInProgress
 from app.domain.version_errors import InsufficientVersionBump
 from app.domain.versions import InvalidVersion
 from app.graphql.changes import DefinitionProblem, VersionChange
@@ -171,6 +172,19 @@ class AuthConfigHasAccountsError(Error):
     linked_account_count: int = strawberry.field(description="How many accounts it still has.")
 
 
+@strawberry.type(
+    description="The auth config runs a rollout already (one at a time): complete or abort it."
+)
+class RolloutInProgressError(Error):
+    target_version: str = strawberry.field(description="The running rollout's target number.")
+    percent: int = strawberry.field(description="The running rollout's percentage.")
+
+
+@strawberry.type(description="The auth config has no rollout in progress.")
+class NoRolloutInProgressError(Error):
+    pass
+
+
 def _common(exception: domain.DomainError) -> dict[str, Any]:
     return {"code": exception.code, "message": exception.message}
 
@@ -213,6 +227,8 @@ ERROR_TYPES: dict[type[domain.DomainError], type[Error]] = {
     version_errors.VersionInUse: VersionInUseError,
     version_errors.VersionNotInBin: VersionNotInBinError,
     domain.AuthConfigHasAccounts: AuthConfigHasAccountsError,
+    RolloutInProgress: RolloutInProgressError,
+    NoRolloutInProgress: NoRolloutInProgressError,
 }
 
 EXCEPTION_HANDLERS = [_Handler(exception, error) for exception, error in ERROR_TYPES.items()]

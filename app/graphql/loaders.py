@@ -23,12 +23,13 @@ from app.db.models import (
     DeploymentStep,
     LinkedAccount,
     Project,
+    Rollout,
     VersionRevision,
 )
 from app.domain.access import Principal
 from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
-from app.domain.resolution import Resolution
+from app.graphql.answers import AccountsEffective, Effective, account_answers, effective_answers
 from app.services import (
     accounts,
     api_keys,
@@ -36,6 +37,7 @@ from app.services import (
     auth_configs,
     connectors,
     projects,
+    rollouts,
     usage,
     versions,
 )
@@ -43,13 +45,11 @@ from app.services.display_names import NamingContext, naming_contexts
 from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
 from app.services.resolution import (
-    ChosenVersion,
     ConnectorStamp,
     KeyVersions,
     ProjectKey,
     versions_for_keys,
 )
-from app.services.resolution import resolve_auth_config as resolve_with
 from app.services.versions import AuthOfContent, ContentKey, VersionBody, VersionHeader
 
 if TYPE_CHECKING:
@@ -98,16 +98,6 @@ class StatusOf(NamedTuple):
     effective: ContentKey | None
 
 
-@dataclass(frozen=True)
-class Effective:
-    """An auth config's resolution, and the version it chose (its header)."""
-
-    auth_config: AuthConfig
-    resolution: Resolution[UUID]
-    chosen: ChosenVersion | None
-    version: VersionHeader | None
-
-
 def _in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:
     return [found.get(key) for key in keys]
 
@@ -120,6 +110,8 @@ class Loaders:
         self._principal = principal
         # The connectors' stamps read with auth configs, for resolving them next.
         self._stamps: dict[ProjectKey, list[ConnectorStamp]] = {}
+        # The running rollout of each auth config read so far (None: it has none).
+        self._rollouts: dict[UUID, Rollout | None] = {}
 
     @cached_property
     def project_by_id(self) -> DataLoader[UUID, Project | None]:
@@ -178,6 +170,20 @@ class Loaders:
     @cached_property
     def effective_by_auth_config(self) -> DataLoader[UUID, Effective | None]:
         return DataLoader(self._effective_by_auth_config)
+
+    @cached_property
+    def accounts_effective_by_auth_config(self) -> DataLoader[UUID, AccountsEffective | None]:
+        return DataLoader(self._accounts_effective_by_auth_config)
+
+    @cached_property
+    def rollout_by_auth_config(self) -> DataLoader[UUID, Rollout | None]:
+        return DataLoader(self._running_rollouts)
+
+    @cached_property
+    def rollout_counts_by_auth_config(
+        self,
+    ) -> DataLoader[UUID, rollouts.RolloutCounts | None]:
+        return DataLoader(self._rollout_counts)
 
     @cached_property
     def accounts_by_auth_config(self) -> DataLoader[PageKey[UUID], Page[LinkedAccount]]:
@@ -272,6 +278,7 @@ class Loaders:
             lambda s: auth_configs.auth_configs_by_id(s, actor=self._principal, auth_config_ids=ids)
         )
         self._stamps.update(read.stamps)
+        self._rollouts.update(read.rollouts)
         return _in_order(read.auth_configs, ids)
 
     async def _auth_configs_by_connector_key(
@@ -292,8 +299,7 @@ class Loaders:
 
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
         """Resolve each auth config once per request, however many accounts ask, with the
-        headers of the versions chosen: kept with the candidates when a request has read them
-        since they last changed, else read in one statement."""
+        headers of the versions chosen (`app.graphql.answers.effective_answers`)."""
         configs = await self.auth_config_by_id.load_many(ids)
         # Read here, not through a loader of their own: only this batch asks for them, and a
         # loader would cost the lookup another turn of the event loop.
@@ -301,35 +307,45 @@ class Loaders:
         candidates: dict[ProjectKey, KeyVersions] = await self._read(
             lambda s: versions_for_keys(s, keys=keys, stamps=self._stamps)
         )
-        resolved = []
-        headers: dict[UUID, VersionHeader] = {}
-        for config in configs:
-            if config is not None:
-                key_versions = candidates[ProjectKey.of(config)]
-                resolution = resolve_with(config, key_versions)
-                chosen = key_versions.chosen(resolution)
-                known = None if chosen is None else key_versions.known_header(chosen.id)
-                if known is not None:
-                    headers[known.id] = known
-                resolved.append((config, key_versions, resolution, chosen))
-        missing = list({c.id for _, _, _, c in resolved if c and c.id not in headers})
+        found = await effective_answers(
+            [config for config in configs if config is not None],
+            candidates,
+            self._rollouts,
+            self._version_headers,
+        )
+        return _in_order(found, ids)
+
+    async def _running_rollouts(self, ids: Sequence[UUID]) -> list[Rollout | None]:
+        """Known when the auth configs were read by id; listed ones' in one statement."""
+        missing = [id_ for id_ in ids if id_ not in self._rollouts]
         if missing:
-            headers.update(
-                await self._read(
-                    lambda s: versions.version_headers(
-                        s, actor=self._principal, version_ids=missing
-                    )
-                )
+            found = await self._read(
+                lambda s: rollouts.running_rollouts(s, auth_config_ids=missing)
             )
-        effective = {}
-        for config, key_versions, resolution, chosen in resolved:
-            header = None if chosen is None else headers[chosen.id]
-            if header is not None and key_versions.cached:
-                key_versions.keep_header(header)
-            effective[config.id] = Effective(
-                auth_config=config, resolution=resolution, chosen=chosen, version=header
-            )
-        return _in_order(effective, ids)
+            self._rollouts.update({id_: found.get(id_) for id_ in missing})
+        return [self._rollouts[id_] for id_ in ids]
+
+    async def _accounts_effective_by_auth_config(
+        self, ids: Sequence[UUID]
+    ) -> list[AccountsEffective | None]:
+        """Each auth config's answer for its accounts: its own, and its rollout's target."""
+        found = [e for e in await self.effective_by_auth_config.load_many(ids) if e is not None]
+        rows = await self._running_rollouts([effective.auth_config.id for effective in found])
+        answers = await account_answers(found, rows, self._version_headers)
+        return _in_order(answers, ids)
+
+    async def _version_headers(self, ids: Sequence[UUID]) -> dict[UUID, VersionHeader]:
+        """Headers of versions the caller may see, in one statement (not through the loader:
+        see `_effective_by_auth_config`)."""
+        return await self._read(
+            lambda s: versions.version_headers(s, actor=self._principal, version_ids=ids)
+        )
+
+    async def _rollout_counts(self, ids: Sequence[UUID]) -> list[rollouts.RolloutCounts | None]:
+        found = await self._read(
+            lambda s: rollouts.count_accounts_in_rollout(s, auth_config_ids=ids)
+        )
+        return _in_order(found, ids)
 
     async def _linked_accounts(self, ids: Sequence[UUID]) -> list[LinkedAccount | None]:
         found = await self._read(

@@ -34,6 +34,7 @@ from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
+from app.graphql.rollouts.mutations import RolloutMutations
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
 from app.observability.record import current_record
@@ -62,6 +63,7 @@ class Mutation(
     LifecycleMutations,
     AssignmentMutations,
     PipelineMutations,
+    RolloutMutations,
 ):
     pass
 

@@ -22,13 +22,8 @@ from app.services.events import record_event
 from app.services.key_locks import lock_key, versions_under_lock
 from app.services.lookups import column_rows
 from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
-from app.services.resolution import (
-    ChosenVersion,
-    ConnectorStamp,
-    KeyVersions,
-    ProjectKey,
-    resolve_auth_config,
-)
+from app.services.resolution import ChosenVersion, ConnectorStamp, KeyVersions, ProjectKey
+from app.services.rollouts import resolve_linked_account, running_rollouts
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -52,7 +47,8 @@ async def link_account(
         key = ProjectKey.of(auth_config)
         locked = await lock_key(session, key)
         auth_config = await _auth_config_for_link(session, auth_config_id)
-        version = _effective(auth_config, await versions_under_lock(session, key, locked))
+        versions = await versions_under_lock(session, key, locked)
+        version = await _effective(session, auth_config, versions, account.id)
         _authenticated_under(account, version)
         session.add(account)
         try:
@@ -105,7 +101,8 @@ async def reauthenticate_account(
         account, auth_config, locked = await _account_for_change(session, account_id, project_id)
         before = account.authenticated_version_id
         key = ProjectKey.of(auth_config)
-        version = _effective(auth_config, await versions_under_lock(session, key, locked))
+        versions = await versions_under_lock(session, key, locked)
+        version = await _effective(session, auth_config, versions, account.id)
         _authenticated_under(account, version)
         session.add(account)
         record_event(
@@ -175,9 +172,15 @@ async def unlink_account(
     return UnlinkedAccount(account=account, auth_config=auth_config)
 
 
-def _effective(auth_config: AuthConfig, versions: KeyVersions) -> ChosenVersion | None:
-    """The version the auth config resolves to among `versions` (read under the key's lock)."""
-    return versions.chosen(resolve_auth_config(auth_config, versions))
+async def _effective(
+    session: AsyncSession, auth_config: AuthConfig, versions: KeyVersions, account_id: UUID
+) -> ChosenVersion | None:
+    """The version the account runs among `versions` (read under the key's lock): its auth
+    config's, or the target of the auth config's running rollout when the account is in it."""
+    rollout = (await running_rollouts(session, auth_config_ids=[auth_config.id])).get(
+        auth_config.id
+    )
+    return versions.chosen(resolve_linked_account(auth_config, versions, rollout, account_id))
 
 
 def _authenticated_under(account: LinkedAccount, version: ChosenVersion | None) -> None:

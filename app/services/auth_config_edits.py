@@ -1,7 +1,7 @@
 """Everyday edits of auth configs: renaming one, and deleting one that has no accounts.
 
-Both lock like the other changes of an auth config (`auth_configs._for_change`: the key's
-connectors, then the auth config's row, read afresh). For the delete, that row lock is what
+Both lock like the other changes of an auth config (`auth_configs.auth_config_for_change`: the
+key's connectors, then the auth config's row, read afresh). For the delete, that row lock is what
 keeps it apart from `link_account`, which takes the same row before it inserts an account: a
 link that comes first is committed, and counted, before the delete reads the count; a link that
 comes second finds no auth config (NOT_FOUND). So no account is ever left under a deleted auth
@@ -17,7 +17,7 @@ from app.domain import validation
 from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AuthConfigHasAccounts
 from app.domain.events import EventKind
-from app.services.auth_configs import _changed, _for_change
+from app.services.auth_configs import auth_config_for_change, changed
 from app.services.events import record_event
 from app.services.transactions import transaction
 
@@ -30,12 +30,12 @@ async def update_auth_config(
     require_project_admin(actor, "update auth configs")
     new_name = validation.name(name)
     async with transaction(session):
-        auth_config, _ = await _for_change(session, actor, auth_config_id, revision)
+        auth_config, _ = await auth_config_for_change(session, actor, auth_config_id, revision)
         before = auth_config.name
         if new_name == before:
             return auth_config
         auth_config.name = new_name
-        _changed(auth_config)
+        changed(auth_config)
         session.add(auth_config)
         record_event(
             session,
@@ -55,7 +55,7 @@ async def delete_auth_config(
     number, otherwise); `revision` is checked when given. Its events stay, with its id."""
     project_id = require_project_admin(actor, "delete auth configs")
     async with transaction(session):
-        auth_config, _ = await _for_change(session, actor, auth_config_id, revision)
+        auth_config, _ = await auth_config_for_change(session, actor, auth_config_id, revision)
         # The kept count, read with the row under its lock: the triggers of migration 0005 move
         # it in the same transaction as each account's insert or delete.
         if auth_config.linked_account_count:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db.models import AuthConfig, Connector
+from app.db.models import AuthConfig, Connector, Rollout
 from app.db.types import utc_now
 from app.domain import validation
 from app.domain.access import Principal, require_project_admin
@@ -99,7 +99,7 @@ async def pin_auth_config(
     require_project_admin(actor, "pin auth configs")
     parsed = parse_pin(pin)
     async with transaction(session):
-        auth_config, locked = await _for_change(session, actor, auth_config_id, revision)
+        auth_config, locked = await auth_config_for_change(session, actor, auth_config_id, revision)
         before = {"pin": auth_config.pin, "pinSource": auth_config.pin_source}
         new_pin = parse_pin(auth_config.pin) if keep_pin else parsed
         new_source = PinSource(auth_config.pin_source) if pin_source is None else pin_source
@@ -109,7 +109,7 @@ async def pin_auth_config(
         if (new_pin.text, new_source) == (auth_config.pin, auth_config.pin_source):
             return PinnedAuthConfig(auth_config, warnings)
         auth_config.pin, auth_config.pin_source = new_pin.text, new_source
-        _changed(auth_config)
+        changed(auth_config)
         session.add(auth_config)
         record_event(
             session,
@@ -152,10 +152,10 @@ async def set_auth_config_active(
     """Turn an auth config (and so its accounts) on or off; `revision` is checked when given."""
     require_project_admin(actor, "activate or deactivate auth configs")
     async with transaction(session):
-        auth_config, _ = await _for_change(session, actor, auth_config_id, revision)
+        auth_config, _ = await auth_config_for_change(session, actor, auth_config_id, revision)
         if auth_config.active != active:
             auth_config.active = active
-            _changed(auth_config)
+            changed(auth_config)
             session.add(auth_config)
             record_event(
                 session,
@@ -170,7 +170,7 @@ async def set_auth_config_active(
     return auth_config
 
 
-async def _for_change(
+async def auth_config_for_change(
     session: AsyncSession, actor: Principal, auth_config_id: UUID, revision: int | None
 ) -> tuple[AuthConfig, list[ConnectorStamp]]:
     """The auth config, locked and read afresh, at the revision the caller read; and the
@@ -193,7 +193,8 @@ async def _for_change(
     return auth_config, locked
 
 
-def _changed(auth_config: AuthConfig) -> None:
+def changed(auth_config: AuthConfig) -> None:
+    """A new revision of the auth config, now."""
     auth_config.revision += 1
     auth_config.updated_at = utc_now()
 
@@ -210,6 +211,7 @@ _BY_ID_WITH_STAMPS = (
         col(Connector.project_id),
         col(Connector.key),
         col(Connector.versions_stamp),
+        Rollout,
     )
     .outerjoin(
         Connector,
@@ -221,6 +223,11 @@ _BY_ID_WITH_STAMPS = (
             ),
         ),
     )
+    # Its running rollout, if any: an account's version depends on it (an index lookup).
+    .outerjoin(
+        Rollout,
+        and_(col(Rollout.auth_config_id) == col(AuthConfig.id), col(Rollout.ended_at).is_(None)),
+    )
     .where(
         col(AuthConfig.id).in_(bindparam("auth_config_ids", expanding=True)),
         col(AuthConfig.project_id) == bindparam("viewer_project_id", type_=Uuid),
@@ -231,10 +238,12 @@ _BY_ID_WITH_STAMPS = (
 @dataclass(frozen=True)
 class AuthConfigsRead:
     """Auth configs by id, and the stamps of the connectors each one's key names (read in the
-    same statement: resolution needs them next, see `app.services.candidate_cache`)."""
+    same statement: resolution needs them next, see `app.services.candidate_cache`), and the
+    running rollout of each (None without one)."""
 
     auth_configs: dict[UUID, AuthConfig]
     stamps: dict[ProjectKey, list[ConnectorStamp]]
+    rollouts: dict[UUID, Rollout | None]
 
 
 async def auth_configs_by_id(
@@ -244,9 +253,10 @@ async def auth_configs_by_id(
     project bound: a platform key binds None and reads none)."""
     parameters = {"auth_config_ids": list(auth_config_ids), "viewer_project_id": actor.project_id}
     rows = (await session.exec(_BY_ID_WITH_STAMPS, params=parameters)).all()  # type: ignore[call-overload]
-    read = AuthConfigsRead(auth_configs={}, stamps={})
-    for auth_config, connector_id, project_id, key, stamp in rows:
+    read = AuthConfigsRead(auth_configs={}, stamps={}, rollouts={})
+    for auth_config, connector_id, project_id, key, stamp, rollout in rows:
         read.auth_configs[auth_config.id] = auth_config
+        read.rollouts[auth_config.id] = rollout
         stamps = read.stamps.setdefault(ProjectKey.of(auth_config), [])
         if connector_id is not None:
             stamps.append(ConnectorStamp(connector_id, project_id, key, stamp))

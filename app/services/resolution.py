@@ -68,7 +68,10 @@ class KeyVersions:
         return tuple((part.connector_id, part.stamp) for part in self.connectors)
 
     def chosen(self, resolution: Resolution[UUID]) -> ChosenVersion | None:
-        version = resolution.version
+        return self.chosen_candidate(resolution.version)
+
+    def chosen_candidate(self, version: Candidate[UUID] | None) -> ChosenVersion | None:
+        """Which content one of these candidates is (its revision)."""
         if version is None:
             return None
         part = next(part for part in self.connectors if version.id in part.revisions)

@@ -12,10 +12,11 @@ assignments of a version, a platform key and the bin check every project's.
 from collections.abc import Sequence
 from uuid import UUID
 
+from sqlalchemy import and_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import AuthConfig, Connector, ConnectorVersion
+from app.db.models import AuthConfig, Connector, ConnectorVersion, Rollout
 from app.domain.access import Principal
 from app.domain.enums import PinSource
 from app.domain.pins import stored_pin
@@ -61,14 +62,27 @@ async def usage_of_versions(
     if not versions:
         return {}
     keys = {connector.key for _, connector in versions}
-    query = select(AuthConfig).where(col(AuthConfig.connector_key).in_(keys))
+    # With the target of each one's running rollout (a rollout's target is in use), read in
+    # the same statement; rollout writes hold the auth config's row, so locking it holds both.
+    query = (
+        select(AuthConfig, col(Rollout.target_version_id))
+        .outerjoin(
+            Rollout,
+            and_(
+                col(Rollout.auth_config_id) == col(AuthConfig.id), col(Rollout.ended_at).is_(None)
+            ),
+        )
+        .where(col(AuthConfig.connector_key).in_(keys))
+    )
     if project_id is not EVERY_PROJECT:
         query = query.where(AuthConfig.project_id == project_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=AuthConfig)
     # Read afresh: an auth config this session holds already may have gained accounts since.
     query = query.order_by(col(AuthConfig.id)).execution_options(populate_existing=True)
-    configs = (await session.exec(query)).all()
+    rows = (await session.exec(query)).all()
+    configs = [config for config, _ in rows]
+    targets = {config.id: target for config, target in rows}
     assigned = await site_assignments_of_versions(
         session, version_ids=[version_id for version_id, _ in versions], project_id=project_id
     )
@@ -89,7 +103,7 @@ async def usage_of_versions(
             version_id,
             (
                 (
-                    _pinned(config),
+                    _pinned(config, targets[config.id]),
                     candidates[ProjectKey.of(config)].candidates,
                 )
                 for config in relevant
@@ -99,7 +113,7 @@ async def usage_of_versions(
     return result
 
 
-def _pinned(config: AuthConfig) -> PinnedConfig:
+def _pinned(config: AuthConfig, rollout_target_id: UUID | None) -> PinnedConfig:
     return PinnedConfig(
         id=config.id,
         name=config.name,
@@ -108,4 +122,5 @@ def _pinned(config: AuthConfig) -> PinnedConfig:
         linked_account_count=config.linked_account_count,
         pin=stored_pin(config.pin),
         pin_source=PinSource(config.pin_source),
+        rollout_target_id=rollout_target_id,
     )

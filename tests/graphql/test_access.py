@@ -48,6 +48,12 @@ from tests.graphql.operations import (
     link_account,
     mutate,
 )
+from tests.graphql.rollouts import (
+    ABORT_ROLLOUT,
+    COMPLETE_ROLLOUT,
+    SET_ROLLOUT_PERCENT,
+    START_ROLLOUT,
+)
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 
@@ -179,6 +185,7 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
         (PIN_AUTH_CONFIG, {"authConfigId": auth_config_id, "pin": "latest", "revision": 1}),
         (SET_AUTH_CONFIG_ACTIVE, {"authConfigId": auth_config_id, "active": False}),
         (REAUTHENTICATE_ACCOUNT, {"linkedAccountId": account_id}),
+        *_rollout_changes(auth_config_id),
         *((document, {"versionId": version_id}) for document in EVERY_LIFECYCLE_MUTATION),
         (RECORD_DEPLOYMENT_STEP, {"versionId": version_id, "step": "BUILD", "outcome": "FAILED"}),
         (ASSIGN_VERSION, {"versionId": version_id, "siteId": "site-1", "kind": "EXPORT"}),
@@ -211,6 +218,17 @@ async def test_a_viewer_key_is_forbidden_every_mutation_and_nothing_is_written(
     assert data["connectors"]["totalCount"] == 1
     assert data["authConfigs"]["totalCount"] == 1
     assert data["authConfigs"]["edges"][0]["node"]["linkedAccounts"]["totalCount"] == 1
+
+
+def _rollout_changes(auth_config_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """Each rollout mutation on the auth config, with otherwise valid input."""
+    on_it = {"authConfigId": auth_config_id, "revision": 1}
+    return [
+        (START_ROLLOUT, {**on_it, "targetVersion": "1.0.0", "percent": 10}),
+        (SET_ROLLOUT_PERCENT, {**on_it, "percent": 20}),
+        (COMPLETE_ROLLOUT, on_it),
+        (ABORT_ROLLOUT, on_it),
+    ]
 
 
 def _mutation_name(document: str) -> str:
@@ -269,6 +287,7 @@ async def test_a_platform_key_is_forbidden_project_mutations(
         (UPDATE_AUTH_CONFIG, {"authConfigId": auth_config_id, "name": "Mine", "revision": 1}),
         (DELETE_AUTH_CONFIG, {"authConfigId": auth_config_id}),
         (UNLINK_ACCOUNT, {"linkedAccountId": account_id}),
+        *_rollout_changes(auth_config_id),
     ]
     for document, input in attempts:
         result = await mutate(graphql, document, input, key=keys.platform)

@@ -20,6 +20,12 @@ from tests.graphql.operations import (
     mutate,
     with_type,
 )
+from tests.graphql.rollouts import (
+    ABORT_ROLLOUT,
+    COMPLETE_ROLLOUT,
+    SET_ROLLOUT_PERCENT,
+    START_ROLLOUT,
+)
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 
@@ -286,8 +292,19 @@ async def test_mutations_treat_another_projects_ids_and_keys_as_not_found(
         {"name": "intruder", "role": "ADMIN", "projectId": world.beta_project},
         key=keys.alpha.admin,
     )
+    # or starts, changes, completes or aborts a rollout on beta's auth config
+    on_beta = {"authConfigId": world.beta_auth_config, "revision": 1}
+    rollouts = [
+        await mutate(graphql, document, {**on_beta, **extra}, key=keys.alpha.admin)
+        for document, extra in (
+            (START_ROLLOUT, {"targetVersion": "1.0.0", "percent": 10}),
+            (SET_ROLLOUT_PERCENT, {"percent": 20}),
+            (COMPLETE_ROLLOUT, {}),
+            (ABORT_ROLLOUT, {}),
+        )
+    ]
     # then each is NOT_FOUND, as for an object that does not exist
-    for result in (linked, configured, issued):
+    for result in (linked, configured, issued, *rollouts):
         assert (result["__typename"], result["code"]) == ("NotFoundError", "NOT_FOUND"), result
 
     # and beta is untouched
@@ -297,6 +314,12 @@ async def test_mutations_treat_another_projects_ids_and_keys_as_not_found(
         key=keys.beta.admin,
     )
     assert beta["viewer"]["project"]["apiKeys"]["totalCount"] == 2
+    beta_config = await graphql(
+        "query ($id: ID!) { node(id: $id) { ... on AuthConfig { revision rollout { percent } } } }",
+        {"id": world.beta_auth_config},
+        key=keys.beta.admin,
+    )
+    assert beta_config["node"] == {"revision": 1, "rollout": None}
     assert [n["linkedAccounts"]["totalCount"] for n in _nodes(beta["authConfigs"])] == [1]
     alpha = await graphql("{ authConfigs { totalCount } }", key=keys.alpha.admin)
     assert alpha["authConfigs"]["totalCount"] == 1

@@ -9,9 +9,9 @@ from strawberry import relay
 
 from app.db import models
 from app.graphql.auth_configs.effective import (
+    AccountViews,
     EffectiveVersion,
-    effective_of,
-    effective_version_of,
+    account_effective_version_of,
 )
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
@@ -38,19 +38,21 @@ class LinkedAccount(relay.Node, Entity):
         description="When its credentials were last captured."
     )
     created_at: datetime
+    row_id: strawberry.Private[UUID]
     auth_config_row_id: strawberry.Private[UUID]
     authenticated_version_row_id: strawberry.Private[UUID | None]
     authenticated_revision: strawberry.Private[int | None]
-    known_effective: strawberry.Private[EffectiveVersion | None]
+    known_effective: strawberry.Private[AccountViews | None]
 
     @classmethod
     def from_row(
-        cls, row: models.LinkedAccount, effective: EffectiveVersion | None = None
+        cls, row: models.LinkedAccount, effective: AccountViews | None = None
     ) -> "LinkedAccount":
-        """`effective`: its auth config's effective version, when the caller has it already."""
+        """`effective`: its auth config's answers for its accounts, when the caller has them."""
         return cls(
             known_effective=effective,
             id=str(row.id),
+            row_id=row.id,
             external_id=row.external_id,
             label=row.label,
             authenticated_at=row.authenticated_at,
@@ -65,26 +67,36 @@ class LinkedAccount(relay.Node, Entity):
         row = await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id)
         return AuthConfig.from_row(present(row))
 
-    @strawberry.field(description="The version it runs now: its auth config's, and why.")
+    @strawberry.field(
+        description="The version it runs now, and why: its auth config's, or the target of the "
+        "auth config's rollout when the account is in it (rule ROLLOUT)."
+    )
     def effective_version(self, info: Info) -> EffectiveVersion:
         # Not a coroutine function: a page of accounts hands each one its auth config's answer,
         # and an answer at hand costs graphql-core no awaiting per account. Otherwise this
         # returns an awaitable, which graphql-core awaits like an async resolver's result.
         if self.known_effective is not None:
-            return self.known_effective
-        return cast(EffectiveVersion, effective_version_of(info, self.auth_config_row_id))
+            return self.known_effective.for_account(self.row_id)
+        return cast(
+            EffectiveVersion,
+            account_effective_version_of(info, self.auth_config_row_id, self.row_id),
+        )
 
     @strawberry.field(
         description="INACTIVE while its auth config is; NEEDS_REAUTHENTICATION when the version "
-        "it runs needs other credentials than it was authenticated with; else ACTIVE."
+        "it runs (its own effectiveVersion, a rollout's target included) needs other "
+        "credentials than it was authenticated with; else ACTIVE."
     )
     async def status(self, info: Info) -> AccountStatus:
-        effective = await effective_of(info, self.auth_config_row_id)
-        chosen = effective.chosen
+        answer = await info.context.loaders.accounts_effective_by_auth_config.load(
+            self.auth_config_row_id
+        )
+        effective = present(answer)
+        chosen = effective.chosen_for(self.row_id)
         authenticated = self.authenticated_version_row_id
         status = await info.context.loaders.account_status.load(
             StatusOf(
-                auth_config_active=effective.auth_config.active,
+                auth_config_active=effective.own.auth_config.active,
                 # A forced overwrite keeps the version's id but may change its `auth`, so the
                 # revision counts too (none recorded: the current one).
                 authenticated=None

@@ -30,6 +30,7 @@ from app.services.accounts import AccountRef
 if TYPE_CHECKING:
     from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
     from app.graphql.auth_configs.effective import EffectiveVersion
+    from app.graphql.rollouts.types import Rollout
 
 
 @strawberry.federation.type(
@@ -79,7 +80,10 @@ class AuthConfig(relay.Node, Entity):
         rows = await info.context.loaders.connectors_by_key.load(self.connector_key)
         return [Connector.from_row(row) for row in rows]
 
-    @strawberry.field(description="The version its accounts run now, and why.")
+    @strawberry.field(
+        description="The version its accounts run now, and why (during a rollout, those outside "
+        "it; each LinkedAccount.effectiveVersion tells)."
+    )
     async def effective_version(
         self, info: Info
     ) -> Annotated["EffectiveVersion", strawberry.lazy("app.graphql.auth_configs.effective")]:
@@ -101,6 +105,18 @@ class AuthConfig(relay.Node, Entity):
         )
         return None if row is None else LinkedAccount.from_row(row)
 
+    @strawberry.field(
+        description="Its running rollout (a target version for a percentage of its accounts), "
+        "or null."
+    )
+    async def rollout(
+        self, info: Info
+    ) -> Annotated["Rollout", strawberry.lazy("app.graphql.rollouts.types")] | None:
+        from app.graphql.rollouts.types import Rollout
+
+        row = await info.context.loaders.rollout_by_auth_config.load(UUID(self.id))
+        return None if row is None else Rollout.from_row(row)
+
     @strawberry.field(description="The accounts linked through this auth config, oldest first.")
     async def linked_accounts(
         self,
@@ -109,7 +125,7 @@ class AuthConfig(relay.Node, Entity):
         after: After = None,
     ) -> Annotated["LinkedAccountConnection", strawberry.lazy("app.graphql.accounts.types")]:
         from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
-        from app.graphql.auth_configs.effective import effective_version_of
+        from app.graphql.auth_configs.effective import account_views_of
 
         page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
         result = await info.context.loaders.accounts_by_auth_config.load(
@@ -119,9 +135,10 @@ class AuthConfig(relay.Node, Entity):
             return to_connection(
                 LinkedAccountConnection, result, LinkedAccount.from_row, CREATED_ORDER
             )
-        # Every account of the page shows this auth config's effective version: resolved here
-        # once, each account's field answers at once instead of awaiting it on its own.
-        effective = await effective_version_of(info, UUID(self.id))
+        # Every account of the page shows this auth config's effective version (or its
+        # rollout's target): resolved here once, each account's field answers at once instead
+        # of awaiting it on its own.
+        effective = await account_views_of(info, UUID(self.id))
         return to_connection(
             LinkedAccountConnection,
             result,

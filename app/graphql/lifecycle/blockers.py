@@ -19,7 +19,8 @@ class UsageBlocker:
     linked_account_count: int
     reason: usage.UsageReason = strawberry.field(
         description="EXACT_PIN: its exact pin resolves to the version; RESOLVES_WITH_ACCOUNTS: it "
-        "is active, has linked accounts, and resolves to the version."
+        "is active, has linked accounts, and resolves to the version; ROLLOUT_TARGET: its "
+        "running rollout targets the version."
     )
 
     @classmethod

@@ -22,7 +22,8 @@ class UsageByAuthConfig:
 class VersionUsage:
     in_use: bool = strawberry.field(
         description="An exact pin resolves to it, an active auth config with linked accounts "
-        "does, or it is assigned to a site. moveVersionToBin refuses it then."
+        "does, a running rollout targets it, or it is assigned to a site. moveVersionToBin "
+        "refuses it then."
     )
     exact_pins: list[AuthConfig] = strawberry.field(
         description="Auth configs whose exact pin resolves to this version (under pin source "
@@ -30,6 +31,9 @@ class VersionUsage:
     )
     resolving_auth_configs: list[UsageByAuthConfig] = strawberry.field(
         description="Active auth configs that resolve to it, by any rule, with account counts."
+    )
+    rollouts: list[AuthConfig] = strawberry.field(
+        description="Auth configs whose running rollout targets this version."
     )
     blockers: list[UsageBlocker] = strawberry.field(
         description="What would make moveVersionToBin refuse it, as VersionInUseError lists it."
@@ -53,6 +57,7 @@ class VersionUsage:
                 )
                 for config in found.resolving
             ],
+            rollouts=[AuthConfig.from_row(by_id[config.id]) for config in found.rollouts],
             blockers=[UsageBlocker.from_domain(blocker) for blocker in found.blockers],
             assignments=[AssignmentBlocker.from_domain(found_) for found_ in found.assignments],
         )

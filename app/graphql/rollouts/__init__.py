@@ -1,0 +1,1 @@
+"""Rollouts: a target version for a percentage of an auth config's accounts."""
