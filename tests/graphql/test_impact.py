@@ -1,0 +1,182 @@
+"""The impact preview (DESIGN §12): what a change would do, without doing it."""
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import Connector, LinkedAccount
+from tests.graphql.impact import MOVING_ACCOUNTS, impact, moves, push_change, reauth_line
+from tests.graphql.operations import count_rows
+from tests.graphql.pinning import chosen, in_line, link, pinned_auth_config
+from tests.graphql.version_rows import written
+from tests.graphql.versioning import create, new_connector, publish, pushed, update
+from tests.graphql_client import GraphQLClient
+from tests.keys import Keys
+
+
+async def _stamps(session: AsyncSession) -> list[int]:
+    query = select(col(Connector.versions_stamp)).order_by(col(Connector.id))
+    rows = (await session.exec(query)).all()
+    return list(rows)
+
+
+async def test_a_push_previews_moves_and_reauthentication_and_writes_nothing(
+    graphql: GraphQLClient, keys: Keys, session: AsyncSession
+) -> None:
+    # given alpha's "crm" 1.0.0, "Floating" on latest with two accounts, "Exact" on 1.0.0
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    floating = await pinned_auth_config(graphql, "crm", "Floating", key=admin, pin="latest")
+    exact = await pinned_auth_config(graphql, "crm", "Exact", key=admin, pin="1.0.0")
+    await link(graphql, floating, "a", key=admin)
+    await link(graphql, floating, "b", key=admin)
+    await link(graphql, exact, "c", key=admin)
+    counts = await written(session)
+    accounts = await count_rows(session, LinkedAccount)
+    stamps = await _stamps(session)
+
+    # when a push of 2.0.0 whose auth needs another scope is previewed
+    change = {
+        "pushVersion": {
+            "connectorKey": "crm",
+            "version": "2.0.0",
+            "definition": reauth_line(2, "x"),
+        }
+    }
+    answer = await impact(graphql, change, key=admin)
+
+    # then only Floating moves, 1.0.0 -> 2.0.0, both its accounts needing re-authentication
+    assert answer["refusal"] is None
+    assert (answer["authConfigsChanged"], answer["accountsMoving"]) == (1, 2)
+    assert answer["accountsNewlyNeedingReauthentication"] == 2
+    move = moves(answer)[floating]
+    assert (move["from"]["number"], move["from"]["rule"]) == ("1.0.0", "LATEST")
+    # 2.0.0 exists only inside the preview: a number, no node
+    assert (move["to"]["number"], move["to"]["version"]) == ("2.0.0", None)
+    assert (move["accountsMoving"], move["accountsNeedingReauthentication"]) == (2, 2)
+    assert move["active"] is True
+    assert answer["leftWithoutVersion"]["edges"] == []
+
+    # and nothing was written: rows, events, stamps
+    assert await written(session) == counts
+    assert await count_rows(session, LinkedAccount) == accounts
+    assert await _stamps(session) == stamps
+    assert await chosen(graphql, floating, key=admin) == ("1.0.0", "CUSTOM")
+
+
+async def test_a_refused_push_answers_the_mutations_error(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # given "crm" 1.0.0
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    # when 1.1.0 with a MAJOR change is previewed, then the refusal is the push's own
+    change = push_change("crm", "1.1.0", in_line(2))
+    answer = await impact(graphql, change, key=admin)
+    assert answer["refusal"]["__typename"] == "InsufficientVersionBumpError"
+    assert answer["refusal"]["requiredBump"] == "MAJOR"
+    assert answer["authConfigsChanged"] == 0
+
+
+async def test_a_binned_version_in_use_is_refused_with_blockers(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    version = (await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin))["version"]["id"]
+    floating = await pinned_auth_config(graphql, "crm", "Floating", key=admin)
+    await link(graphql, floating, "a", key=admin)
+    answer = await impact(graphql, {"moveVersionToBin": {"versionId": version}}, key=admin)
+    assert answer["refusal"]["__typename"] == "VersionInUseError"
+    assert answer["refusal"]["blockers"][0]["authConfigId"] == floating
+
+
+async def test_a_viewer_sees_the_moves_and_forbidden(graphql: GraphQLClient, keys: Keys) -> None:
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    floating = await pinned_auth_config(graphql, "crm", "Floating", key=admin)
+    change = {
+        "pushVersion": {"connectorKey": "crm", "version": "1.1.0", "definition": in_line(1, "a")}
+    }
+    answer = await impact(graphql, change, key=keys.alpha.viewer)
+    assert answer["refusal"]["code"] == "FORBIDDEN"
+    assert list(moves(answer)) == [floating]
+    # another project's version is NOT_FOUND, with nothing to show
+    version = (await pushed(graphql, "crm", "1.2.0", in_line(1, "b"), key=admin))["version"]["id"]
+    answer = await impact(
+        graphql, {"deprecateVersion": {"versionId": version}}, key=keys.beta.admin
+    )
+    assert answer["refusal"]["code"] == "NOT_FOUND"
+    assert answer["authConfigsChanged"] == 0
+
+
+async def test_a_managed_change_shows_a_project_only_its_own_auth_configs(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # given managed "mail" 1.0.0 and a draft 1.1.0, an auth config in alpha and one in beta
+    platform = keys.platform
+    connector = await new_connector(graphql, "mail", key=platform)
+    await pushed(graphql, "mail", "1.0.0", in_line(1), key=platform)
+    alpha = await pinned_auth_config(graphql, "mail", "A", key=keys.alpha.admin)
+    beta = await pinned_auth_config(graphql, "mail", "B", key=keys.beta.admin)
+    draft = (await create(graphql, connector, key=platform, bump="MINOR"))["version"]["id"]
+    await update(graphql, draft, key=platform, definition=in_line(1, "a"))
+    change = {"publishVersion": {"versionId": draft}}
+    # then the platform sees both move, alpha only its own (FORBIDDEN: it may not publish)
+    assert set(moves(await impact(graphql, change, key=platform))) == {alpha, beta}
+    answer = await impact(graphql, change, key=keys.alpha.admin)
+    assert answer["refusal"]["code"] == "FORBIDDEN"
+    assert list(moves(answer)) == [alpha]
+    answer = await impact(graphql, change, key=keys.beta.viewer)
+    assert list(moves(answer)) == [beta]
+
+
+async def test_a_preview_leaves_the_process_caches_as_they_were(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # given "crm" 1.0.0 and a draft 1.1.0, "Floating" read once (its candidates kept)
+    admin = keys.alpha.admin
+    connector = await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    floating = await pinned_auth_config(graphql, "crm", "Floating", key=admin)
+    draft = (await create(graphql, connector, key=admin, bump="MINOR"))["version"]["id"]
+    await update(graphql, draft, key=admin, definition=in_line(1, "a"))
+    assert await chosen(graphql, floating, key=admin) == ("1.0.0", "CUSTOM")
+    # when its publish is previewed, then the lookup still answers 1.0.0
+    answer = await impact(graphql, {"publishVersion": {"versionId": draft}}, key=admin)
+    assert moves(answer)[floating]["to"]["number"] == "1.1.0"
+    assert await chosen(graphql, floating, key=admin) == ("1.0.0", "CUSTOM")
+    # and once it is published for real, 1.1.0
+    assert (await publish(graphql, draft, key=admin))["__typename"] == "PublishVersionSuccess"
+    assert await chosen(graphql, floating, key=admin) == ("1.1.0", "CUSTOM")
+
+
+async def test_moving_accounts_come_in_pages(graphql: GraphQLClient, keys: Keys) -> None:
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    first = await pinned_auth_config(graphql, "crm", "First", key=admin)
+    second = await pinned_auth_config(graphql, "crm", "Second", key=admin)
+    linked = [
+        await link(graphql, config, f"{n}", key=admin)
+        for n, config in enumerate([first, second, first])
+    ]
+    change = {
+        "pushVersion": {"connectorKey": "crm", "version": "1.1.0", "definition": in_line(1, "a")}
+    }
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (
+            await graphql(
+                MOVING_ACCOUNTS, {"change": change, "first": 2, "after": after}, key=admin
+            )
+        )["impact"]["movingAccounts"]
+        assert page["totalCount"] == 3
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(seen) == sorted(account["id"] for account in linked)
