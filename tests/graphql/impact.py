@@ -64,3 +64,15 @@ def push_change(connector_key: str, version: str, definition: Json) -> Json:
     return {
         "pushVersion": {"connectorKey": connector_key, "version": version, "definition": definition}
     }
+
+
+IMPACT_WITH_ACCOUNTS = f"""
+query ($change: ChangeInput!) {{
+  impact(change: $change) {{
+    refusal {{ __typename }}
+    authConfigsChanged accountsMoving accountsNewlyNeedingReauthentication
+    moves(first: 100) {{ totalCount edges {{ node {{ {MOVE} }} }} }}
+    movingAccounts(first: 5) {{ totalCount edges {{ node {{ id externalId status }} }} }}
+  }}
+}}
+"""

@@ -4,9 +4,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Connector, LinkedAccount
-from tests.graphql.impact import MOVING_ACCOUNTS, impact, moves, push_change, reauth_line
+from tests.graphql.impact import IMPACT, MOVING_ACCOUNTS, impact, moves, push_change, reauth_line
+from tests.graphql.lifecycle import DEPRECATE_VERSION, lifecycle
 from tests.graphql.operations import count_rows
-from tests.graphql.pinning import chosen, in_line, link, pinned_auth_config
+from tests.graphql.pinning import (
+    chosen,
+    in_line,
+    link,
+    pinned_auth_config,
+    read_auth_config,
+    set_active,
+)
 from tests.graphql.version_rows import written
 from tests.graphql.versioning import create, new_connector, publish, pushed, update
 from tests.graphql_client import GraphQLClient
@@ -180,3 +188,93 @@ async def test_moving_accounts_come_in_pages(graphql: GraphQLClient, keys: Keys)
             break
         after = page["pageInfo"]["endCursor"]
     assert sorted(seen) == sorted(account["id"] for account in linked)
+
+
+async def test_a_pin_previews_its_auth_config_and_a_stale_revision_conflicts(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # given "crm" 1.0.0 and 2.0.0 whose auth needs another scope; "Pinned" on 1.x.x with an
+    # account, and an inactive "Idle" on 1.x.x with one too
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    await pushed(graphql, "crm", "2.0.0", reauth_line(2, "x"), key=admin)
+    pinned = await pinned_auth_config(graphql, "crm", "Pinned", key=admin, pin="1.x.x")
+    idle = await pinned_auth_config(graphql, "crm", "Idle", key=admin, pin="1.x.x")
+    await link(graphql, pinned, "a", key=admin)
+    await link(graphql, idle, "b", key=admin)
+    assert (await set_active(graphql, idle, False, key=admin))["__typename"].endswith("Success")
+    revision = (await read_auth_config(graphql, pinned, key=admin))["revision"]
+
+    # when moving "Pinned" to latest is previewed, then only it moves, its account needing
+    # re-authentication
+    change = {"pinAuthConfig": {"authConfigId": pinned, "pin": "latest", "revision": revision}}
+    answer = await impact(graphql, change, key=admin)
+    move = moves(answer)[pinned]
+    assert (move["from"]["number"], move["to"]["number"]) == ("1.0.0", "2.0.0")
+    assert (move["to"]["rule"], move["to"]["version"]["version"]) == ("LATEST", "2.0.0")
+    assert (answer["authConfigsChanged"], answer["accountsNewlyNeedingReauthentication"]) == (1, 1)
+
+    # when the inactive one is, then it moves with its account, which needs nothing while it
+    # is inactive
+    idle_revision = (await read_auth_config(graphql, idle, key=admin))["revision"]
+    change = {"pinAuthConfig": {"authConfigId": idle, "pin": "latest", "revision": idle_revision}}
+    move = moves(await impact(graphql, change, key=admin))[idle]
+    assert (move["active"], move["accountsMoving"]) == (False, 1)
+    assert move["accountsNeedingReauthentication"] == 0
+
+    # when a stale revision is previewed, then CONFLICT, as the mutation answers
+    stale = {"pinAuthConfig": {"authConfigId": pinned, "pin": "latest", "revision": revision - 1}}
+    answer = await impact(graphql, stale, key=admin)
+    assert answer["refusal"]["code"] == "CONFLICT"
+    assert answer["authConfigsChanged"] == 0
+    # and a platform key, which pins nothing, is FORBIDDEN
+    answer = await impact(graphql, change, key=keys.platform)
+    assert answer["refusal"]["code"] == "FORBIDDEN"
+
+
+async def test_a_bin_shows_who_would_be_left_without_a_version(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # given "crm" 1.0.0 and 1.1.0; "Line" on 1.1.x, "Floating" on latest, neither with accounts
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    newest = (await pushed(graphql, "crm", "1.1.0", in_line(1, "a"), key=admin))["version"]["id"]
+    line = await pinned_auth_config(graphql, "crm", "Line", key=admin, pin="1.1.x")
+    floating = await pinned_auth_config(graphql, "crm", "Floating", key=admin)
+    # when binning 1.1.0 is previewed, then "Line" is left without a version and "Floating"
+    # falls back to 1.0.0
+    answer = await impact(graphql, {"moveVersionToBin": {"versionId": newest}}, key=admin)
+    assert answer["refusal"] is None
+    found = moves(answer)
+    assert (found[line]["from"]["number"], found[line]["to"]["number"]) == ("1.1.0", None)
+    assert found[line]["to"]["version"] is None
+    assert found[floating]["to"]["number"] == "1.0.0"
+    left = [edge["node"]["authConfig"]["id"] for edge in answer["leftWithoutVersion"]["edges"]]
+    assert left == [line]
+    # when its deprecation is previewed, then only "Floating" moves off it
+    answer = await impact(graphql, {"deprecateVersion": {"versionId": newest}}, key=admin)
+    assert {config: move["to"]["number"] for config, move in moves(answer).items()} == {
+        floating: "1.0.0"
+    }
+    # and once deprecated, undeprecating it would bring "Floating" back
+    await lifecycle(graphql, DEPRECATE_VERSION, newest, key=admin)
+    answer = await impact(graphql, {"undeprecateVersion": {"versionId": newest}}, key=admin)
+    assert {config: move["to"]["number"] for config, move in moves(answer).items()} == {
+        floating: "1.1.0"
+    }
+
+
+async def test_a_change_input_names_exactly_one_change(graphql: GraphQLClient, keys: Keys) -> None:
+    # when no change, or two, are given, then the request is refused as a whole
+    for change in (
+        {},
+        {"publishVersion": {"versionId": "x"}, "moveVersionToBin": {"versionId": "x"}},
+    ):
+        response = await graphql.raw(IMPACT, {"change": change}, key=keys.alpha.admin)
+        errors = response.json()["errors"]
+        assert errors[0]["extensions"]["code"] == "INVALID_INPUT", errors
+    # and a malformed id is NOT_FOUND, as its mutation answers
+    answer = await impact(graphql, {"publishVersion": {"versionId": "x"}}, key=keys.alpha.admin)
+    assert answer["refusal"]["code"] == "NOT_FOUND"
