@@ -250,19 +250,24 @@ def demo() -> None:
         typer.echo(line)
 
 
+PushFileArgument = Annotated[
+    Path, typer.Argument(help="The definition: YAML or JSON with key, version, auth, actions")
+]
+RegistryUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="CONNECTOR_REGISTRY_URL",
+        show_envvar=True,
+        help="The registry's /graphql endpoint (a bare address gets /graphql added)",
+    ),
+]
+"""The file and the server of `push` and `impact`."""
+
+
 @cli.command()
 def push(
-    file: Annotated[
-        Path, typer.Argument(help="The definition: YAML or JSON with key, version, auth, actions")
-    ],
-    url: Annotated[
-        str,
-        typer.Option(
-            envvar="CONNECTOR_REGISTRY_URL",
-            show_envvar=True,
-            help="The registry's /graphql endpoint (a bare address gets /graphql added)",
-        ),
-    ] = "http://127.0.0.1:8000/graphql",
+    file: PushFileArgument,
+    url: RegistryUrl = "http://127.0.0.1:8000/graphql",
     api_key: Annotated[
         str | None,
         typer.Option(
@@ -304,17 +309,8 @@ def push(
 
 @cli.command()
 def impact(
-    file: Annotated[
-        Path, typer.Argument(help="The definition: YAML or JSON with key, version, auth, actions")
-    ],
-    url: Annotated[
-        str,
-        typer.Option(
-            envvar="CONNECTOR_REGISTRY_URL",
-            show_envvar=True,
-            help="The registry's /graphql endpoint (a bare address gets /graphql added)",
-        ),
-    ] = "http://127.0.0.1:8000/graphql",
+    file: PushFileArgument,
+    url: RegistryUrl = "http://127.0.0.1:8000/graphql",
     api_key: Annotated[
         str | None,
         typer.Option(
@@ -332,8 +328,7 @@ def impact(
     auth config that would run another version (from, to, accounts moving, needing
     re-authentication), or the refusal the push would get.
 
-    Exit status: 0 the push would go through; 1 it would be refused, or no answer; 2 unusable
-    file or options.
+    Exit status: 0 it would go through; 1 it would be refused or no answer; 2 unusable file.
     """
     from app import push as client
 
