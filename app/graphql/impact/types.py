@@ -87,7 +87,7 @@ class ImpactVersion:
     description="An auth config whose effective version would change, and its accounts'."
 )
 class AuthConfigMove:
-    auth_config: AuthConfig
+    auth_config: AuthConfig = strawberry.field(description="The auth config, as it is now.")
     active: bool = strawberry.field(
         description="Whether the auth config is active. An inactive one's accounts move too, "
         "but none needs re-authentication while it is inactive."
