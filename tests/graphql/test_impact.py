@@ -278,3 +278,37 @@ async def test_a_change_input_names_exactly_one_change(graphql: GraphQLClient, k
     # and a malformed id is NOT_FOUND, as its mutation answers
     answer = await impact(graphql, {"publishVersion": {"versionId": "x"}}, key=keys.alpha.admin)
     assert answer["refusal"]["code"] == "NOT_FOUND"
+
+
+MOVES_PAGE = """
+query ($change: ChangeInput!, $after: String) {
+  impact(change: $change) {
+    moves(first: 1, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { authConfig { id } } }
+    }
+  }
+}
+"""
+
+
+async def test_moves_come_in_pages_oldest_auth_config_first(
+    graphql: GraphQLClient, keys: Keys
+) -> None:
+    # given three auth configs on latest
+    admin = keys.alpha.admin
+    await new_connector(graphql, "crm", key=admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=admin)
+    configs = [await pinned_auth_config(graphql, "crm", f"C{n}", key=admin) for n in range(3)]
+    change = push_change("crm", "1.1.0", in_line(1, "a"))
+    # when the moves of a push are read a page of one at a time
+    seen, after = [], None
+    while True:
+        answer = await graphql(MOVES_PAGE, {"change": change, "after": after}, key=admin)
+        page = answer["impact"]["moves"]
+        assert page["totalCount"] == 3
+        seen += [edge["node"]["authConfig"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    # then each comes once, oldest first
+    assert seen == configs
