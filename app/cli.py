@@ -295,16 +295,8 @@ def push(
 
     push_file, endpoint = _push_file(file, url, api_key, "push")
     assert api_key is not None
-    try:
-        result = client.push(push_file, url=endpoint, api_key=api_key, force=force)
-    except client.PushError as error:
-        typer.echo(f"connector-registry: {error}", err=True)
-        raise typer.Exit(1) from None
-    refused = isinstance(result, client.Refused)
-    for line in client.describe(push_file, result):
-        typer.echo(line, err=refused)
-    if refused:
-        raise typer.Exit(1)
+    result = _answer(lambda: client.push(push_file, url=endpoint, api_key=api_key, force=force))
+    _say(client.describe(push_file, result), refused=isinstance(result, client.Refused))
 
 
 @cli.command()
@@ -334,13 +326,24 @@ def impact(
 
     push_file, endpoint = _push_file(file, url, api_key, "impact")
     assert api_key is not None
+    preview = _answer(lambda: client.preview(push_file, url=endpoint, api_key=api_key, force=force))
+    _say(client.describe_preview(push_file, preview), refused=preview.refusal is not None)
+
+
+def _answer(ask: Callable[[], T]) -> T:
+    """The registry's answer to `push` or `impact`; exit status 1 when there is none."""
+    from app import push as client
+
     try:
-        preview = client.preview(push_file, url=endpoint, api_key=api_key, force=force)
+        return ask()
     except client.PushError as error:
         typer.echo(f"connector-registry: {error}", err=True)
         raise typer.Exit(1) from None
-    refused = preview.refusal is not None
-    for line in client.describe_preview(push_file, preview):
+
+
+def _say(lines: list[str], *, refused: bool) -> None:
+    """Print the answer: to stderr with exit status 1 when the push is (or would be) refused."""
+    for line in lines:
         typer.echo(line, err=refused)
     if refused:
         raise typer.Exit(1)
