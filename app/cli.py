@@ -12,6 +12,7 @@ import typer
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from app.push import PushFile
     from app.settings import Settings
 
 T = TypeVar("T")
@@ -249,19 +250,24 @@ def demo() -> None:
         typer.echo(line)
 
 
+PushFileArgument = Annotated[
+    Path, typer.Argument(help="The definition: YAML or JSON with key, version, auth, actions")
+]
+RegistryUrl = Annotated[
+    str,
+    typer.Option(
+        envvar="CONNECTOR_REGISTRY_URL",
+        show_envvar=True,
+        help="The registry's /graphql endpoint (a bare address gets /graphql added)",
+    ),
+]
+"""The file and the server of `push` and `impact`."""
+
+
 @cli.command()
 def push(
-    file: Annotated[
-        Path, typer.Argument(help="The definition: YAML or JSON with key, version, auth, actions")
-    ],
-    url: Annotated[
-        str,
-        typer.Option(
-            envvar="CONNECTOR_REGISTRY_URL",
-            show_envvar=True,
-            help="The registry's /graphql endpoint (a bare address gets /graphql added)",
-        ),
-    ] = "http://127.0.0.1:8000/graphql",
+    file: PushFileArgument,
+    url: RegistryUrl = "http://127.0.0.1:8000/graphql",
     api_key: Annotated[
         str | None,
         typer.Option(
@@ -287,9 +293,70 @@ def push(
     """
     from app import push as client
 
+    push_file, endpoint = _push_file(file, url, api_key, "push")
+    assert api_key is not None
+    result = _answer(lambda: client.push(push_file, url=endpoint, api_key=api_key, force=force))
+    _say(client.describe(push_file, result), refused=isinstance(result, client.Refused))
+
+
+@cli.command()
+def impact(
+    file: PushFileArgument,
+    url: RegistryUrl = "http://127.0.0.1:8000/graphql",
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CONNECTOR_REGISTRY_API_KEY",
+            show_envvar=True,
+            help="A key of the project (a VIEWER may ask; the answer says FORBIDDEN). Required.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="What a push with --force would do"),
+    ] = False,
+) -> None:
+    """Ask a running registry what pushing a definition file would do, without pushing it: each
+    auth config that would run another version (from, to, accounts moving, needing
+    re-authentication), or the refusal the push would get.
+
+    Exit status: 0 it would go through; 1 it would be refused or no answer; 2 unusable file.
+    """
+    from app import push as client
+
+    push_file, endpoint = _push_file(file, url, api_key, "impact")
+    assert api_key is not None
+    preview = _answer(lambda: client.preview(push_file, url=endpoint, api_key=api_key, force=force))
+    _say(client.describe_preview(push_file, preview), refused=preview.refusal is not None)
+
+
+def _answer(ask: Callable[[], T]) -> T:
+    """The registry's answer to `push` or `impact`; exit status 1 when there is none."""
+    from app import push as client
+
+    try:
+        return ask()
+    except client.PushError as error:
+        typer.echo(f"connector-registry: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _say(lines: list[str], *, refused: bool) -> None:
+    """Print the answer: to stderr with exit status 1 when the push is (or would be) refused."""
+    for line in lines:
+        typer.echo(line, err=refused)
+    if refused:
+        raise typer.Exit(1)
+
+
+def _push_file(file: Path, url: str, api_key: str | None, command: str) -> tuple["PushFile", str]:
+    """The file and the endpoint of `push` or `impact`; exit status 2 when either is unusable."""
+    from app import push as client
+
     if not api_key:
         typer.echo(
-            "connector-registry: push needs an API key: --api-key or CONNECTOR_REGISTRY_API_KEY",
+            f"connector-registry: {command} needs an API key: --api-key or "
+            "CONNECTOR_REGISTRY_API_KEY",
             err=True,
         )
         raise typer.Exit(2)
@@ -299,16 +366,7 @@ def push(
     except (client.PushError, client.PushFileError) as error:
         typer.echo(f"connector-registry: {error}", err=True)
         raise typer.Exit(2) from None
-    try:
-        result = client.push(push_file, url=endpoint, api_key=api_key, force=force)
-    except client.PushError as error:
-        typer.echo(f"connector-registry: {error}", err=True)
-        raise typer.Exit(1) from None
-    refused = isinstance(result, client.Refused)
-    for line in client.describe(push_file, result):
-        typer.echo(line, err=refused)
-    if refused:
-        raise typer.Exit(1)
+    return push_file, endpoint
 
 
 @asynccontextmanager

@@ -123,7 +123,7 @@ async def run_data_set(
         say(f"\n== {backend}: seeding {scale.describe()} …")
         engine = create_engine(url)
         try:
-            data = await seed(engine, scale, rounds=args.rounds)
+            data = await seed(engine, scale, rounds=args.rounds, impact="impact" in args.only)
             position = int(scale.deep_accounts * 0.9)
             async with engine.connect() as connection:
                 cursor = await deep_account_cursor(connection, data.deep_config, position)

@@ -21,6 +21,7 @@ from benchmarks.queries import (
     ACCOUNTS,
     ACCOUNTS_COUNTED,
     EVENTS,
+    IMPACT,
     LOOKUP,
     PAGES,
     PUSH,
@@ -31,8 +32,10 @@ from benchmarks.queries import (
 from benchmarks.seed import FILTER_KIND, DataSet
 from benchmarks.servers import Server
 
-FIGURES = ("lookup", "lookup1", "history", "pages", "rollout", "deep", "events", "push")
+FIGURES = ("lookup", "lookup1", "history", "pages", "rollout", "deep", "events", "push", "impact")
 ROLLOUT_SIDES = ("off", "on")  # the "steady" key's auth configs, and the "rolling" key's
+IMPACT_PREVIEWS = 3
+"""Previews timed one after the other in each round of the impact figure."""
 PAGE_SIZES = (1, 100)
 MAX_DURATION = 60.0
 
@@ -55,6 +58,7 @@ class Bench:
     samples: dict[str, list[Measurement]] = field(default_factory=dict)
     memory: dict[str, list[int]] = field(default_factory=dict)
     push_rates: dict[str, list[float]] = field(default_factory=dict)
+    impact_seconds: list[float] = field(default_factory=list)
 
     def config_id(self, auth_config: object) -> str:
         return encode_id("AuthConfig", auth_config)  # type: ignore[arg-type]
@@ -103,6 +107,13 @@ class Bench:
         )
         return found
 
+    def impact_request(self) -> Request:
+        """The preview of publishing the impact key's draft (as its project's ADMIN)."""
+        assert self.data.impact_draft is not None, "the impact figure's key was not seeded"
+        draft = encode_id("ConnectorVersion", self.data.impact_draft)
+        change = {"publishVersion": {"versionId": draft}}
+        return graphql_request(self.graphql.base_url, self.data.admin_key, IMPACT, change=change)
+
 
 # Which measurements make up each figure, in the order a round takes them.
 def _names(bench: Bench, figure: str) -> list[str]:
@@ -125,6 +136,8 @@ def _names(bench: Bench, figure: str) -> list[str]:
 def check(bench: Bench, figures: tuple[str, ...]) -> None:
     """Send every request once; fail on an error, or when plain and GraphQL disagree."""
     requests = bench.requests()
+    if "impact" in figures:
+        _check_impact(bench)
     for figure in figures:
         for name in _names(bench, figure):
             request, connections = requests[name]
@@ -168,6 +181,15 @@ def _check_rollout(name: str, answer: dict[str, Any]) -> None:
         raise RuntimeError(f"{name}: accounts run {sorted(seen)}, not {sorted(expected)}")
 
 
+def _check_impact(bench: Bench) -> None:
+    """The preview moves every auth config of the key with all their accounts."""
+    impact = _send(bench.impact_request())["data"]["impact"]
+    expected = (None, bench.data.scale.impact_configs, bench.data.impact_accounts)
+    found = (impact["refusal"], impact["authConfigsChanged"], impact["accountsMoving"])
+    if found != expected:
+        raise RuntimeError(f"impact: {found}, expected {expected}")
+
+
 def _lengthen(bench: Bench, name: str, seconds: float, connections: int) -> None:
     """A longer duration for a figure whose requests are slow: enough for each connection to
     finish a few (queued behind the others on each worker), at most MAX_DURATION. Both servers
@@ -196,6 +218,9 @@ def run_round(
     for figure in figures:
         if figure == "push":
             _push_round(bench, number, say)
+            continue
+        if figure == "impact":
+            _impact_round(bench, number, say)
             continue
         for name in _names(bench, figure):
             request, connections = requests[name]
@@ -249,6 +274,21 @@ def _push_round(bench: Bench, number: int, say: Callable[[str], None]) -> None:
     say(
         f"  round {number} pushVersion x{bench.pushes} to {connector_key}: first {window} "
         f"{first:.1f}/s, last {window} {last:.1f}/s"
+    )
+
+
+def _impact_round(bench: Bench, number: int, say: Callable[[str], None]) -> None:
+    """Preview the draft's publish a few times, one after the other."""
+    request = bench.impact_request()
+    seconds = []
+    for _ in range(IMPACT_PREVIEWS):
+        started = time.perf_counter()
+        _send(request)
+        seconds.append(time.perf_counter() - started)
+    bench.impact_seconds += seconds
+    say(
+        f"  round {number} impact preview x{IMPACT_PREVIEWS}: "
+        + ", ".join(f"{value * 1000:.0f} ms" for value in seconds)
     )
 
 

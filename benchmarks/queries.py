@@ -37,6 +37,14 @@ PUSH = (
     "... on PushVersionSuccess { changed } ... on Error { code message } } }"
 )
 
+IMPACT = (
+    "query Impact($change: ChangeInput!) { impact(change: $change) { "
+    "refusal { __typename } authConfigsChanged accountsMoving accountsNewlyNeedingReauthentication "
+    "moves(first: 20) { edges { node { authConfig { name } from { number } to { number } "
+    "accountsMoving accountsNeedingReauthentication } } } "
+    "movingAccounts(first: 20) { edges { node { externalId } } } } }"
+)
+
 
 def graphql_request(base_url: str, key: str, document: str, /, **variables: Any) -> Request:
     body = json.dumps({"query": document, "variables": variables}).encode()

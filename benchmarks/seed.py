@@ -63,6 +63,8 @@ class Scale:
     page_configs: int = 10
     accounts_per_page_config: int = 120
     rounds_of_pushes: int = 5
+    impact_configs: int = 1000
+    """Auth configs that share `deep_accounts` more accounts, for the impact figure."""
 
     def describe(self) -> str:
         return (
@@ -93,17 +95,25 @@ class DataSet:
     growth_keys: list[str]
     rollout_keys: tuple[str, str] = ("steady", "rolling")
     """Keys whose page configs are pinned to 1.x.x; the second's roll 2.0.0 out to half."""
+    impact_draft: UUID | None = None
+    """The draft whose publish the impact figure previews (seeded only for that figure)."""
+    impact_accounts: int = 0
     seconds: float = 0.0
     versions: int = 0
     definition_bytes: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
 
 
-async def seed(engine: AsyncEngine, scale: Scale, *, rounds: int) -> DataSet:
-    """Write the whole data set in one transaction, then refresh the planner's statistics."""
+async def seed(engine: AsyncEngine, scale: Scale, *, rounds: int, impact: bool = False) -> DataSet:
+    """Write the whole data set in one transaction, then refresh the planner's statistics.
+
+    `impact`: also the impact figure's key, whose auth configs share as many accounts as the
+    deep one has (written only when that figure runs: it doubles the accounts)."""
     started = time.perf_counter()
     async with engine.begin() as connection:
         data = await _seed(connection, scale, rounds=rounds)
+        if impact:
+            await _seed_impact(connection, data, scale)
     if engine.dialect.name == "postgresql":
         async with engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -235,6 +245,48 @@ async def _seed(connection: AsyncConnection, scale: Scale, *, rounds: int) -> Da
         versions=len(versions),
         definition_bytes=(min(sizes), max(sizes)),
     )
+
+
+async def _seed_impact(connection: AsyncConnection, data: DataSet, scale: Scale) -> None:
+    """Key "impact": releases 1.0.0 to 1.2.0 and a draft 1.3.0 whose publish moves every one of
+    `impact_configs` auth configs on latest, and `deep_accounts` accounts spread over them,
+    authenticated under the three releases in turn."""
+    now = utc_now()
+    connector = _connector(data.project_id, "impact", "Impact")
+    await _insert(connection, [connector])
+    numbers = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]
+    rows = []
+    for index, number in enumerate(numbers):
+        content = VersionContent(
+            name=connector.name,
+            description=f"Release {number}",
+            readme="",
+            # The same definition but for a note: each number's bump is enough.
+            definition=definition(3, note=f"(since {number})"),
+            config={},
+        )
+        published = None if number == "1.3.0" else now + timedelta(seconds=index)
+        rows.append(
+            new_version_row(
+                connector_id=connector.id, number=number, content=content, published_at=published
+            )
+        )
+    await _bulk(connection, ConnectorVersion, (_row(version) for version in rows))
+    configs = [
+        AuthConfig(
+            project_id=data.project_id,
+            connector_key="impact",
+            name=f"Tenant {n + 1}",
+            created_at=now + timedelta(milliseconds=n),
+        )
+        for n in range(scale.impact_configs)
+    ]
+    await _bulk(connection, AuthConfig, (_row(config) for config in configs))
+    each = scale.deep_accounts // scale.impact_configs
+    for index, config in enumerate(configs):
+        await _bulk(connection, LinkedAccount, _accounts(config.id, each, rows[index % 3], now))
+    data.impact_draft = rows[-1].id
+    data.impact_accounts = each * scale.impact_configs
 
 
 def _number(index: int) -> str:

@@ -11,7 +11,7 @@ from app.db.engine import create_engine
 from benchmarks import servers
 from benchmarks.cursors import deep_account_cursor
 from benchmarks.databases import fresh_postgres
-from benchmarks.figures import Bench, check
+from benchmarks.figures import IMPACT_PREVIEWS, Bench, check, run_round
 from benchmarks.load import Generator
 from benchmarks.seed import Scale, seed
 from tests.databases import (
@@ -28,10 +28,11 @@ TINY = Scale(
     history=(1, 3),
     page_configs=2,
     accounts_per_page_config=3,
+    impact_configs=3,
 )
 
 
-async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None:
+async def _postgres_server() -> str:
     reason = await postgres_unavailable_reason()
     if reason is not None:
         if IN_CI:
@@ -39,7 +40,11 @@ async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None
         pytest.skip(reason)
     server = postgres_server_url()
     assert server is not None, POSTGRES_ENV
-    async with fresh_postgres(server.render_as_string(hide_password=False)) as url:
+    return server.render_as_string(hide_password=False)
+
+
+async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None:
+    async with fresh_postgres(await _postgres_server()) as url:
         # Given a tiny data set
         engine = create_engine(url)
         try:
@@ -83,3 +88,32 @@ async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None
             # Then every request succeeds, the plain answers equal the server's, and the deep
             # page starts right after the cursor's row (check raises otherwise)
             check(bench, ("lookup", "history", "pages", "rollout", "deep", "events"))
+
+
+async def test_the_impact_figure_previews_a_publish_of_every_auth_config(tmp_path: Path) -> None:
+    async with fresh_postgres(await _postgres_server()) as url:
+        # Given a tiny data set with the impact key: 3 auth configs sharing 30 accounts
+        engine = create_engine(url)
+        try:
+            data = await seed(engine, TINY, rounds=1, impact=True)
+        finally:
+            await engine.dispose()
+        assert data.impact_accounts == 30
+        # When the server runs on it
+        with servers.registry(url, log=tmp_path / "graphql.log", workers=1, pool_size=2) as graphql:
+            bench = Bench(
+                data=data,
+                graphql=graphql,
+                plain=None,
+                generator=Generator(),
+                connections=1,
+                duration=1,
+                deep_cursor="",
+                deep_position=0,
+                pushes=0,
+            )
+            # Then the preview moves every auth config with all its accounts (check raises
+            # otherwise), and a round times it
+            check(bench, ("impact",))
+            run_round(bench, ("impact",), 1, lambda line: None)
+        assert len(bench.impact_seconds) == IMPACT_PREVIEWS

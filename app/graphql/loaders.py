@@ -27,7 +27,6 @@ from app.db.models import (
     VersionRevision,
 )
 from app.domain.access import Principal
-from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
 from app.graphql.answers import AccountsEffective, Effective, account_answers, effective_answers
 from app.services import (
@@ -42,6 +41,7 @@ from app.services import (
     versions,
 )
 from app.services.display_names import NamingContext, naming_contexts
+from app.services.impact_accounts import status_of
 from app.services.pages import Page, PageRequest, SortKey
 from app.services.pipeline import steps_by_version
 from app.services.resolution import (
@@ -382,17 +382,14 @@ class Loaders:
         contents = {
             content for key in keys for content in (key.authenticated, key.effective) if content
         }
-        auth = dict(zip(contents, await self.auth_by_content.load_many(contents), strict=True))
-
-        def judged(content: ContentKey | None) -> tuple[tuple[UUID, int], Any] | None:
-            found = None if content is None else auth[content]
-            return None if found is None else ((found.version_id, found.revision), found.auth)
-
+        found = await self.auth_by_content.load_many(contents)
+        auth = {content: at for content, at in zip(contents, found, strict=True) if at}
         return [
-            account_status(
-                auth_config_active=key.auth_config_active,
-                authenticated=judged(key.authenticated),
-                effective=None if key.effective is None else judged(key.effective),
+            status_of(
+                active=key.auth_config_active,
+                authenticated=key.authenticated,
+                effective=key.effective,
+                auth=auth,
             )
             for key in keys
         ]

@@ -27,6 +27,7 @@ from app.graphql.context import WebSocketOperations
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
+from app.graphql.impact.queries import ImpactQueries
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.masking import MaskUnexpectedErrors, is_statement_timeout
 from app.graphql.observation import OperationObservation
@@ -47,7 +48,14 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="Reading the registry.")
-class Query(ProjectQueries, ConnectorQueries, VersionQueries, AuthConfigQueries, EventQueries):
+class Query(
+    ProjectQueries,
+    ConnectorQueries,
+    VersionQueries,
+    AuthConfigQueries,
+    EventQueries,
+    ImpactQueries,
+):
     pass
 
 

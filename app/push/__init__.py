@@ -13,6 +13,7 @@ Everything but `key`, `version`, `name`, `description`, `readme` and `config` is
 a stray key reaches the server's definition check and comes back as a problem at its path rather
 than being dropped here. This package talks to the server over HTTP only, like any other client:
 `files` reads the file, `client` sends the mutation, `report` puts the outcome into words.
+`connector-registry impact FILE` asks what the push would do instead (`impact`).
 """
 
 from app.push.client import (
@@ -28,11 +29,14 @@ from app.push.client import (
     result_of,
 )
 from app.push.files import PushFile, PushFileError, parse_push_document, read_push_file
-from app.push.report import describe
+from app.push.impact import Move, Preview, preview
+from app.push.report import describe, describe_preview
 
 __all__ = [
     "DEFAULT_URL",
     "Change",
+    "Move",
+    "Preview",
     "Problem",
     "PushError",
     "PushFile",
@@ -41,8 +45,10 @@ __all__ = [
     "Pushed",
     "Refused",
     "describe",
+    "describe_preview",
     "graphql_endpoint",
     "parse_push_document",
+    "preview",
     "push",
     "read_push_file",
     "result_of",

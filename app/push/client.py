@@ -10,22 +10,27 @@ from app.push.files import PushFile
 DEFAULT_URL = "http://127.0.0.1:8000/graphql"
 TIMEOUT_SECONDS = 60.0
 
-PUSH_VERSION = """
-mutation PushVersion($input: PushVersionInput!) {
-  pushVersion(input: $input) {
-    __typename
-    ... on PushVersionSuccess {
-      changed previousVersion requiredBump
-      version { id version revision contentHash }
-      changes { bump path description }
-    }
+PUSH_ERRORS = """
     ... on Error { code message }
     ... on InvalidDefinitionError { problems { path message } }
     ... on InsufficientVersionBumpError {
       requiredBump declaredBump previousVersion changes { bump path description }
     }
-  }
-}
+"""
+"""The fields of a push's refusals, in `pushVersion` and in `impact`."""
+
+PUSH_VERSION = f"""
+mutation PushVersion($input: PushVersionInput!) {{
+  pushVersion(input: $input) {{
+    __typename
+    ... on PushVersionSuccess {{
+      changed previousVersion requiredBump
+      version {{ id version revision contentHash }}
+      changes {{ bump path description }}
+    }}
+    {PUSH_ERRORS}
+  }}
+}}
 """
 
 
@@ -98,22 +103,42 @@ def push(
     transport: httpx.BaseTransport | None = None,
 ) -> PushResult:
     """Send the `pushVersion` mutation and return its result; `PushError` when there is none."""
-    endpoint = graphql_endpoint(url)
     payload = {"query": PUSH_VERSION, "variables": push_file.variables(force=force)}
+    return result_of(send(payload, url=url, api_key=api_key, timeout=timeout, transport=transport))
+
+
+def send(
+    payload: dict[str, Any],
+    *,
+    url: str,
+    api_key: str,
+    timeout: float = TIMEOUT_SECONDS,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Response:
+    """POST a GraphQL request to the registry; `PushError` when there is no answer."""
+    endpoint = graphql_endpoint(url)
     headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
     try:
         with httpx.Client(timeout=timeout, transport=transport) as client:
-            response = client.post(endpoint, json=payload, headers=headers)
+            return client.post(endpoint, json=payload, headers=headers)
     except httpx.TimeoutException:
         raise PushError(f"the registry at {endpoint} did not answer within {timeout:g}s") from None
     except httpx.TransportError as error:
         reason = (str(error).splitlines() or [type(error).__name__])[0]
         raise PushError(f"cannot reach the registry at {endpoint}: {reason}") from None
-    return result_of(response)
 
 
 def result_of(response: httpx.Response) -> PushResult:
     """The `pushVersion` result in an HTTP response, or `PushError` saying why there is none."""
+    result = data_of(response, "pushVersion")
+    try:
+        return _pushed(result) if result["__typename"] == "PushVersionSuccess" else refused(result)
+    except (KeyError, TypeError, ValueError):
+        raise _not_a_result(response, "pushVersion") from None
+
+
+def data_of(response: httpx.Response, field: str) -> Any:
+    """`data.<field>` of a GraphQL answer, or `PushError` saying why there is none."""
     body = _json_body(response)
     messages = _error_messages(body)
     if response.status_code != httpx.codes.OK:
@@ -123,13 +148,16 @@ def result_of(response: httpx.Response) -> PushResult:
     if messages:
         raise PushError("the registry refused the request: " + "; ".join(messages))
     try:
-        result = body["data"]["pushVersion"]
-        return _pushed(result) if result["__typename"] == "PushVersionSuccess" else _refused(result)
-    except (KeyError, TypeError, ValueError):
-        raise PushError(
-            f"the answer from {response.request.url} is not a pushVersion result; "
-            "is it the registry's /graphql endpoint?"
-        ) from None
+        return body["data"][field]
+    except (KeyError, TypeError):
+        raise _not_a_result(response, field) from None
+
+
+def _not_a_result(response: httpx.Response, field: str) -> PushError:
+    return PushError(
+        f"the answer from {response.request.url} is not a {field} result; "
+        "is it the registry's /graphql endpoint?"
+    )
 
 
 def _json_body(response: httpx.Response) -> Any:
@@ -169,7 +197,8 @@ def _pushed(result: dict[str, Any]) -> Pushed:
     )
 
 
-def _refused(result: dict[str, Any]) -> Refused:
+def refused(result: dict[str, Any]) -> Refused:
+    """An error type of the result union (`PUSH_ERRORS` selects its fields)."""
     return Refused(
         typename=str(result["__typename"]),
         code=str(result["code"]),

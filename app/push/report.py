@@ -2,6 +2,7 @@
 
 from app.push.client import Change, PushResult, Refused
 from app.push.files import PushFile
+from app.push.impact import MOVES_SHOWN, Preview
 
 
 def describe(push_file: PushFile, result: PushResult) -> list[str]:
@@ -26,8 +27,44 @@ def describe(push_file: PushFile, result: PushResult) -> list[str]:
     return lines
 
 
-def _describe_refusal(subject: str, refused: Refused) -> list[str]:
-    lines = [f"{subject} was not pushed: {refused.code}", refused.message]
+def describe_preview(push_file: PushFile, preview: Preview) -> list[str]:
+    """What pushing would do: the refusal, or the moves as a table."""
+    subject = f"{push_file.key} {push_file.version}"
+    if preview.refusal is not None:
+        return _describe_refusal(subject, preview.refusal, "would not be pushed")
+    if not preview.moves:
+        return [f"Pushing {subject} would move no auth config."]
+    newly = preview.newly_needing_reauthentication
+    lines = [
+        (
+            f"Pushing {subject} would move {preview.auth_configs} auth config(s) with "
+            f"{preview.accounts} linked account(s), {newly} of them newly needing "
+            "re-authentication:"
+        )
+    ]
+    rows = [("AUTH CONFIG", "FROM", "TO", "ACCOUNTS", "RE-AUTH")] + [
+        (
+            move.auth_config,
+            move.before,
+            move.after,
+            str(move.accounts),
+            str(move.needing_reauthentication),
+        )
+        for move in preview.moves
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines += [
+        "  "
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    if preview.auth_configs > MOVES_SHOWN:
+        lines.append(f"  … and {preview.auth_configs - MOVES_SHOWN} more auth configs")
+    return lines
+
+
+def _describe_refusal(subject: str, refused: Refused, outcome: str = "was not pushed") -> list[str]:
+    lines = [f"{subject} {outcome}: {refused.code}", refused.message]
     if refused.changes:
         against = f" since {refused.previous_version}" if refused.previous_version else ""
         lines.append(f"Each change{against}, with the bump it needs:")

@@ -29,6 +29,29 @@ async def transaction(
         raise
 
 
+@asynccontextmanager
+async def rolled_back(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A session whose work is all undone: a write transaction on `session`'s connection, which
+    the session yielded joins (its commits only release savepoints) and which is rolled back at
+    the end, whatever happened in it. Services run in it unchanged, with their locks and waits,
+    and nothing they write (rows, events, notifications) outlives the block.
+
+    The session yielded reports no events (no live-events info): nothing is committed to report.
+    """
+    await _begin_writing(session, wait_for_writers=True)
+    connection = await session.connection()
+    inner = AsyncSession(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield inner
+    finally:
+        try:
+            await inner.close()
+        finally:
+            await session.rollback()
+
+
 async def _begin_writing(session: AsyncSession, *, wait_for_writers: bool) -> None:
     """Start the block in a transaction that can write, whatever the request read before.
 

@@ -444,3 +444,29 @@ async def test_malformed_federation_representations_are_client_errors_not_server
     assert all(message.startswith("representations[") for message in messages)
     assert not [message for message in messages if message.startswith("Unexpected error")]
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+IMPACT_OF_PIN = """
+query ($id: ID!, $revision: Int!) {
+  impact(change: { pinAuthConfig: { authConfigId: $id, pin: "latest", revision: $revision } }) {
+    refusal { __typename ... on Error { code } }
+    moves(first: 10) { totalCount }
+  }
+}
+"""
+
+
+async def test_an_impact_preview_of_another_projects_auth_config_is_not_found(
+    graphql: GraphQLClient, keys: Keys, world: World
+) -> None:
+    # when alpha previews pinning beta's auth config, then it is not found
+    revision = "query ($id: ID!) { node(id: $id) { ... on AuthConfig { revision } } }"
+    beta_revision = await graphql(revision, {"id": world.beta_auth_config}, key=keys.beta.admin)
+    variables = {"id": world.beta_auth_config, "revision": beta_revision["node"]["revision"]}
+    data = await graphql(IMPACT_OF_PIN, variables, key=keys.alpha.admin)
+    assert data["impact"]["refusal"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
+    # while its own goes through
+    own = await graphql(revision, {"id": world.alpha_auth_config}, key=keys.alpha.admin)
+    variables = {"id": world.alpha_auth_config, "revision": own["node"]["revision"]}
+    data = await graphql(IMPACT_OF_PIN, variables, key=keys.alpha.admin)
+    assert data["impact"]["refusal"] is None

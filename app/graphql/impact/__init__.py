@@ -1,0 +1,1 @@
+"""The impact preview (DESIGN §12)."""
