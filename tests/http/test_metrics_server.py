@@ -3,9 +3,11 @@ line per request."""
 
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -49,6 +51,19 @@ def _probe_counts_by_process(metrics_dir: Path) -> dict[str, float]:
     return counts
 
 
+def _settled(read: Callable[[], float], expected: float, seconds: float = 10.0) -> float:
+    """`read()` once it equals `expected`, or its last value after `seconds`.
+
+    A request is counted and logged once its response has gone out (its duration includes
+    sending it), so the client may hold the last answer a moment before the count moves."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value
+
+
 def _scraped_total(text: str) -> float:
     return sum(
         sample.value
@@ -80,6 +95,7 @@ def test_metrics_sum_both_workers_and_logs_are_json_lines(
         if len(_probe_counts_by_process(metrics_dir)) == 2:
             break
     # then both workers counted some, and a scrape (served by either) sums them
+    _settled(lambda: sum(_probe_counts_by_process(metrics_dir).values()), len(request_ids))
     by_process = _probe_counts_by_process(metrics_dir)
     assert len(by_process) == 2, by_process
     assert all(count > 0 for count in by_process.values()), by_process
@@ -92,10 +108,16 @@ def test_metrics_sum_both_workers_and_logs_are_json_lines(
         assert scraped.status_code == 200
         assert _scraped_total(scraped.text) == len(request_ids)
     # and the log holds exactly one JSON line per request, without the key's secret
+    sent = set(request_ids)
+
+    def probes_logged() -> list[dict[str, Any]]:
+        lines = [json.loads(line) for line in log_path.read_text().splitlines() if line[:1] == "{"]
+        return [line for line in lines if line.get("request_id") in sent]
+
+    _settled(lambda: len(probes_logged()), len(request_ids))
     log = log_path.read_text()
     assert platform_key not in log
-    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
-    probes = [line for line in lines if line.get("request_id") in set(request_ids)]
+    probes = probes_logged()
     assert len(probes) == len(request_ids)
     assert all(line["event"] == "request" for line in probes)
     assert {line["operation"] for line in probes} == {OPERATION}
