@@ -73,6 +73,14 @@ async def _crm(graphql: GraphQLClient, keys: Keys) -> Crm:
     return crm
 
 
+async def _rolling(graphql: GraphQLClient, keys: Keys, percent: int) -> Crm:
+    """`_crm` with a running rollout of 2.0.0 to `percent`."""
+    crm = await _crm(graphql, keys)
+    started = await start(graphql, crm.auth_config, "2.0.0", percent, key=keys.alpha.admin)
+    assert started["__typename"] == "StartRolloutSuccess", started
+    return crm
+
+
 def _contents(accounts: list[Json]) -> dict[str, tuple[str, str]]:
     return {
         account["id"]: (account["effectiveVersion"]["version"]["version"], account["status"])
@@ -133,8 +141,7 @@ async def test_percentages_ends_and_other_changes_move_the_accounts_they_move(
 ) -> None:
     # given 40 accounts, a rollout of 2.0.0 to 60% of them
     admin = keys.alpha.admin
-    crm = await _crm(graphql, keys)
-    assert (await start(graphql, crm.auth_config, "2.0.0", 60, key=admin))["rollout"]
+    crm = await _rolling(graphql, keys, 60)
     steps: list[tuple[str, Json]] = [
         ("setRolloutPercent", {"percent": 20}),
         ("setRolloutPercent", {"percent": 70}),
@@ -183,8 +190,7 @@ async def test_an_abort_moves_the_accounts_in_the_rollout_back(
 ) -> None:
     # given a rollout of 2.0.0 to 50% of 40 accounts
     admin = keys.alpha.admin
-    crm = await _crm(graphql, keys)
-    assert (await start(graphql, crm.auth_config, "2.0.0", 50, key=admin))["rollout"]
+    crm = await _rolling(graphql, keys, 50)
     before = await every_account(graphql, crm.auth_config, key=admin)
     revision = _revision(await read_rollout(graphql, crm.auth_config, key=admin))
     change = {"abortRollout": {"authConfigId": crm.auth_config, "revision": revision}}
@@ -203,8 +209,7 @@ async def test_binning_a_rollouts_target_is_refused_as_the_bin_refuses_it(
 ) -> None:
     # given a running rollout of 2.0.0
     admin = keys.alpha.admin
-    crm = await _crm(graphql, keys)
-    assert (await start(graphql, crm.auth_config, "2.0.0", 50, key=admin))["rollout"]
+    crm = await _rolling(graphql, keys, 50)
     # when moving 2.0.0 to the bin is previewed
     change = {"moveVersionToBin": {"versionId": crm.v2}}
     answer = (await graphql(PREVIEW, {"change": change}, key=admin))["impact"]

@@ -54,7 +54,8 @@ async def _rollout_preview_statements(
     graphql: GraphQLClient, engine: AsyncEngine, keys: Keys, connector_key: str, accounts: int
 ) -> list[str]:
     """The statements of the previews of a push and of a percentage while three auth configs
-    with `accounts` accounts each roll 2.0.0 out to half of them."""
+    with `accounts` accounts each roll 2.0.0 out: the first to none of them (the percentage
+    takes it to all, so it moves however the buckets fall), the others to half."""
     admin = keys.alpha.admin
     await new_connector(graphql, connector_key, key=admin)
     await pushed(graphql, connector_key, "1.0.0", in_line(1), key=admin)
@@ -63,21 +64,25 @@ async def _rollout_preview_statements(
         await pinned_auth_config(graphql, connector_key, name, key=admin, pin="1.x.x")
         for name in ("One", "Two", "Three")
     ]
-    for config in configs:
+    for config, percent in zip(configs, (0, 50, 50), strict=True):
         for n in range(accounts):
             await link(graphql, config, f"account-{n}", key=admin)
-        assert (await start(graphql, config, "2.0.0", 50, key=admin))["rollout"]
+        assert (await start(graphql, config, "2.0.0", percent, key=admin))["rollout"]
     revision = (await read_rollout(graphql, configs[0], key=admin))["revision"]
     changes = [
         push_change(connector_key, "1.1.0", in_line(1, "a")),
-        {"setRolloutPercent": {"authConfigId": configs[0], "percent": 90, "revision": revision}},
+        {"setRolloutPercent": {"authConfigId": configs[0], "percent": 100, "revision": revision}},
     ]
     found = []
     for change in changes:
         with recorded_statements(engine) as statements:
             answer = await graphql(IMPACT_WITH_ACCOUNTS, {"change": change}, key=admin)
         assert answer["impact"]["refusal"] is None, answer
-        assert answer["impact"]["accountsMoving"] < 3 * accounts
+        # the push moves every config's own version (the first one's accounts all run it), the
+        # percentage only the first's rollout
+        moved = len(configs) if "pushVersion" in change else 1
+        assert answer["impact"]["authConfigsChanged"] == moved
+        assert answer["impact"]["accountsMoving"] >= accounts
         found += beyond_authentication(statements)
     return found
 
@@ -85,8 +90,8 @@ async def _rollout_preview_statements(
 async def test_a_preview_during_rollouts_costs_the_same_statements_for_few_and_many(
     graphql: GraphQLClient, keys: Keys, engine: AsyncEngine
 ) -> None:
-    # given three auth configs rolling 2.0.0 out to half of 2 accounts each, and another key's
-    # three to half of 20 each; when a push and a percentage are previewed for each
+    # given three auth configs with 2 accounts each rolling 2.0.0 out, and another key's three
+    # with 20 each; when a push and a percentage are previewed for each
     few = await _rollout_preview_statements(graphql, engine, keys, "few", 2)
     many = await _rollout_preview_statements(graphql, engine, keys, "many", 20)
     # then both send the same statements: the accounts are split by bucket in SQL
