@@ -17,7 +17,7 @@ from tests.keys import Keys
 
 Json = dict[str, Any]
 
-DATA_SETS = 34
+DATA_SETS = 30
 CHANGES_PER_DATA_SET = 5
 
 STATE = """
