@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Generic
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import semver
 
@@ -65,6 +65,22 @@ class NoRolloutInProgress(DomainError):
 
     def __init__(self) -> None:
         super().__init__("the auth config has no rollout in progress; start one first")
+
+
+ROLLOUT_ID_NAMESPACE = UUID("5f0c2b9e-8a47-4d1e-9c3a-6b2f7e1d4a80")
+"""The namespace of rollout ids (`rollout_id_for`); fixed for good: changing it would draw every
+future rollout's buckets differently from what its preview showed."""
+
+
+def rollout_id_for(auth_config_id: UUID, revision: int) -> UUID:
+    """The id of the rollout that a start at `revision` of the auth config creates.
+
+    Derived, not random, so that an impact preview of the start (which runs it and rolls it
+    back) puts in the rollout exactly the accounts the real start will: the buckets derive
+    from the id. The revision only grows and every start bumps it, so each rollout of an auth
+    config still gets a new id (and fresh buckets); a start at a stale revision is CONFLICT
+    before any id is taken."""
+    return uuid5(ROLLOUT_ID_NAMESPACE, f"{auth_config_id}:{revision}")
 
 
 def rollout_bucket(rollout_id: UUID, account_id: UUID) -> int:

@@ -28,9 +28,11 @@ from app.domain.access import Principal
 from app.domain.enums import Role, VersionSource
 from app.domain.errors import DomainError, Forbidden
 from app.domain.resolution import Resolution, ResolutionRule
-from app.services.impact_accounts import MoveSides, judge_moves
+from app.domain.rollouts import bucket_limit
+from app.services.impact_accounts import Content, MoveSides, Split, judge_moves
 from app.services.impact_changes import EVERY_PROJECT, ProposedChange, Scope
 from app.services.resolution import ProjectKey, resolve_auth_config, versions_for_keys
+from app.services.rollouts import running_rollout_of, running_rollouts
 from app.services.transactions import rolled_back
 
 
@@ -48,9 +50,31 @@ class VersionEnd:
     exists: bool
 
 
+@dataclass(frozen=True, slots=True)
+class RolloutEnd:
+    """A rollout running on one side of a move: its id, percentage and target."""
+
+    rollout_id: UUID
+    percent: int
+    target_version_id: UUID
+    target_number: str
+    target_source: VersionSource
+    target_revision: int
+
+    @property
+    def split(self) -> Split:
+        return Split(
+            rollout_id=self.rollout_id,
+            limit=bucket_limit(self.percent),
+            target=(self.target_version_id, self.target_revision),
+        )
+
+
 @dataclass(frozen=True)
 class AuthConfigMove:
-    """An auth config whose effective version would change, and what that does to its accounts.
+    """An auth config whose own effective version would change, or some of whose accounts
+    would run other content (a rollout's start, percentage or end), and what that does to
+    its accounts: `sides` says which of them move.
 
     Accounts of an inactive auth config move too (their effective version changes), but none of
     them needs re-authentication while it is inactive: their status is INACTIVE (DESIGN §5.3)."""
@@ -58,6 +82,9 @@ class AuthConfigMove:
     auth_config: AuthConfig
     before: VersionEnd
     after: VersionEnd
+    rollout_before: RolloutEnd | None
+    rollout_after: RolloutEnd | None
+    sides: MoveSides
     accounts: int
     needing_reauthentication: int
     newly_needing_reauthentication: int
@@ -120,6 +147,7 @@ class _Resolved:
     resolution: Resolution[UUID]
     version_id: UUID | None
     revision: int | None
+    rollout: RolloutEnd | None
 
 
 async def _moves(
@@ -137,9 +165,11 @@ async def _moves(
                 active=config.active,
                 before=_content(before[config.id]),
                 after=_content(after[config.id]),
+                rollout_before=_split(before[config.id]),
+                rollout_after=_split(after[config.id]),
             )
             for config in configs
-            if _content(before[config.id]) != _content(after[config.id])
+            if _changes(before[config.id], after[config.id])
         ]
         judged = await judge_moves(inside, sides)
         rows = {config.id: config for config in configs}
@@ -148,12 +178,27 @@ async def _moves(
                 auth_config=rows[move.auth_config_id],
                 before=_end(before[move.auth_config_id], existing),
                 after=_end(after[move.auth_config_id], existing),
-                accounts=rows[move.auth_config_id].linked_account_count,
+                rollout_before=before[move.auth_config_id].rollout,
+                rollout_after=after[move.auth_config_id].rollout,
+                sides=move,
+                accounts=judged[move.auth_config_id].moving,
                 needing_reauthentication=judged[move.auth_config_id].needing,
                 newly_needing_reauthentication=judged[move.auth_config_id].newly_needing,
             )
             for move in sides
+            # its own version changes, or some of its accounts' (a rollout's)
+            if move.before != move.after or judged[move.auth_config_id].moving
         ]
+
+
+def _changes(before: _Resolved, after: _Resolved) -> bool:
+    """Whether any account of the auth config could run other content: its own content or its
+    rollout (id, percentage, target content) differs."""
+    return (_content(before), _split(before)) != (_content(after), _split(after))
+
+
+def _split(resolved: _Resolved) -> Split | None:
+    return None if resolved.rollout is None else resolved.rollout.split
 
 
 async def _auth_configs(session: AsyncSession, scope: Scope, viewer: Principal) -> list[AuthConfig]:
@@ -180,27 +225,42 @@ async def _auth_configs(session: AsyncSession, scope: Scope, viewer: Principal) 
 async def _resolve(
     session: AsyncSession, configs: Sequence[AuthConfig]
 ) -> tuple[dict[UUID, _Resolved], set[UUID]]:
-    """Each auth config's resolution, and the ids of every version it chose among. A version
-    missing from the latter before the change is one the change creates (a push of a new
-    number): it exists only inside the preview, so the answer names its number, not a node."""
+    """Each auth config's resolution and running rollout, and the ids of every version it chose
+    among. A version missing from the latter before the change is one the change creates (a
+    push of a new number): it exists only inside the preview, so the answer names its number,
+    not a node. The rollouts are copied out: a percentage changes the row in place."""
     keys = list(dict.fromkeys(ProjectKey.of(config) for config in configs))
     # Never the process caches: see the module's docstring.
     versions = await versions_for_keys(session, keys=keys, cached=False)
+    rollouts = await running_rollouts(session, auth_config_ids=[config.id for config in configs])
     resolved: dict[UUID, _Resolved] = {}
     for config in configs:
         candidates = versions[ProjectKey.of(config)]
         resolution = resolve_auth_config(config, candidates)
         chosen = candidates.chosen(resolution)
+        # The target as the accounts' resolution takes it (none should it be gone).
+        running = running_rollout_of(rollouts.get(config.id), candidates)
+        target = None if running is None else candidates.chosen_candidate(running.target)
         resolved[config.id] = _Resolved(
             resolution=resolution,
             version_id=None if chosen is None else chosen.id,
             revision=None if chosen is None else chosen.revision,
+            rollout=None
+            if running is None or target is None
+            else RolloutEnd(
+                rollout_id=running.id,
+                percent=running.percent,
+                target_version_id=target.id,
+                target_number=running.target.version,
+                target_source=running.target.source,
+                target_revision=target.revision,
+            ),
         )
     seen = {candidate.id for candidates in versions.values() for candidate in candidates.candidates}
     return resolved, seen
 
 
-def _content(resolved: _Resolved) -> tuple[UUID, int] | None:
+def _content(resolved: _Resolved) -> Content | None:
     """Which content the auth config's accounts run: a forced overwrite keeps the version's id
     and moves them to new content all the same."""
     if resolved.version_id is None or resolved.revision is None:

@@ -4,7 +4,7 @@ service call plus the auth configs it may move.
 A change names its scope before it runs (which auth configs can move at all), taking the lock
 its mutation takes first, so that what is read before it is what the mutation decides on. Then
 `apply` runs the mutation's service function itself: the preview and the change cannot disagree.
-A new kind (a rollout's start or percentage) is one more class with these two methods.
+A new kind is one more class with these two methods.
 """
 
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from app.db.models import AuthConfig, Connector, ConnectorVersion
 from app.domain.access import Principal
 from app.domain.content_limits import ContentLimits
 from app.domain.enums import PinSource
-from app.services import auth_configs, lifecycle, publishing
+from app.services import auth_configs, lifecycle, publishing, rollouts
 
 EVERY_PROJECT = None
 
@@ -161,14 +161,11 @@ class PushChange:
 
 
 @dataclass(frozen=True)
-class PinChange:
-    """`pinAuthConfig`'s input."""
+class _AuthConfigChange:
+    """A change to one auth config of the caller's project: it can move only that one."""
 
     auth_config_id: UUID
-    pin: str | None
-    pin_source: PinSource | None
     revision: int
-    keep_pin: bool = False
 
     @property
     def managed_by_platform(self) -> bool:
@@ -181,6 +178,15 @@ class PinChange:
             return NOTHING
         return Scope(auth_config_id=found.id)
 
+
+@dataclass(frozen=True)
+class PinChange(_AuthConfigChange):
+    """`pinAuthConfig`'s input."""
+
+    pin: str | None = None
+    pin_source: PinSource | None = None
+    keep_pin: bool = False
+
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await auth_configs.pin_auth_config(
             session,
@@ -190,4 +196,61 @@ class PinChange:
             pin_source=self.pin_source,
             revision=self.revision,
             keep_pin=self.keep_pin,
+        )
+
+
+@dataclass(frozen=True)
+class StartRolloutChange(_AuthConfigChange):
+    """`startRollout`'s input. The rollout's id derives from the auth config and the revision
+    (`app.domain.rollouts.rollout_id_for`), so the preview's buckets are the start's."""
+
+    target_version: str = ""
+    target_source: PinSource = PinSource.ANY
+    percent: int = 0
+
+    async def apply(self, session: AsyncSession, actor: Principal) -> None:
+        await rollouts.start_rollout(
+            session,
+            actor=actor,
+            auth_config_id=self.auth_config_id,
+            target_version=self.target_version,
+            target_source=self.target_source,
+            percent=self.percent,
+            revision=self.revision,
+        )
+
+
+@dataclass(frozen=True)
+class SetRolloutPercentChange(_AuthConfigChange):
+    """`setRolloutPercent`'s input."""
+
+    percent: int = 0
+
+    async def apply(self, session: AsyncSession, actor: Principal) -> None:
+        await rollouts.set_rollout_percent(
+            session,
+            actor=actor,
+            auth_config_id=self.auth_config_id,
+            percent=self.percent,
+            revision=self.revision,
+        )
+
+
+@dataclass(frozen=True)
+class CompleteRolloutChange(_AuthConfigChange):
+    """`completeRollout`'s input."""
+
+    async def apply(self, session: AsyncSession, actor: Principal) -> None:
+        await rollouts.complete_rollout(
+            session, actor=actor, auth_config_id=self.auth_config_id, revision=self.revision
+        )
+
+
+@dataclass(frozen=True)
+class AbortRolloutChange(_AuthConfigChange):
+    """`abortRollout`'s input."""
+
+    async def apply(self, session: AsyncSession, actor: Principal) -> None:
+        await rollouts.abort_rollout(
+            session, actor=actor, auth_config_id=self.auth_config_id, revision=self.revision
         )

@@ -39,6 +39,7 @@ from app.domain.rollouts import (
     checked_percent,
     completion_pin_source,
     resolve_account,
+    rollout_id_for,
     rollout_target,
     target_warnings,
 )
@@ -90,6 +91,8 @@ async def start_rollout(
                 "account",
             )
         rollout = Rollout(
+            # The preview of this start draws the same buckets (see `rollout_id_for`).
+            id=rollout_id_for(auth_config.id, revision),
             auth_config_id=auth_config.id,
             target_version_id=chosen.id,
             target_version=chosen.version,

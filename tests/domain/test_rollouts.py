@@ -3,7 +3,7 @@ the pin a completion sets. Versions are written as in test_resolution ("custom 1
 
 import hashlib
 import random
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import pytest
 
@@ -19,6 +19,7 @@ from app.domain.rollouts import (
     in_rollout,
     resolve_account,
     rollout_bucket,
+    rollout_id_for,
     rollout_target,
 )
 from tests.domain.test_resolution import run, version
@@ -47,6 +48,18 @@ def test_the_bucket_is_the_fixed_hash(account: str, bucket: int) -> None:
     assert rollout_bucket(ROLLOUT_ID, UUID(account)) == bucket
     # and the UUIDs are written lowercase and hyphenated, whatever form they came in
     assert rollout_bucket(ROLLOUT_ID, UUID(account.upper().replace("-", ""))) == bucket
+
+
+def test_a_rollout_id_is_fixed_by_its_auth_config_and_revision() -> None:
+    # the same start gets the same id (a preview draws the buckets the start will)
+    config = UUID("00000000-0000-4000-8000-0000000000c1")
+    assert rollout_id_for(config, 3) == rollout_id_for(config, 3)
+    namespace = UUID("5f0c2b9e-8a47-4d1e-9c3a-6b2f7e1d4a80")
+    assert rollout_id_for(config, 3) == uuid5(namespace, f"{config}:3")
+    # another revision or another auth config: another rollout, other buckets
+    assert rollout_id_for(config, 4) != rollout_id_for(config, 3)
+    other = UUID("00000000-0000-4000-8000-0000000000c2")
+    assert rollout_id_for(other, 3) != rollout_id_for(config, 3)
 
 
 def test_raising_the_percentage_only_adds_accounts() -> None:

@@ -1,7 +1,8 @@
 """Random data sets and changes for the impact preview's agreement test (DESIGN §12): a few
 connector keys with custom and managed versions (prereleases, drafts, deprecated ones), auth
 configs with random pins, sources and active flags, accounts authenticated under various
-versions, and random changes of every kind the preview takes. Everything goes through GraphQL.
+versions, running rollouts (random targets and percentages), and random changes of every kind
+the preview takes, rollouts' included. Everything goes through GraphQL.
 """
 
 import random
@@ -26,11 +27,16 @@ PINS = [*FLOATING_PINS, "1.0.0", "1.2.0", "2.0.0", "2.0.0-rc.1", "3.0.0", "9.9.9
 SOURCES = ["ANY", "MANAGED", "CUSTOM"]
 
 
+PERCENTS = [0, 5, 20, 35, 50, 65, 80, 95, 100]
+ROLLOUT_CHANGES = ("startRollout", "setRolloutPercent", "completeRollout", "abortRollout")
+
+
 def _mutation(name: str, success: str = "") -> str:
     type_name = name[0].upper() + name[1:]
     fields = f"... on {type_name}Success {{ {success} }}" if success else ""
+    input_name = "EndRollout" if name in ("completeRollout", "abortRollout") else type_name
     return f"""
-mutation ($input: {type_name}Input!) {{
+mutation ($input: {input_name}Input!) {{
   {name}(input: $input) {{ __typename {fields} ... on Error {{ code message }} }}
 }}
 """
@@ -52,8 +58,12 @@ CHANGES = {
         "undeprecateVersion",
         "moveVersionToBin",
         "pinAuthConfig",
+        *ROLLOUT_CHANGES,
     )
 }
+REVISION = """
+query ($id: ID!) { node(id: $id) { ... on AuthConfig { revision } } }
+"""
 
 
 def definition(number: str, reauth_majors: frozenset[int]) -> Json:
@@ -86,6 +96,15 @@ class World:
     auth_configs: dict[str, str]
     """Auth config id -> the key of its project's ADMIN."""
     reauth_majors: frozenset[int]
+    config_keys: dict[str, str] = field(default_factory=dict)
+    """Auth config id -> its connector key."""
+    rolled_out: set[str] = field(default_factory=set)
+    """The auth configs a rollout was started for (some may have ended since)."""
+
+    def numbers(self, config: str) -> list[str]:
+        """The version numbers of the auth config's key (drafts included)."""
+        key = self.config_keys[config]
+        return sorted({n for c in self.connectors if c.key == key for n in c.versions})
 
 
 async def _ok(graphql: GraphQLClient, document: str, input: Json, *, key: str) -> Json:
@@ -132,6 +151,7 @@ async def build_world(graphql: GraphQLClient, keys: Keys, rng: random.Random, na
             }
             created = await _ok(graphql, CREATE_AUTH_CONFIG, input, key=admin)
             world.auth_configs[created["authConfig"]["id"]] = admin
+            world.config_keys[created["authConfig"]["id"]] = connector_key
             configs.append(created["authConfig"]["id"])
         for connector in [c for c in world.connectors if c.key == connector_key]:
             await _versions(graphql, world, connector, rng, configs)
@@ -143,7 +163,29 @@ async def build_world(graphql: GraphQLClient, keys: Keys, rng: random.Random, na
                 {"authConfigId": config, "active": False},
                 key=admin,
             )
+    for config in world.auth_configs:
+        if rng.random() < 0.5:
+            await _rollout(graphql, world, config, rng)
     return world
+
+
+async def _rollout(graphql: GraphQLClient, world: World, config: str, rng: random.Random) -> None:
+    """A few more accounts, then a rollout of a random number of the key to a random share (a
+    start the mutation refuses, say to what the auth config runs, leaves none)."""
+    admin = world.auth_configs[config]
+    for _ in range(3):
+        input = {"authConfigId": config, "externalId": f"x{rng.getrandbits(40)}"}
+        await _ok(graphql, LINK_ACCOUNT, input, key=admin)
+    revision = (await graphql(REVISION, {"id": config}, key=admin))["node"]["revision"]
+    start: Json = {
+        "authConfigId": config,
+        "targetVersion": rng.choice(world.numbers(config)),
+        "percent": rng.choice(PERCENTS),
+        "revision": revision,
+    }
+    started = await _ok(graphql, CHANGES["startRollout"], start, key=admin)
+    if started["__typename"] == "StartRolloutSuccess":
+        world.rolled_out.add(config)
 
 
 async def _versions(
@@ -216,6 +258,8 @@ def random_change(
     connector = rng.choice(world.connectors)
     version_ids = list(connector.versions.values())[-3:]  # the newest move the most
     kind = rng.choice(list(CHANGES))
+    if kind in ROLLOUT_CHANGES:
+        return _rollout_change(kind, world, rng, keys, revisions)
     if kind == "pinAuthConfig":
         config = rng.choice(list(world.auth_configs))
         owner = world.auth_configs[config]
@@ -242,6 +286,28 @@ def random_change(
     input = {"versionId": rng.choice(version_ids)}
     stand_in = keys.alpha.admin if connector.managed else keys.alpha.viewer
     return _by(kind, input, connector.owner, stand_in, rng)
+
+
+def _rollout_change(
+    kind: str, world: World, rng: random.Random, keys: Keys, revisions: dict[str, int]
+) -> ProposedChange:
+    """A rollout change, mostly to an auth config that has run one (others refuse but a
+    start); now and then at a stale revision."""
+    running = sorted(world.rolled_out)
+    if kind != "startRollout" and running and rng.random() < 0.85:
+        config = rng.choice(running)
+    else:
+        config = rng.choice(list(world.auth_configs))
+    owner = world.auth_configs[config]
+    stale = rng.random() < 0.1
+    input: Json = {"authConfigId": config, "revision": revisions[config] - (1 if stale else 0)}
+    if kind == "startRollout":
+        input["targetVersion"] = rng.choice(world.numbers(config))
+        input["targetSource"] = rng.choice(SOURCES)
+    if kind in ("startRollout", "setRolloutPercent"):
+        input["percent"] = rng.choice(PERCENTS)
+    viewer = keys.alpha.viewer if owner == keys.alpha.admin else keys.beta.viewer
+    return _by(kind, input, owner, viewer, rng)
 
 
 def _by(

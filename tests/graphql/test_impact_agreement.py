@@ -1,7 +1,9 @@
-"""The preview and the change never disagree (DESIGN §12): for random data sets and random
-changes of every kind, `impact(change)` equals the difference between the effective versions
-and account statuses read through GraphQL before and after making the change with its real
-mutation; a refusal is the mutation's own (type, code and message).
+"""The preview and the change never disagree (DESIGN §12): for random data sets (running
+rollouts included) and random changes of every kind (rollouts' included), `impact(change)`
+equals the difference between each account's effective version and status read through GraphQL
+before and after making the change with its real mutation, auth config by auth config, and its
+page of moving accounts lists exactly the accounts whose content changed; a refusal is the
+mutation's own (type, code and message).
 
 A caller who may not make a change is answered FORBIDDEN, like the mutation, and its moves are
 those of the change made by a key that may (then made, to compare), within its own project."""
@@ -15,8 +17,8 @@ from tests.keys import Keys
 
 Json = dict[str, Any]
 
-DATA_SETS = 40
-CHANGES_PER_DATA_SET = 4
+DATA_SETS = 30
+CHANGES_PER_DATA_SET = 5
 
 STATE = """
 query ($keys: [String!]!) {
@@ -27,7 +29,10 @@ ONE_KEY = """
   k%d: authConfigs(first: 10, connectorKey: "%s") { edges { node {
     id active revision
     effectiveVersion { version { id version revision } rule }
-    linkedAccounts(first: 30) { edges { node { status } } }
+    rollout { rolloutId percent targetVersionNumber }
+    linkedAccounts(first: 50) { edges { node {
+      id status effectiveVersion { version { id revision } rule }
+    } } }
   } } }
 """
 
@@ -39,9 +44,12 @@ query ($change: ChangeInput!) {
     moves(first: 100) { totalCount edges { node {
       authConfig { id } active
       from { number rule } to { number rule }
+      rolloutBefore { rolloutId percent targetVersionNumber }
+      rolloutAfter { rolloutId percent targetVersionNumber }
       accountsMoving accountsNeedingReauthentication accountsNewlyNeedingReauthentication
     } } }
     leftWithoutVersion(first: 100) { edges { node { authConfig { id } } } }
+    movingAccounts(first: 100) { totalCount edges { node { id } } }
   }
 }
 """
@@ -65,8 +73,9 @@ async def _state(graphql: GraphQLClient, world: World, keys: Keys) -> dict[str, 
     return found
 
 
-def _content(config: Json) -> tuple[str, int] | None:
-    version = config["effectiveVersion"]["version"]
+def _content(node: Json) -> tuple[str, int] | None:
+    """What an auth config (its own resolution) or an account runs: version id and revision."""
+    version = node["effectiveVersion"]["version"]
     return None if version is None else (version["id"], version["revision"])
 
 
@@ -75,31 +84,52 @@ def _number(config: Json) -> str | None:
     return None if version is None else str(version["version"])
 
 
-def _statuses(config: Json) -> list[str]:
-    return [edge["node"]["status"] for edge in config["linkedAccounts"]["edges"]]
+def _accounts(config: Json) -> dict[str, Json]:
+    accounts = [edge["node"] for edge in config["linkedAccounts"]["edges"]]
+    assert len(accounts) < 50, "a data set's auth config has fewer accounts than a page"
+    return {account["id"]: account for account in accounts}
 
 
-def _expected_moves(before: dict[str, Json], after: dict[str, Json], seen: set[str]) -> Json:
-    moves = {}
+def _moving(old: Json, new: Json) -> dict[str, tuple[bool, bool]]:
+    """The accounts whose content changes, with whether each needs re-authentication before
+    and after (nothing links or unlinks between the readings)."""
+    before, after = _accounts(old), _accounts(new)
+    assert set(before) == set(after)
+    return {
+        account: (
+            before[account]["status"] == "NEEDS_REAUTHENTICATION",
+            after[account]["status"] == "NEEDS_REAUTHENTICATION",
+        )
+        for account in before
+        if _content(before[account]) != _content(after[account])
+    }
+
+
+def _expected_moves(
+    before: dict[str, Json], after: dict[str, Json], seen: set[str]
+) -> tuple[Json, set[str]]:
+    """The moves by auth config, and the ids of every account that moves."""
+    moves, accounts = {}, set()
     for config_id in seen:
         old, new = before[config_id], after[config_id]
-        if _content(old) == _content(new):
+        moving = _moving(old, new)
+        if _content(old) == _content(new) and not moving:
             continue
-        needing = [status == "NEEDS_REAUTHENTICATION" for status in _statuses(new)]
-        needed = [status == "NEEDS_REAUTHENTICATION" for status in _statuses(old)]
+        accounts |= set(moving)
         moves[config_id] = {
             "authConfig": {"id": config_id},
             "active": new["active"],
             "from": {"number": _number(old), "rule": old["effectiveVersion"]["rule"]},
             "to": {"number": _number(new), "rule": new["effectiveVersion"]["rule"]},
-            "accountsMoving": len(needing),
-            "accountsNeedingReauthentication": sum(needing),
-            # accounts keep their order in both readings: nothing links or unlinks between them
+            "rolloutBefore": old["rollout"],
+            "rolloutAfter": new["rollout"],
+            "accountsMoving": len(moving),
+            "accountsNeedingReauthentication": sum(now for _, now in moving.values()),
             "accountsNewlyNeedingReauthentication": sum(
-                now and not then for now, then in zip(needing, needed, strict=True)
+                now and not then for then, now in moving.values()
             ),
         }
-    return moves
+    return moves, accounts
 
 
 def _visible(world: World, change: ProposedChange, keys: Keys) -> set[str]:
@@ -135,7 +165,7 @@ async def _check(graphql: GraphQLClient, world: World, change: ProposedChange, k
         if not result["__typename"].endswith("Success"):
             assert preview["moves"]["edges"] == [], (change, result)
     after = await _state(graphql, world, keys)
-    expected = _expected_moves(before, after, _visible(world, change, keys))
+    expected, accounts = _expected_moves(before, after, _visible(world, change, keys))
     found = {edge["node"]["authConfig"]["id"]: edge["node"] for edge in preview["moves"]["edges"]}
     assert found == expected, change
     assert preview["authConfigsChanged"] == len(expected)
@@ -146,6 +176,13 @@ async def _check(graphql: GraphQLClient, world: World, change: ProposedChange, k
     )
     left = {edge["node"]["authConfig"]["id"] for edge in preview["leftWithoutVersion"]["edges"]}
     assert left == {config for config, move in expected.items() if move["to"]["number"] is None}
+    # the page lists exactly the accounts whose content changed (a first page of them)
+    page = {edge["node"]["id"] for edge in preview["movingAccounts"]["edges"]}
+    assert preview["movingAccounts"]["totalCount"] == len(accounts)
+    assert page <= accounts, change
+    assert len(page) == min(len(accounts), 100), change
+    if change.mutation == "startRollout" and result["__typename"].endswith("Success"):
+        world.rolled_out.add(change.input["authConfigId"])
 
 
 async def test_the_preview_equals_the_change_made(graphql: GraphQLClient, keys: Keys) -> None:

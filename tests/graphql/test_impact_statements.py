@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql.impact import IMPACT_WITH_ACCOUNTS, push_change, reauth_line
 from tests.graphql.pinning import in_line, link, pinned_auth_config
+from tests.graphql.rollouts import read_rollout, start
 from tests.graphql.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
@@ -47,3 +48,52 @@ async def test_a_preview_costs_the_same_statements_for_few_and_many_accounts(
     # then both send the same statements, and no statement reads accounts one by one
     assert len(few) == len(many), (few, many)
     assert len(many) < 30, many
+
+
+async def _rollout_preview_statements(
+    graphql: GraphQLClient, engine: AsyncEngine, keys: Keys, connector_key: str, accounts: int
+) -> list[str]:
+    """The statements of the previews of a push and of a percentage while three auth configs
+    with `accounts` accounts each roll 2.0.0 out: the first to none of them (the percentage
+    takes it to all, so it moves however the buckets fall), the others to half."""
+    admin = keys.alpha.admin
+    await new_connector(graphql, connector_key, key=admin)
+    await pushed(graphql, connector_key, "1.0.0", in_line(1), key=admin)
+    await pushed(graphql, connector_key, "2.0.0", reauth_line(2, "x"), key=admin)
+    configs = [
+        await pinned_auth_config(graphql, connector_key, name, key=admin, pin="1.x.x")
+        for name in ("One", "Two", "Three")
+    ]
+    for config, percent in zip(configs, (0, 50, 50), strict=True):
+        for n in range(accounts):
+            await link(graphql, config, f"account-{n}", key=admin)
+        assert (await start(graphql, config, "2.0.0", percent, key=admin))["rollout"]
+    revision = (await read_rollout(graphql, configs[0], key=admin))["revision"]
+    changes = [
+        push_change(connector_key, "1.1.0", in_line(1, "a")),
+        {"setRolloutPercent": {"authConfigId": configs[0], "percent": 100, "revision": revision}},
+    ]
+    found = []
+    for change in changes:
+        with recorded_statements(engine) as statements:
+            answer = await graphql(IMPACT_WITH_ACCOUNTS, {"change": change}, key=admin)
+        assert answer["impact"]["refusal"] is None, answer
+        # the push moves every config's own version (the first one's accounts all run it), the
+        # percentage only the first's rollout
+        moved = len(configs) if "pushVersion" in change else 1
+        assert answer["impact"]["authConfigsChanged"] == moved
+        assert answer["impact"]["accountsMoving"] >= accounts
+        found += beyond_authentication(statements)
+    return found
+
+
+async def test_a_preview_during_rollouts_costs_the_same_statements_for_few_and_many(
+    graphql: GraphQLClient, keys: Keys, engine: AsyncEngine
+) -> None:
+    # given three auth configs with 2 accounts each rolling 2.0.0 out, and another key's three
+    # with 20 each; when a push and a percentage are previewed for each
+    few = await _rollout_preview_statements(graphql, engine, keys, "few", 2)
+    many = await _rollout_preview_statements(graphql, engine, keys, "many", 20)
+    # then both send the same statements: the accounts are split by bucket in SQL
+    assert len(few) == len(many), (few, many)
+    assert len(many) < 60, many

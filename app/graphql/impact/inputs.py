@@ -12,10 +12,16 @@ from app.graphql.lifecycle.mutations import (
     MoveVersionToBinInput,
     UndeprecateVersionInput,
 )
+from app.graphql.rollouts.mutations import (
+    EndRolloutInput,
+    SetRolloutPercentInput,
+    StartRolloutInput,
+)
 from app.graphql.versions.mutations import PublishVersionInput, PushVersionInput
 from app.services import impact_changes as changes
 
 _VERSION = ("ConnectorVersion", "connector version")
+_AUTH_CONFIG = ("AuthConfig", "auth config")
 
 
 @strawberry.input(
@@ -40,6 +46,18 @@ class ChangeInput:
     pin_auth_config: PinAuthConfigInput | None = strawberry.field(
         default=None, description="What `pinAuthConfig` with this input would do."
     )
+    start_rollout: StartRolloutInput | None = strawberry.field(
+        default=None, description="What `startRollout` with this input would do."
+    )
+    set_rollout_percent: SetRolloutPercentInput | None = strawberry.field(
+        default=None, description="What `setRolloutPercent` with this input would do."
+    )
+    complete_rollout: EndRolloutInput | None = strawberry.field(
+        default=None, description="What `completeRollout` with this input would do."
+    )
+    abort_rollout: EndRolloutInput | None = strawberry.field(
+        default=None, description="What `abortRollout` with this input would do."
+    )
 
     def proposed(self, info: Info) -> changes.ProposedChange:
         """The change, as its mutation reads its input (a malformed id is NOT_FOUND there too);
@@ -53,12 +71,38 @@ class ChangeInput:
                 self.undeprecate_version,
                 self.move_version_to_bin,
                 self.pin_auth_config,
+                self.start_rollout,
+                self.set_rollout_percent,
+                self.complete_rollout,
+                self.abort_rollout,
             )
             if value is not None
         ]
         if len(given) != 1:
             raise PublicError("change: give exactly one change", field="impact.change")
         change = given[0]
+        if change is self.complete_rollout or change is self.abort_rollout:
+            assert isinstance(change, EndRolloutInput)
+            ending = (
+                changes.CompleteRolloutChange
+                if change is self.complete_rollout
+                else changes.AbortRolloutChange
+            )
+            return ending(require_id(change.auth_config_id, *_AUTH_CONFIG), change.revision)
+        if isinstance(change, StartRolloutInput):
+            return changes.StartRolloutChange(
+                require_id(change.auth_config_id, *_AUTH_CONFIG),
+                change.revision,
+                target_version=change.target_version,
+                target_source=DomainPinSource(change.target_source),
+                percent=change.percent,
+            )
+        if isinstance(change, SetRolloutPercentInput):
+            return changes.SetRolloutPercentChange(
+                require_id(change.auth_config_id, *_AUTH_CONFIG),
+                change.revision,
+                percent=change.percent,
+            )
         if isinstance(change, PushVersionInput):
             return changes.PushChange(
                 connector_key=change.connector_key,
@@ -83,8 +127,9 @@ class ChangeInput:
             return changes.UndeprecateChange(require_id(change.version_id, *_VERSION))
         if isinstance(change, MoveVersionToBinInput):
             return changes.MoveToBinChange(require_id(change.version_id, *_VERSION))
+        assert isinstance(change, PinAuthConfigInput)
         return changes.PinChange(
-            auth_config_id=require_id(change.auth_config_id, "AuthConfig", "auth config"),
+            auth_config_id=require_id(change.auth_config_id, *_AUTH_CONFIG),
             pin=None if change.pin is strawberry.UNSET else change.pin,
             keep_pin=change.pin is strawberry.UNSET,
             pin_source=None if change.pin_source is None else DomainPinSource(change.pin_source),

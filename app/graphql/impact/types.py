@@ -1,7 +1,6 @@
 """The impact preview's answer."""
 
 from typing import Annotated
-from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -21,8 +20,10 @@ from app.graphql.errors import (
     InvalidPinError,
     InvalidTransitionError,
     InvalidVersionError,
+    NoRolloutInProgressError,
     NotFoundError,
     PinnedVersionNotFoundError,
+    RolloutInProgressError,
     VersionExistsError,
     VersionImmutableError,
     VersionInUseError,
@@ -56,6 +57,8 @@ ImpactRefusal = Annotated[
     | VersionInUseError
     | InvalidPinError
     | PinnedVersionNotFoundError
+    | RolloutInProgressError
+    | NoRolloutInProgressError
     | ConflictError,
     strawberry.union(
         "ImpactRefusal", description="Why the mutation would refuse the change: its own error."
@@ -84,7 +87,40 @@ class ImpactVersion:
 
 
 @strawberry.type(
-    description="An auth config whose effective version would change, and its accounts'."
+    description="A rollout on one side of a move: the accounts whose bucket (a stable hash of "
+    "the rollout's and the account's ids) is below percent * 100 run its target instead of "
+    "the auth config's own version."
+)
+class ImpactRollout:
+    rollout_id: strawberry.ID = strawberry.field(
+        description="The rollout's id; a start's is the id the real start gives it (derived "
+        "from the auth config and the revision), so the same accounts are in it."
+    )
+    percent: int = strawberry.field(description="The percentage of accounts in it, 0..100.")
+    target_version_number: str = strawberry.field(description="The target's version number.")
+    target_source: VersionSource = strawberry.field(description="The target's source.")
+    target_version: ConnectorVersion | None = strawberry.field(
+        description="The target; null should it be gone."
+    )
+
+    @classmethod
+    async def of(cls, info: Info, end: impact.RolloutEnd | None) -> "ImpactRollout | None":
+        if end is None:
+            return None
+        header = await info.context.loaders.version_by_id.load(end.target_version_id)
+        return cls(
+            rollout_id=strawberry.ID(str(end.rollout_id)),
+            percent=end.percent,
+            target_version_number=end.target_number,
+            target_source=end.target_source,
+            target_version=None if header is None else ConnectorVersion.from_header(header),
+        )
+
+
+@strawberry.type(
+    description="An auth config whose effective version would change, or some of whose "
+    "accounts would run another version (a rollout's start, percentage or end), and its "
+    "accounts'."
 )
 class AuthConfigMove:
     auth_config: AuthConfig = strawberry.field(description="The auth config, as it is now.")
@@ -92,9 +128,26 @@ class AuthConfigMove:
         description="Whether the auth config is active. An inactive one's accounts move too, "
         "but none needs re-authentication while it is inactive."
     )
-    from_: ImpactVersion = strawberry.field(name="from", description="What it runs now.")
-    to: ImpactVersion = strawberry.field(description="What it would run after the change.")
-    accounts_moving: int = strawberry.field(description="Its linked accounts: all of them move.")
+    from_: ImpactVersion = strawberry.field(
+        name="from",
+        description="What it runs now (its own resolution: during a rollout, what the "
+        "accounts outside it run).",
+    )
+    to: ImpactVersion = strawberry.field(
+        description="What it would run after the change (its own resolution, as `from`)."
+    )
+    rollout_before: ImpactRollout | None = strawberry.field(
+        description="Its running rollout now; null when none runs."
+    )
+    rollout_after: ImpactRollout | None = strawberry.field(
+        description="Its running rollout after the change; null when none would run (an "
+        "abort, or a completion: then `to` is the exact pin on the target)."
+    )
+    accounts_moving: int = strawberry.field(
+        description="Its linked accounts that would run other content: all of them without a "
+        "rollout; with one, an account runs the target when its bucket is below the "
+        "percentage and `from`/`to` otherwise, before and after."
+    )
     accounts_needing_reauthentication: int = strawberry.field(
         description="Of those, how many would need re-authentication after the change."
     )
@@ -153,16 +206,18 @@ class Impact:
         return await _moves_page(info, self.result.left_without_version, first, after)
 
     @strawberry.field(
-        description="The linked accounts that would move, by auth config then oldest first."
+        description="The linked accounts that would run other content (during a rollout, "
+        "those whose bucket puts them where the content changes), by auth config then oldest "
+        "first."
     )
     async def moving_accounts(
         self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
     ) -> LinkedAccountConnection:
         page = page_request(first, after, MOVING_ACCOUNT_ORDER, count=selects_total_count(info))
-        ids: list[UUID] = [move.auth_config.id for move in self.result.moves]
+        sides = [move.sides for move in self.result.moves]
         async with info.context.session() as session:
             found = await impact_accounts.moving_accounts(
-                session, auth_config_ids=ids, page=page, total=self.result.accounts_moving
+                session, sides=sides, page=page, total=self.result.accounts_moving
             )
         return to_connection(
             LinkedAccountConnection, found, LinkedAccount.from_row, MOVING_ACCOUNT_ORDER
@@ -186,6 +241,8 @@ async def _moves_page(
             active=move.auth_config.active,
             from_=ImpactVersion.of(move.before, await _version_node(info, move.before)),
             to=ImpactVersion.of(move.after, await _version_node(info, move.after)),
+            rollout_before=await ImpactRollout.of(info, move.rollout_before),
+            rollout_after=await ImpactRollout.of(info, move.rollout_after),
             accounts_moving=move.accounts,
             accounts_needing_reauthentication=move.needing_reauthentication,
             accounts_newly_needing_reauthentication=move.newly_needing_reauthentication,
