@@ -97,3 +97,53 @@ async def test_a_preview_during_rollouts_costs_the_same_statements_for_few_and_m
     # then both send the same statements: the accounts are split by bucket in SQL
     assert len(few) == len(many), (few, many)
     assert len(many) < 60, many
+
+
+MOVES_WITH_VERSIONS = """
+query ($change: ChangeInput!) {
+  impact(change: $change) {
+    refusal { __typename }
+    moves(first: 100) { edges { node {
+      from { version { id version } } to { version { id version } }
+      rolloutBefore { targetVersion { id version } }
+      rolloutAfter { targetVersion { id version } }
+    } } }
+  }
+}
+"""
+
+
+async def _moves_page_statements(
+    graphql: GraphQLClient, engine: AsyncEngine, keys: Keys, connector_key: str, configs: int
+) -> list[str]:
+    """The statements of a push's preview that moves `configs` auth configs, each rolling
+    another target out, so every move of the page shows versions of its own."""
+    admin = keys.alpha.admin
+    await new_connector(graphql, connector_key, key=admin)
+    await pushed(graphql, connector_key, "1.0.0", in_line(1), key=admin)
+    ids = []
+    for n in range(configs):
+        await pushed(graphql, connector_key, f"2.{n}.0", in_line(2, *"abcdef"[:n]), key=admin)
+        config = await pinned_auth_config(graphql, connector_key, f"C{n}", key=admin, pin="1.x.x")
+        await link(graphql, config, "account", key=admin)
+        assert (await start(graphql, config, f"2.{n}.0", 50, key=admin))["rollout"]
+        ids.append(config)
+    change = push_change(connector_key, "1.1.0", in_line(1, "a"))
+    with recorded_statements(engine) as statements:
+        answer = await graphql(MOVES_WITH_VERSIONS, {"change": change}, key=admin)
+    moves = answer["impact"]["moves"]["edges"]
+    assert len(moves) == configs, answer
+    targets = {move["node"]["rolloutBefore"]["targetVersion"]["version"] for move in moves}
+    assert targets == {f"2.{n}.0" for n in range(configs)}
+    return beyond_authentication(statements)
+
+
+async def test_a_page_of_moves_loads_its_versions_together(
+    graphql: GraphQLClient, keys: Keys, engine: AsyncEngine
+) -> None:
+    # given two auth configs, and another key's five, each rolling out a target of its own;
+    # when a push that moves them all is previewed with every version of each move
+    two = await _moves_page_statements(graphql, engine, keys, "two", 2)
+    five = await _moves_page_statements(graphql, engine, keys, "five", 5)
+    # then the page costs the same statements: its versions are read together
+    assert len(two) == len(five), (two, five)

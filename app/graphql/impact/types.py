@@ -1,6 +1,8 @@
 """The impact preview's answer."""
 
+from collections.abc import Mapping, Sequence
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -104,16 +106,17 @@ class ImpactRollout:
     )
 
     @classmethod
-    async def of(cls, info: Info, end: impact.RolloutEnd | None) -> "ImpactRollout | None":
+    def of(
+        cls, end: impact.RolloutEnd | None, nodes: Mapping[UUID, ConnectorVersion]
+    ) -> "ImpactRollout | None":
         if end is None:
             return None
-        header = await info.context.loaders.version_by_id.load(end.target_version_id)
         return cls(
             rollout_id=strawberry.ID(str(end.rollout_id)),
             percent=end.percent,
             target_version_number=end.target_number,
             target_source=end.target_source,
-            target_version=None if header is None else ConnectorVersion.from_header(header),
+            target_version=nodes.get(end.target_version_id),
         )
 
 
@@ -161,11 +164,32 @@ class AuthConfigMoveConnection(relay.Connection[AuthConfigMove], Counted):  # ty
     pass
 
 
-async def _version_node(info: Info, end: impact.VersionEnd) -> ConnectorVersion | None:
+async def _version_nodes(
+    info: Info, moves: Sequence[impact.AuthConfigMove]
+) -> dict[UUID, ConnectorVersion]:
+    """The versions a page of moves shows, loaded together (one statement for the page): both
+    sides' versions that exist outside the preview, and the rollouts' targets."""
+    wanted: list[UUID] = []
+    for move in moves:
+        for end in (move.before, move.after):
+            if end.version_id is not None and end.exists:
+                wanted.append(end.version_id)
+        for rollout in (move.rollout_before, move.rollout_after):
+            if rollout is not None:
+                wanted.append(rollout.target_version_id)
+    ids = list(dict.fromkeys(wanted))
+    headers = await info.context.loaders.version_by_id.load_many(ids)
+    return {
+        header.id: ConnectorVersion.from_header(header) for header in headers if header is not None
+    }
+
+
+def _version_node(
+    end: impact.VersionEnd, nodes: Mapping[UUID, ConnectorVersion]
+) -> ConnectorVersion | None:
     if end.version_id is None or not end.exists:
         return None
-    header = await info.context.loaders.version_by_id.load(end.version_id)
-    return None if header is None else ConnectorVersion.from_header(header)
+    return nodes.get(end.version_id)
 
 
 @strawberry.type(
@@ -235,14 +259,15 @@ async def _moves_page(
 
     rows = [move for move in moves if page.after is None or key(move) > page.after]
     found = page_of(rows[: page.limit + 1], page, key, len(moves))  # type: ignore[arg-type]
+    nodes = await _version_nodes(info, found.items)
     views = [
         AuthConfigMove(
             auth_config=AuthConfig.from_row(move.auth_config),
             active=move.auth_config.active,
-            from_=ImpactVersion.of(move.before, await _version_node(info, move.before)),
-            to=ImpactVersion.of(move.after, await _version_node(info, move.after)),
-            rollout_before=await ImpactRollout.of(info, move.rollout_before),
-            rollout_after=await ImpactRollout.of(info, move.rollout_after),
+            from_=ImpactVersion.of(move.before, _version_node(move.before, nodes)),
+            to=ImpactVersion.of(move.after, _version_node(move.after, nodes)),
+            rollout_before=ImpactRollout.of(move.rollout_before, nodes),
+            rollout_after=ImpactRollout.of(move.rollout_after, nodes),
             accounts_moving=move.accounts,
             accounts_needing_reauthentication=move.needing_reauthentication,
             accounts_newly_needing_reauthentication=move.newly_needing_reauthentication,
