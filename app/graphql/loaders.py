@@ -7,10 +7,9 @@ same rule.
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -29,6 +28,7 @@ from app.db.models import (
 from app.domain.access import Principal
 from app.domain.enums import AccountStatus
 from app.graphql.answers import AccountsEffective, Effective, account_answers, effective_answers
+from app.graphql.loader_keys import PageKey, StatusOf, VersionsOf, in_order, paged
 from app.services import (
     accounts,
     api_keys,
@@ -42,7 +42,7 @@ from app.services import (
 )
 from app.services.display_names import NamingContext, naming_contexts
 from app.services.impact_accounts import status_of
-from app.services.pages import Page, PageRequest, SortKey
+from app.services.pages import Page, PageRequest
 from app.services.pipeline import steps_by_version
 from app.services.resolution import (
     ConnectorStamp,
@@ -57,49 +57,7 @@ if TYPE_CHECKING:
 
     from app.graphql.context import RequestSession
 
-K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-ParentT = TypeVar("ParentT", bound=Hashable)
-
-
-@dataclass(frozen=True, slots=True)
-class PageKey(Generic[ParentT]):
-    """One parent's page, as a paged loader's key: the parents asking for the same page (cursor,
-    size, and whether to count) load together in one statement."""
-
-    parent: ParentT
-    after: SortKey | None
-    limit: int
-    count: bool
-
-    @classmethod
-    def of(cls, parent: ParentT, page: PageRequest) -> "PageKey[ParentT]":
-        return cls(parent=parent, after=page.after, limit=page.limit, count=page.count)
-
-    @property
-    def page(self) -> PageRequest:
-        return PageRequest(limit=self.limit, after=self.after, count=self.count)
-
-
-class VersionsOf(NamedTuple):
-    """A connector's versions, with or without those in the bin."""
-
-    connector_id: UUID
-    include_binned: bool
-
-
-class StatusOf(NamedTuple):
-    """What an account's status depends on: whether its auth config is active, the content its
-    credentials were captured for, and the content it runs now."""
-
-    auth_config_active: bool
-    authenticated: ContentKey | None
-    effective: ContentKey | None
-
-
-def _in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:
-    return [found.get(key) for key in keys]
 
 
 class Loaders:
@@ -221,19 +179,19 @@ class Loaders:
         found = await self._read(
             lambda s: projects.projects_by_id(s, actor=self._principal, project_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _api_keys(self, ids: Sequence[UUID]) -> list[ApiKey | None]:
         found = await self._read(
             lambda s: api_keys.api_keys_by_id(s, actor=self._principal, api_key_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _connectors(self, ids: Sequence[UUID]) -> list[Connector | None]:
         found = await self._read(
             lambda s: connectors.connectors_by_id(s, actor=self._principal, connector_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _connectors_by_key(self, keys: Sequence[str]) -> list[list[Connector]]:
         rows = await self._read(
@@ -248,11 +206,11 @@ class Loaders:
         found = await self._read(
             lambda s: versions.version_headers(s, actor=self._principal, version_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _version_bodies(self, ids: Sequence[UUID]) -> list[VersionBody | None]:
         found = await self._read(lambda s: versions.version_bodies(s, version_ids=ids))
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _versions_by_connector(self, keys: Sequence[VersionsOf]) -> list[list[VersionHeader]]:
         found: dict[VersionsOf, list[VersionHeader]] = {}
@@ -279,7 +237,7 @@ class Loaders:
         )
         self._stamps.update(read.stamps)
         self._rollouts.update(read.rollouts)
-        return _in_order(read.auth_configs, ids)
+        return in_order(read.auth_configs, ids)
 
     async def _auth_configs_by_connector_key(
         self, keys: Sequence[PageKey[str]]
@@ -295,7 +253,7 @@ class Loaders:
                     page=page,
                 )
 
-        return await _paged(keys, load)
+        return await paged(keys, load)
 
     async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
         """Resolve each auth config once per request, however many accounts ask, with the
@@ -313,7 +271,7 @@ class Loaders:
             self._rollouts,
             self._version_headers,
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _running_rollouts(self, ids: Sequence[UUID]) -> list[Rollout | None]:
         """Known when the auth configs were read by id; listed ones' in one statement."""
@@ -332,7 +290,7 @@ class Loaders:
         found = [e for e in await self.effective_by_auth_config.load_many(ids) if e is not None]
         rows = await self._running_rollouts([effective.auth_config.id for effective in found])
         answers = await account_answers(found, rows, self._version_headers)
-        return _in_order(answers, ids)
+        return in_order(answers, ids)
 
     async def _version_headers(self, ids: Sequence[UUID]) -> dict[UUID, VersionHeader]:
         """Headers of versions the caller may see, in one statement (not through the loader:
@@ -345,13 +303,13 @@ class Loaders:
         found = await self._read(
             lambda s: rollouts.count_accounts_in_rollout(s, auth_config_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _linked_accounts(self, ids: Sequence[UUID]) -> list[LinkedAccount | None]:
         found = await self._read(
             lambda s: accounts.accounts_by_id(s, actor=self._principal, account_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _linked_accounts_by_external_id(
         self, refs: Sequence[accounts.AccountRef]
@@ -359,7 +317,7 @@ class Loaders:
         found = await self._read(
             lambda s: accounts.accounts_by_external_id(s, actor=self._principal, refs=refs)
         )
-        return _in_order(found, refs)
+        return in_order(found, refs)
 
     async def _accounts_by_auth_config(
         self, keys: Sequence[PageKey[UUID]]
@@ -370,11 +328,11 @@ class Loaders:
                     session, auth_config_ids=ids, page=page
                 )
 
-        return await _paged(keys, load)
+        return await paged(keys, load)
 
     async def _auth_by_content(self, keys: Sequence[ContentKey]) -> list[AuthOfContent | None]:
         found = await self._read(lambda s: versions.auth_sections(s, keys=keys))
-        return _in_order(found, keys)
+        return in_order(found, keys)
 
     async def _account_statuses(self, keys: Sequence[StatusOf]) -> list[AccountStatus]:
         """Each distinct (authenticated, effective) pair is judged once, however many accounts
@@ -403,7 +361,7 @@ class Loaders:
         found = await self._read(
             lambda s: assignments.assignments_by_id(s, actor=self._principal, assignment_ids=ids)
         )
-        return _in_order(found, ids)
+        return in_order(found, ids)
 
     async def _assignments_by_version(
         self, keys: Sequence[PageKey[UUID]]
@@ -414,31 +372,8 @@ class Loaders:
                     session, actor=self._principal, version_ids=ids, page=page
                 )
 
-        return await _paged(keys, load)
+        return await paged(keys, load)
 
     async def _naming_contexts(self, ids: Sequence[UUID]) -> list[NamingContext | None]:
         found = await self._read(lambda s: naming_contexts(s, connector_ids=ids))
-        return _in_order(found, ids)
-
-
-async def _grouped(
-    keys: Sequence[tuple[K, Any]],
-    load: Callable[[Any, Sequence[K]], Awaitable[dict[K, V]]],
-) -> list[V]:
-    """Load keys of the form (parent, option): one call per distinct option."""
-    parents_by_option: dict[Any, list[K]] = defaultdict(list)
-    for parent, option in keys:
-        parents_by_option[option].append(parent)
-    results: dict[tuple[K, Any], V] = {}
-    for option, parents in parents_by_option.items():
-        for parent, value in (await load(option, list(dict.fromkeys(parents)))).items():
-            results[(parent, option)] = value
-    return [results[key] for key in keys]
-
-
-async def _paged(
-    keys: Sequence[PageKey[K]],
-    load: Callable[[PageRequest, Sequence[K]], Awaitable[dict[K, V]]],
-) -> list[V]:
-    """Load page keys: one call per distinct page, whatever the number of parents."""
-    return await _grouped([(key.parent, key.page) for key in keys], load)
+        return in_order(found, ids)

@@ -18,7 +18,7 @@ from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import AccountStatus
-from app.graphql.loaders import StatusOf
+from app.graphql.loader_keys import StatusOf
 from app.graphql.pagination import Counted
 from app.services.versions import ContentKey
 

@@ -12,7 +12,7 @@ from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import PinSource
-from app.graphql.loaders import PageKey
+from app.graphql.loader_keys import PageKey
 from app.graphql.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,

@@ -13,7 +13,7 @@ from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
 from app.graphql.entity import Entity, present
 from app.graphql.enums import DeploymentState, Runtime, VersionSource
-from app.graphql.loaders import PageKey, VersionsOf
+from app.graphql.loader_keys import PageKey, VersionsOf
 from app.graphql.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
