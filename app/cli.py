@@ -193,7 +193,7 @@ def create_platform_key(
 ) -> None:
     """Issue a PLATFORM_ADMIN key (creates projects, manages managed connectors)."""
     from app.domain.enums import Role
-    from app.services.api_keys import create_api_key
+    from app.services.access.api_keys import create_api_key
 
     settings = _settings()
     _migrate(settings)
@@ -220,7 +220,7 @@ def create_project(
     name: Annotated[str, typer.Option(help="Display name")],
 ) -> None:
     """Create a project and print its first ADMIN key."""
-    from app.services.projects import create_project as create
+    from app.services.access.projects import create_project as create
 
     settings = _settings()
     _migrate(settings)

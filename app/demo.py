@@ -11,12 +11,12 @@ from app.domain.definitions import definition_to_json, parse_definition
 from app.domain.enums import DeploymentState, PinSource, Role, Runtime
 from app.domain.events import EventKind
 from app.domain.versions import VersionContent
-from app.services.api_keys import add_api_key
+from app.services.access.api_keys import add_api_key
+from app.services.access.projects import create_project
+from app.services.effective.resolution import effective_version
 from app.services.events import record_event
-from app.services.projects import create_project
-from app.services.resolution import effective_version
 from app.services.transactions import transaction
-from app.services.versions import new_version_row
+from app.services.versions.reads import new_version_row
 
 DEMO_PROJECT_SLUG = "acme"
 

@@ -16,16 +16,16 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from app.db.engine import Database
-from app.graphql import ide
-from app.graphql.budget import Budget
+from app.graphql.endpoint import ide
+from app.graphql.endpoint.view import RegistryGraphQL
+from app.graphql.guards.budget import Budget
 from app.graphql.schema import schema
-from app.graphql.view import RegistryGraphQL
 from app.http.body_limit import BodySizeLimit
 from app.http.cors import cors
 from app.observability import logs, metrics
 from app.observability.middleware import RequestObservation
 from app.observability.request_ids import request_id_middleware
-from app.services.key_usage import KeyUsage
+from app.services.access.key_usage import KeyUsage
 from app.settings import Settings, load_settings
 from app.tracing.setup import tracing_from
 

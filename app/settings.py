@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         default=50_000,
         ge=100,
         description="What one operation may cost: objects it can return, heavy values weighted "
-        "(app/graphql/cost.py).",
+        "(app/graphql/guards/cost.py).",
     )
     max_response_bytes: int = Field(
         default=16 * MIB, ge=1024, description="Largest response an operation may produce."

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from app.db.models import LinkedAccount
-from app.graphql.pagination import CREATED_ORDER, encode_cursor
+from app.graphql.relay.pagination import CREATED_ORDER, encode_cursor
 
 
 async def deep_account_cursor(

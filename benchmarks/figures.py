@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from app.domain.events import EventKind
-from app.graphql.ids import encode_id
+from app.graphql.relay.ids import encode_id
 from benchmarks.definitions import definition
 from benchmarks.load import Generator, Measurement, Request
 from benchmarks.queries import (

@@ -32,7 +32,7 @@ from app.db.types import utc_now
 from app.domain.api_keys import new_secret
 from app.domain.enums import Role, Runtime, VersionSource
 from app.domain.versions import VersionContent
-from app.services.versions import new_version_row
+from app.services.versions.reads import new_version_row
 from benchmarks.definitions import definition
 
 _SQLITE_BATCH = 5_000

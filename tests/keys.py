@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.enums import Role
-from app.services.api_keys import create_api_key
-from app.services.projects import create_project
+from app.services.access.api_keys import create_api_key
+from app.services.access.projects import create_project
 
 
 @dataclass(frozen=True)

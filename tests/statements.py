@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.services.candidate_cache import forget_everything
+from app.services.effective.candidate_cache import forget_everything
 
 
 @contextmanager

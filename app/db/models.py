@@ -79,7 +79,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _timestamp()
     # None: never expires. A key past it is refused like a revoked one (DESIGN §11).
     expires_at: datetime | None = _timestamp(nullable=True)
-    # Written at most once a minute per key, after the request (`app.services.key_usage`).
+    # Written at most once a minute per key, after the request (`app.services.access.key_usage`).
     last_used_at: datetime | None = _timestamp(nullable=True)
     revoked_at: datetime | None = _timestamp(nullable=True)
 

@@ -12,10 +12,10 @@ from uuid import UUID
 from app.db.models import AuthConfig, Rollout
 from app.domain.resolution import Resolution
 from app.domain.rollouts import RunningRollout, in_rollout, resolve_account
-from app.services.resolution import ChosenVersion, KeyVersions, ProjectKey
-from app.services.resolution import resolve_auth_config as resolve_with
-from app.services.rollouts import running_rollout_of
-from app.services.versions import VersionHeader
+from app.services.accounts.rollouts import running_rollout_of
+from app.services.effective.resolution import ChosenVersion, KeyVersions, ProjectKey
+from app.services.effective.resolution import resolve_auth_config as resolve_with
+from app.services.versions.reads import VersionHeader
 
 ReadHeaders = Callable[[Sequence[UUID]], Awaitable[dict[UUID, VersionHeader]]]
 

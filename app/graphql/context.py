@@ -22,7 +22,7 @@ from app.db.engine import Database
 from app.db.notifications import LiveEvents
 from app.domain.access import Principal
 from app.domain.content_limits import ContentLimits
-from app.graphql.cost import OperationCost
+from app.graphql.guards.cost import OperationCost
 from app.graphql.loaders import Loaders
 
 
@@ -56,7 +56,7 @@ class Context:
     """GraphQL objects built once per request and shared (e.g. an auth config's effective
     version, which every one of its accounts shows)."""
     operation_cost: OperationCost | None = field(default=None, init=False)
-    """What the operation was counted to cost before it ran (`app.graphql.budget`)."""
+    """What the operation was counted to cost before it ran (`app.graphql.guards.budget`)."""
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
@@ -83,7 +83,8 @@ class WebSocketConnection:
     connection_params: dict[str, object] | None = None
     principal: Principal | None = None
     key_expires_at: datetime | None = None
-    """When the principal's key expires; the connection closes then (`app.graphql.key_bound`)."""
+    """When the principal's key expires; the connection closes then
+    (`app.graphql.endpoint.key_bound`)."""
 
     def operation_context(self, session: AsyncSession) -> Context:
         # Strawberry runs no operation before `on_ws_connect` accepted the connection.

@@ -20,9 +20,9 @@ from app.domain.pins import InvalidPin
 from app.domain.rollouts import NoRolloutInProgress, RolloutInProgress
 from app.domain.version_errors import InsufficientVersionBump
 from app.domain.versions import InvalidVersion
-from app.graphql.changes import DefinitionProblem, VersionChange
 from app.graphql.enums import DeploymentState, ErrorCode, PinSource
 from app.graphql.lifecycle.blockers import AssignmentBlocker, UsageBlocker
+from app.graphql.versions.changes import DefinitionProblem, VersionChange
 from app.observability.record import note_typed_error
 
 

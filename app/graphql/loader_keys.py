@@ -8,7 +8,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from app.services.pages import PageRequest, SortKey
-from app.services.versions import ContentKey
+from app.services.versions.reads import ContentKey
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

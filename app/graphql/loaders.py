@@ -29,28 +29,23 @@ from app.domain.access import Principal
 from app.domain.enums import AccountStatus
 from app.graphql.answers import AccountsEffective, Effective, account_answers, effective_answers
 from app.graphql.loader_keys import PageKey, StatusOf, VersionsOf, in_order, paged
-from app.services import (
-    accounts,
-    api_keys,
-    assignments,
-    auth_configs,
-    connectors,
-    projects,
-    rollouts,
-    usage,
-    versions,
-)
-from app.services.display_names import NamingContext, naming_contexts
-from app.services.impact_accounts import status_of
-from app.services.pages import Page, PageRequest
-from app.services.pipeline import steps_by_version
-from app.services.resolution import (
+from app.services import connectors
+from app.services.access import api_keys, projects
+from app.services.accounts import auth_configs, rollouts
+from app.services.accounts import linked as accounts
+from app.services.effective.resolution import (
     ConnectorStamp,
     KeyVersions,
     ProjectKey,
     versions_for_keys,
 )
-from app.services.versions import AuthOfContent, ContentKey, VersionBody, VersionHeader
+from app.services.impact.accounts import status_of
+from app.services.pages import Page, PageRequest
+from app.services.versions import assignments, usage
+from app.services.versions import reads as versions
+from app.services.versions.display_names import NamingContext, naming_contexts
+from app.services.versions.pipeline import steps_by_version
+from app.services.versions.reads import AuthOfContent, ContentKey, VersionBody, VersionHeader
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession

@@ -19,7 +19,6 @@ from app.graphql.assignments.types import Assignment
 from app.graphql.auth_configs.mutations import AuthConfigMutations
 from app.graphql.auth_configs.queries import AuthConfigQueries
 from app.graphql.auth_configs.types import AuthConfig
-from app.graphql.checks import OperationChecks
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector, ConnectorVersion
@@ -27,10 +26,11 @@ from app.graphql.context import WebSocketOperations
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
+from app.graphql.guards.checks import OperationChecks
+from app.graphql.guards.masking import MaskUnexpectedErrors, is_statement_timeout
+from app.graphql.guards.observation import OperationObservation
 from app.graphql.impact.queries import ImpactQueries
 from app.graphql.lifecycle.mutations import LifecycleMutations
-from app.graphql.masking import MaskUnexpectedErrors, is_statement_timeout
-from app.graphql.observation import OperationObservation
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries

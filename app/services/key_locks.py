@@ -13,9 +13,9 @@ it never decides on a version that is leaving the bin's view, and the bin check 
 wrote. A shared lock, because these writes only need the versions to hold still: links and pins
 across projects go on side by side, and only a change to the versions waits for them.
 
-A site assignment (`app.services.assignments`) is such a write too: it takes `lock_key` for the
-assigning project and the version's key before it reads whether the version is published and
-outside the bin.
+A site assignment (`app.services.versions.assignments`) is such a write too: it takes
+`lock_key` for the assigning project and the version's key before it reads whether the version
+is published and outside the bin.
 
 Changes to versions need nothing more: each holds its own version's connector row, and each puts
 into use only versions of that connector (a publish or a restore the version itself; a
@@ -32,8 +32,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Connector
+from app.services.effective.resolution import (
+    ConnectorStamp,
+    KeyVersions,
+    ProjectKey,
+    versions_for_keys,
+)
 from app.services.lookups import column_rows
-from app.services.resolution import ConnectorStamp, KeyVersions, ProjectKey, versions_for_keys
 
 _LOCK_CONNECTORS_OF_KEY = (
     select(

@@ -3,7 +3,7 @@
 `connector.versions_stamp` changes whenever any version of the connector is inserted, updated
 or deleted, in the same transaction, by triggers on connector_version (whoever writes: the API,
 a bulk load, a cascade). A server process keeps each connector's resolution candidates in memory
-under the stamp it read them with (`app.services.candidate_cache`): a request reads the stamps
+under the stamp it read them with (`app.services.effective.candidate_cache`): a request reads the stamps
 (one small row per connector) and re-reads a connector's versions only when its stamp moved, so
 the effective version costs the same however many versions a connector has.
 

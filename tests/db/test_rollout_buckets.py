@@ -12,7 +12,7 @@ from app.db.models import AuthConfig, LinkedAccount, Project, Rollout
 from app.db.rollout_buckets import rollout_bucket_sql
 from app.domain.enums import VersionSource
 from app.domain.rollouts import in_rollout, rollout_bucket
-from app.services.rollouts import count_accounts_in_rollout
+from app.services.accounts.rollouts import count_accounts_in_rollout
 
 ACCOUNTS = 300
 PERCENT = 37

@@ -1,10 +1,11 @@
-"""The cost rule (app/graphql/cost.py), one row per clause, and the response-size estimate."""
+"""The cost rule (app/graphql/guards/cost.py), one row per clause, and the response-size
+estimate."""
 
 import pytest
 from graphql import get_introspection_query, parse
 
-from app.graphql.budget import json_size_over
-from app.graphql.cost import ASSUMED_LIST_SIZE, HEAVY_VALUE_COST, operation_cost
+from app.graphql.guards.budget import json_size_over
+from app.graphql.guards.cost import ASSUMED_LIST_SIZE, HEAVY_VALUE_COST, operation_cost
 from app.graphql.schema import schema
 
 H = HEAVY_VALUE_COST

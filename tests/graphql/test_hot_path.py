@@ -23,7 +23,7 @@ from app.db.types import utc_now
 from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent
 from app.graphql.auth_configs.effective import EffectiveVersion
-from app.services.versions import new_version_row
+from app.services.versions.reads import new_version_row
 from tests.graphql.pinning import link, pinned_auth_config
 from tests.graphql.version_definitions import BASE
 from tests.graphql.version_rows import uuid_of

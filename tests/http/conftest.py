@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL
 
 from app.db.engine import Database
 from app.domain.enums import Role
-from app.services.api_keys import create_api_key
+from app.services.access.api_keys import create_api_key
 from tests.databases import fresh_database
 from tests.http.server import run_cli, serving
 

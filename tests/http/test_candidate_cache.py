@@ -1,5 +1,5 @@
-"""Every server process keeps candidates in memory (`app.services.candidate_cache`): after a
-change committed through any process, every process answers from the new state at once."""
+"""Every server process keeps candidates in memory (`app.services.effective.candidate_cache`):
+after a change committed through any process, every process answers from the new state at once."""
 
 import asyncio
 from typing import Any

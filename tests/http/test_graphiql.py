@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from app.graphql.ide import ASSETS, localize
+from app.graphql.endpoint.ide import ASSETS, localize
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 

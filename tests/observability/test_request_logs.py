@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.graphql.view import RegistryGraphQL
+from app.graphql.endpoint.view import RegistryGraphQL
 from app.services import connectors
-from app.services.auth import authenticate
+from app.services.access.auth import authenticate
 from tests.graphql.operations import CREATE_CONNECTOR
 from tests.keys import Keys
 from tests.observability.log_lines import json_log_lines

@@ -3,7 +3,11 @@ with."""
 
 from uuid import uuid4
 
-from app.services.candidate_cache import CandidateCache, ConnectorVersions, LeastRecentlyUsed
+from app.services.effective.candidate_cache import (
+    CandidateCache,
+    ConnectorVersions,
+    LeastRecentlyUsed,
+)
 
 
 def _entry(stamp: int) -> ConnectorVersions:

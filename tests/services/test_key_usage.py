@@ -1,4 +1,4 @@
-"""Writing `lastUsedAt` never waits for another writer (app.services.key_usage)."""
+"""Writing `lastUsedAt` never waits for another writer (app.services.access.key_usage)."""
 
 import asyncio
 from uuid import UUID
@@ -8,8 +8,8 @@ from sqlmodel import col, select
 from app.db.engine import Database
 from app.db.models import ApiKey
 from app.domain.enums import Role
-from app.services.api_keys import create_api_key
-from app.services.key_usage import KeyUsage
+from app.services.access.api_keys import create_api_key
+from app.services.access.key_usage import KeyUsage
 from app.services.transactions import transaction
 
 # Far below SQLite's 30 s busy timeout: a write that queued behind the other writer would not

@@ -8,7 +8,7 @@ from app.db.types import utc_now
 from app.domain.access import Principal
 from app.domain.api_keys import KeyRefusal
 from app.domain.enums import Role
-from app.services.api_keys import IssuedKey, create_api_key, revoke_api_key
+from app.services.access.api_keys import IssuedKey, create_api_key, revoke_api_key
 from app.services.transactions import transaction
 
 DELIVERY_TIMEOUT_SECONDS = 10

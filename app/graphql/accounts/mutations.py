@@ -13,8 +13,8 @@ from app.graphql.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from app.graphql.ids import require_id
-from app.services import accounts
+from app.graphql.relay.ids import require_id
+from app.services.accounts import linked as accounts
 
 
 @strawberry.input(description="An account to link through an auth config.")

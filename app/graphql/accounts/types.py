@@ -16,11 +16,11 @@ from app.graphql.auth_configs.effective import (
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
-from app.graphql.entity import Entity, present
 from app.graphql.enums import AccountStatus
 from app.graphql.loader_keys import StatusOf
-from app.graphql.pagination import Counted
-from app.services.versions import ContentKey
+from app.graphql.relay.entity import Entity, present
+from app.graphql.relay.pagination import Counted
+from app.services.versions.reads import ContentKey
 
 
 @strawberry.federation.type(

@@ -14,8 +14,8 @@ from app.graphql.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
-from app.graphql.ids import require_id
-from app.services import assignments
+from app.graphql.relay.ids import require_id
+from app.services.versions import assignments
 
 
 @strawberry.input(description="A published version to assign to one of the project's sites.")

@@ -10,10 +10,10 @@ from app.db import models
 from app.domain.assignments import AssignmentKind
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
-from app.graphql.entity import Entity, present
-from app.graphql.ids import encode_id
 from app.graphql.lifecycle import blockers as _blockers  # noqa: F401  (registers the enum)
-from app.graphql.pagination import Counted
+from app.graphql.relay.entity import Entity, present
+from app.graphql.relay.ids import encode_id
+from app.graphql.relay.pagination import Counted
 
 
 @strawberry.federation.type(

@@ -10,8 +10,8 @@ from app.domain.resolution import Skipped
 from app.graphql.answers import AccountsEffective, Effective
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
-from app.graphql.entity import present
 from app.graphql.enums import ResolutionRule, SkipCause, VersionSource
+from app.graphql.relay.entity import present
 
 
 @strawberry.type(description="A version resolution passed over, and why.")

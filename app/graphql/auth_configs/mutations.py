@@ -17,8 +17,8 @@ from app.graphql.errors import (
     NotFoundError,
     PinnedVersionNotFoundError,
 )
-from app.graphql.ids import require_id
-from app.services import auth_config_edits, auth_configs
+from app.graphql.relay.ids import require_id
+from app.services.accounts import auth_config_edits, auth_configs
 
 
 @strawberry.input(description="A new auth config in the caller's project.")

@@ -6,7 +6,7 @@ import strawberry
 
 from app.graphql.auth_configs.types import AuthConfig, AuthConfigConnection
 from app.graphql.context import Info
-from app.graphql.pagination import (
+from app.graphql.relay.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
@@ -15,7 +15,7 @@ from app.graphql.pagination import (
     selects_total_count,
     to_connection,
 )
-from app.services import auth_configs
+from app.services.accounts import auth_configs
 
 
 @strawberry.type

@@ -10,10 +10,11 @@ from strawberry import relay
 from app.db import models
 from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
-from app.graphql.entity import Entity, present
 from app.graphql.enums import PinSource
 from app.graphql.loader_keys import PageKey
-from app.graphql.pagination import (
+from app.graphql.projects.types import Project
+from app.graphql.relay.entity import Entity, present
+from app.graphql.relay.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
@@ -24,8 +25,7 @@ from app.graphql.pagination import (
     selects_total_count,
     to_connection,
 )
-from app.graphql.projects.types import Project
-from app.services.accounts import AccountRef
+from app.services.accounts.linked import AccountRef
 
 if TYPE_CHECKING:
     from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection

@@ -14,7 +14,7 @@ from app.graphql.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from app.graphql.ids import require_id
+from app.graphql.relay.ids import require_id
 from app.services import connectors
 
 

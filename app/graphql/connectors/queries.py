@@ -8,7 +8,7 @@ from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.connectors.types import Connector, ConnectorConnection
 from app.graphql.context import Info
 from app.graphql.enums import VersionSource
-from app.graphql.pagination import (
+from app.graphql.relay.pagination import (
     CONNECTOR_ORDER,
     DEFAULT_PAGE_SIZE,
     After,

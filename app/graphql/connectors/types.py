@@ -11,10 +11,10 @@ from strawberry.scalars import JSON
 from app.db import models
 from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
-from app.graphql.entity import Entity, present
 from app.graphql.enums import DeploymentState, Runtime, VersionSource
 from app.graphql.loader_keys import PageKey, VersionsOf
-from app.graphql.pagination import (
+from app.graphql.relay.entity import Entity, present
+from app.graphql.relay.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     VERSION_ORDER,
@@ -25,7 +25,12 @@ from app.graphql.pagination import (
     selects_total_count,
     to_connection,
 )
-from app.services.versions import VersionBody, VersionHeader, latest_published, page_of_versions
+from app.services.versions.reads import (
+    VersionBody,
+    VersionHeader,
+    latest_published,
+    page_of_versions,
+)
 
 if TYPE_CHECKING:
     from app.graphql.assignments.types import AssignmentConnection

@@ -1,7 +1,7 @@
 """Event filters from global ids: a malformed or foreign id simply matches nothing."""
 
 from app.domain.events import EventKind
-from app.graphql.ids import decode_id
+from app.graphql.relay.ids import decode_id
 from app.services.history import EventFilter
 
 

@@ -8,7 +8,7 @@ from app.domain.events import EventKind
 from app.graphql.context import Info
 from app.graphql.events.filters import event_filter
 from app.graphql.events.types import Event, EventConnection
-from app.graphql.pagination import (
+from app.graphql.relay.pagination import (
     DEFAULT_PAGE_SIZE,
     EVENT_ORDER,
     After,

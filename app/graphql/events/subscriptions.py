@@ -14,10 +14,10 @@ from app.domain.events import EventKind
 from app.graphql.context import Context, Info
 from app.graphql.errors import PublicError
 from app.graphql.events.types import Event
-from app.graphql.ids import decode_id
+from app.graphql.relay.ids import decode_id
 from app.observability.metrics import EVENT_DELIVERY_LAG
 from app.services import history
-from app.services.auth import key_refusal
+from app.services.access.auth import key_refusal
 from app.services.history import EventFilter
 
 MAX_BATCH = 100
@@ -82,8 +82,9 @@ class EventSubscriptions:
 async def _end_connection(
     context: Context, live_events: LiveEvents, refused: KeyRefusal
 ) -> NoReturn:
-    """Have the connection closed with 4403, as an announcement would (`app.graphql.key_bound`),
-    which cancels this operation; end it with an error should that not happen."""
+    """Have the connection closed with 4403, as an announcement would
+    (`app.graphql.endpoint.key_bound`), which cancels this operation; end it with an error should
+    that not happen."""
     live_events.revoked_keys.publish(context.principal.api_key_id, refused)
     await asyncio.sleep(CLOSE_WAIT_SECONDS)
     raise PublicError(refused.value, ErrorCode.FORBIDDEN)

@@ -12,9 +12,9 @@ from app.db import models
 from app.domain.events import EventKind
 from app.graphql import enums as _enums  # noqa: F401  (registers EventKind as a GraphQL enum)
 from app.graphql.context import Info
-from app.graphql.ids import encode_id
-from app.graphql.pagination import Counted
 from app.graphql.projects.types import ApiKey
+from app.graphql.relay.ids import encode_id
+from app.graphql.relay.pagination import Counted
 
 
 def _global_id(type_name: str, row_id: UUID | None) -> strawberry.ID | None:

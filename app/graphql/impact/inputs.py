@@ -6,19 +6,19 @@ from app.domain.enums import PinSource as DomainPinSource
 from app.graphql.auth_configs.mutations import PinAuthConfigInput
 from app.graphql.context import Info
 from app.graphql.errors import PublicError
-from app.graphql.ids import require_id
 from app.graphql.lifecycle.mutations import (
     DeprecateVersionInput,
     MoveVersionToBinInput,
     UndeprecateVersionInput,
 )
+from app.graphql.relay.ids import require_id
 from app.graphql.rollouts.mutations import (
     EndRolloutInput,
     SetRolloutPercentInput,
     StartRolloutInput,
 )
 from app.graphql.versions.mutations import PublishVersionInput, PushVersionInput
-from app.services import impact_changes as changes
+from app.services.impact import changes
 
 _VERSION = ("ConnectorVersion", "connector version")
 _AUTH_CONFIG = ("AuthConfig", "auth config")

@@ -9,7 +9,7 @@ from app.graphql.context import Info
 from app.graphql.errors import EXCEPTION_HANDLERS
 from app.graphql.impact.inputs import ChangeInput
 from app.graphql.impact.types import Impact, ImpactRefusal
-from app.services import impact
+from app.services.impact import preview as impact
 
 
 @strawberry.type

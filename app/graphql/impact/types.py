@@ -11,7 +11,6 @@ from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
-from app.graphql.cursor_values import ROW_ID, TIMESTAMP
 from app.graphql.enums import ResolutionRule, VersionSource
 from app.graphql.errors import (
     ConflictError,
@@ -31,7 +30,8 @@ from app.graphql.errors import (
     VersionInUseError,
     VersionNumberRetiredError,
 )
-from app.graphql.pagination import (
+from app.graphql.relay.cursor_values import ROW_ID, TIMESTAMP
+from app.graphql.relay.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
@@ -42,7 +42,8 @@ from app.graphql.pagination import (
     selects_total_count,
     to_connection,
 )
-from app.services import impact, impact_accounts
+from app.services.impact import accounts as impact_accounts
+from app.services.impact import preview as impact
 from app.services.pages import page_of
 
 ImpactRefusal = Annotated[

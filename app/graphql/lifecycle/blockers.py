@@ -3,7 +3,7 @@
 import strawberry
 
 from app.domain import assignments, usage
-from app.graphql.ids import encode_id
+from app.graphql.relay.ids import encode_id
 
 strawberry.enum(usage.UsageReason, description="Why an auth config keeps a version in use.")
 strawberry.enum(

@@ -15,8 +15,8 @@ from app.graphql.errors import (
     VersionInUseError,
     VersionNotInBinError,
 )
-from app.graphql.ids import require_id
-from app.services import lifecycle
+from app.graphql.relay.ids import require_id
+from app.services.versions import lifecycle
 
 
 @strawberry.input(description="A published version to deprecate.")

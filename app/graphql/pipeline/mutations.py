@@ -15,9 +15,9 @@ from app.graphql.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
-from app.graphql.ids import require_id
 from app.graphql.pipeline.types import DeploymentStepRecord
-from app.services import pipeline
+from app.graphql.relay.ids import require_id
+from app.services.versions import pipeline
 
 
 @strawberry.input(description="Where a sync step deployed the version.")

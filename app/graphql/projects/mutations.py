@@ -14,9 +14,9 @@ from app.graphql.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from app.graphql.ids import require_id
 from app.graphql.projects.types import ApiKey, Project
-from app.services import api_keys, projects
+from app.graphql.relay.ids import require_id
+from app.services.access import api_keys, projects
 
 
 @strawberry.input(description="A new project.")

@@ -6,8 +6,9 @@ import strawberry
 from strawberry import relay
 
 from app.graphql.context import Info
-from app.graphql.entity import Entity, present
-from app.graphql.pagination import (
+from app.graphql.projects.types import ApiKey, Project, ProjectConnection, Viewer
+from app.graphql.relay.entity import Entity, present
+from app.graphql.relay.pagination import (
     DEFAULT_PAGE_SIZE,
     PROJECT_ORDER,
     After,
@@ -16,8 +17,7 @@ from app.graphql.pagination import (
     selects_total_count,
     to_connection,
 )
-from app.graphql.projects.types import ApiKey, Project, ProjectConnection, Viewer
-from app.services import projects
+from app.services.access import projects
 
 
 @strawberry.type

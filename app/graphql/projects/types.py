@@ -8,9 +8,9 @@ from strawberry import relay
 
 from app.db import models
 from app.graphql.context import Info
-from app.graphql.entity import Entity
 from app.graphql.enums import Role
-from app.graphql.pagination import (
+from app.graphql.relay.entity import Entity
+from app.graphql.relay.pagination import (
     CREATED_ORDER,
     DEFAULT_PAGE_SIZE,
     After,
@@ -20,7 +20,7 @@ from app.graphql.pagination import (
     selects_total_count,
     to_connection,
 )
-from app.services import projects
+from app.services.access import projects
 
 
 @strawberry.federation.type(

@@ -18,10 +18,10 @@ from app.graphql.errors import (
     PinnedVersionNotFoundError,
     RolloutInProgressError,
 )
-from app.graphql.ids import require_id
+from app.graphql.relay.ids import require_id
 from app.graphql.rollouts.types import Rollout
-from app.services import rollouts
-from app.services.rollouts import RolloutChange
+from app.services.accounts import rollouts
+from app.services.accounts.rollouts import RolloutChange
 
 REVISION = "The auth config's revision as read; a stale one gets CONFLICT."
 WARNINGS = "What to know about the target, e.g. that it is deprecated. Empty otherwise."

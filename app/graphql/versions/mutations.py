@@ -6,7 +6,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.bumps import Bump
-from app.graphql.changes import VersionChange
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.errors import (
@@ -22,9 +21,11 @@ from app.graphql.errors import (
     VersionImmutableError,
     VersionNumberRetiredError,
 )
-from app.graphql.ids import require_id
+from app.graphql.relay.ids import require_id
+from app.graphql.versions.changes import VersionChange
 from app.graphql.versions.types import change_list
-from app.services import publishing, version_drafts
+from app.services.versions import drafts as version_drafts
+from app.services.versions import publishing
 
 
 @strawberry.input(description="Add a version: a copy of the most recent one, under a new number.")

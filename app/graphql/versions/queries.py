@@ -11,9 +11,9 @@ from app.graphql.errors import (
     InvalidVersionError,
     NotFoundError,
 )
-from app.graphql.ids import require_id
+from app.graphql.relay.ids import require_id
 from app.graphql.versions.types import VersionComparison
-from app.services import comparisons
+from app.services.versions import comparisons
 
 CompareVersionsResult = Annotated[
     VersionComparison

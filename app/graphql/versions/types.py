@@ -7,9 +7,9 @@ from strawberry.scalars import JSON
 
 from app.db import models
 from app.domain.bumps import Bump
-from app.graphql.changes import VersionChange
-from app.services.comparisons import Comparison
-from app.services.publishing import BumpCheck
+from app.graphql.versions.changes import VersionChange
+from app.services.versions.comparisons import Comparison
+from app.services.versions.publishing import BumpCheck
 
 
 @strawberry.type(description="Content a forced push replaced; kept so that nothing is lost.")

@@ -1,0 +1,246 @@
+"""The `/graphql` endpoint: API-key authentication, one session per request, then Strawberry."""
+
+import asyncio
+import json
+from typing import Any
+
+from cross_web import HTTPException  # what Strawberry raises for a request it cannot take
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
+
+from app.db.admission import Overloaded
+from app.db.engine import Database
+from app.domain.api_keys import KeyRefusal
+from app.graphql.context import Context, RequestSession, WebSocketConnection
+from app.graphql.endpoint.ide import GRAPHIQL_HTML
+from app.graphql.endpoint.key_bound import KeyBoundTransportWSHandler
+from app.graphql.guards.budget import budget_of, json_size_over, may_be_large
+from app.http.refusals import RefusalCode, refusal
+from app.observability.record import current_record
+from app.services.access.auth import authenticate
+from app.services.access.key_usage import KeyUsage
+
+_BEARER = "bearer "
+
+
+def bearer_token(request: HTTPConnection) -> str | None:
+    """The key of a request's (or a websocket upgrade's) `Authorization` header."""
+    return _bearer(request.headers.get("authorization", ""))
+
+
+def _bearer(header: str) -> str | None:
+    """The key of an `Authorization: Bearer <key>` value (the scheme in any case)."""
+    if header[: len(_BEARER)].lower() != _BEARER:
+        return None
+    return header[len(_BEARER) :].strip() or None
+
+
+def unauthorized(message: str) -> JSONResponse:
+    return refusal(
+        401,
+        message,
+        RefusalCode.UNAUTHENTICATED,
+        headers={"WWW-Authenticate": 'Bearer realm="connector-registry"'},
+    )
+
+
+def client_error(status_code: int, message: str) -> JSONResponse:
+    """A request the server cannot take as GraphQL (a malformed body, say), as JSON."""
+    return refusal(status_code, message, RefusalCode.BAD_REQUEST)
+
+
+def key_usage_of(request: Request | WebSocket) -> KeyUsage:
+    """Where this process notes key uses (`app.services.access.key_usage`)."""
+    key_usage: KeyUsage = request.app.state.key_usage
+    return key_usage
+
+
+def connection_key(params: dict[str, object] | None) -> str | None:
+    """The API key of a websocket's `connection_init` payload: `{"Authorization": "Bearer <key>"}`
+    (any case) or `{"apiKey": "<key>"}`."""
+    for name, value in (params or {}).items():
+        if not isinstance(value, str):
+            continue
+        if name == "apiKey":
+            return value.strip() or None
+        if name.lower() == "authorization" and value[: len(_BEARER)].lower() == _BEARER:
+            return _bearer(value)
+    return None
+
+
+def _is_unicode(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
+    """Every operation needs `Authorization: Bearer <key>`; the GraphiQL page itself does not.
+
+    Websockets (graphql-transport-ws) send the key in the `connection_init` payload, or in the
+    upgrade request's `Authorization` header (what a gateway forwards).
+    """
+
+    graphql_transport_ws_handler_class = KeyBoundTransportWSHandler
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        super().__init__(*args, **kwargs)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        database: Database = request.app.state.database
+        adapter = self.request_adapter_class(request)
+        if self.graphql_ide and self.should_render_graphql_ide(adapter):
+            # Not through Strawberry: it builds the context (which needs a principal) first.
+            await (await self.render_graphql_ide(request))(scope, receive, send)
+            return
+        if not self.is_request_allowed(adapter):
+            response = PlainTextResponse(
+                "Method Not Allowed", status_code=405, headers={"Allow": "GET, POST"}
+            )
+            await response(scope, receive, send)
+            return
+        token = bearer_token(request)
+        if token is None:
+            await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
+            return
+        timeout = budget_of(request).request_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                answer = await self._answer(request, database, token)
+        except Overloaded as overloaded:
+            answer = refusal(
+                503,
+                f"the server is at capacity ({overloaded.reason}): retry shortly",
+                RefusalCode.OVERLOADED,
+                headers={"Retry-After": "1"},
+            )
+        except TimeoutError:
+            answer = refusal(
+                503,
+                f"the request took longer than {timeout:g} s (REQUEST_TIMEOUT): ask for less "
+                "at once; a write it made was rolled back unless its answer had been sent",
+                RefusalCode.TIMEOUT,
+            )
+        await answer(scope, receive, send)
+
+    async def _answer(self, request: Request, database: Database, token: str) -> Response:
+        """Authenticate and run the operation in one session and one slot of the pool."""
+        async with database.request_slot(), database.session() as session:
+            authenticated = await authenticate(session, token)
+            if isinstance(authenticated, KeyRefusal):
+                return unauthorized(authenticated.value)
+            if authenticated.use_is_due:
+                key_usage_of(request).note(authenticated.principal.api_key_id)
+            request.scope.setdefault("state", {})
+            request.scope["state"]["principal"] = authenticated.principal
+            current_record().api_key_id = authenticated.principal.api_key_id
+            request.scope["state"]["session"] = RequestSession(session)
+            try:
+                return await self.run(request)
+            except HTTPException as error:
+                # Strawberry answers a request it cannot parse in plain text; clients read JSON.
+                return client_error(error.status_code, error.reason)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The result as JSON data — unless it would be larger than the response budget (then
+        a RESPONSE_TOO_LARGE error, without encoding it)."""
+        response = await super().process_result(request, result)
+        context = getattr(request.state, "context", None)
+        if result.data is None or (context is not None and not may_be_large(context)):
+            return response
+        limit = budget_of(request).max_response_bytes
+        size = json_size_over(result.data, limit)
+        if size is None:
+            return response
+        message = (
+            f"the response would be about {size:,} bytes, over the limit of {limit:,} "
+            "(MAX_RESPONSE_BYTES): ask for smaller pages or fewer large fields at once"
+        )
+        code = RefusalCode.RESPONSE_TOO_LARGE.value
+        return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The request body as JSON: a malformed one (not UTF-8, not JSON, nested too deeply for
+        the decoder, or not an object) is the client's error, never a server error."""
+        try:
+            parsed = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, "the JSON body is nested too deeply") from None
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise HTTPException(400, "the body is not JSON in UTF-8") from None
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, 'the body must be a JSON object: {"query": ...}')
+        if isinstance(parsed, dict) and not all(
+            _is_unicode(parsed.get(name)) for name in ("query", "operationName")
+        ):
+            # A lone surrogate ("\ud800") would come back in an error message that cannot be
+            # written as UTF-8; variables are checked with their argument's name (OperationChecks).
+            raise HTTPException(400, "the query and operationName must be valid Unicode")
+        return parsed
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from this server's own static files (see `app.graphql.endpoint.ide`), not a
+        CDN."""
+        if self.graphql_ide != "graphiql":
+            return await super().render_graphql_ide(request)
+        return HTMLResponse(GRAPHIQL_HTML)
+
+    async def on_ws_connect(
+        self, context: Context | WebSocketConnection
+    ) -> UnsetType | dict[str, object] | None:
+        """Accept the connection only with a valid API key: the `connection_init` payload's, or
+        else the upgrade request's `Authorization: Bearer <key>`.
+
+        The payload wins when both carry a key: it is what the client itself chose, and a client
+        that worked before keeps the same key whatever a proxy adds to the upgrade.
+        """
+        assert isinstance(context, WebSocketConnection)
+        token = connection_key(context.connection_params) or bearer_token(context.request)
+        if token is None:
+            raise ConnectionRejectionError(
+                {"message": 'send an API key: {"apiKey": <key>} or Authorization: Bearer <key>'}
+            )
+        async with context.database.session() as session:
+            authenticated = await authenticate(session, token)
+        if isinstance(authenticated, KeyRefusal):
+            raise ConnectionRejectionError({"message": authenticated.value})
+        context.principal = authenticated.principal
+        context.key_expires_at = authenticated.expires_at
+        if authenticated.use_is_due:
+            key_usage_of(context.request).note(authenticated.principal.api_key_id)
+        return await super().on_ws_connect(context)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | Any
+    ) -> Context | WebSocketConnection:
+        if isinstance(request, WebSocket):
+            return WebSocketConnection(
+                request=request, response=response, database=request.app.state.database
+            )
+        context = Context(
+            request=request,
+            response=response,
+            principal=request.state.principal,
+            session=request.state.session,
+        )
+        request.state.context = context  # for `process_result`
+        return context

@@ -1,0 +1,147 @@
+"""What one operation may cost: tokens in its document, its cost before it runs (see
+`app.graphql.guards.cost`), and the size of its response.
+
+The limits come from the settings, through the app (`app.state.budget`), so that each server —
+and each test's app — has its own.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+
+from app.graphql.context import Context
+from app.graphql.guards.cost import OperationCost, operation_cost
+from app.http.refusals import RefusalCode
+from app.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    max_tokens: int
+    max_cost: int
+    max_response_bytes: int
+    request_timeout: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Budget":
+        return cls(
+            max_tokens=settings.max_query_tokens,
+            max_cost=settings.max_query_cost,
+            max_response_bytes=settings.max_response_bytes,
+            request_timeout=settings.request_timeout,
+        )
+
+
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
+# For an app built without settings of its own; never read from the environment at import.
+DEFAULT_BUDGET = Budget(
+    max_tokens=_default("max_query_tokens"),
+    max_cost=_default("max_query_cost"),
+    max_response_bytes=_default("max_response_bytes"),
+    request_timeout=_default("request_timeout"),
+)
+
+
+def budget_of(request: Any) -> Budget:
+    """The budget of the app serving `request` (an HTTP request or a websocket)."""
+    try:
+        budget = request.app.state.budget
+    except AttributeError:
+        return DEFAULT_BUDGET
+    return budget if isinstance(budget, Budget) else DEFAULT_BUDGET
+
+
+def _refusal(message: str, code: RefusalCode) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code.value})
+
+
+def cost_refusal(context: Any, budget: Budget) -> GraphQLError | None:
+    """QUERY_TOO_COSTLY when the operation of a valid document would cost more than the budget;
+    otherwise None, and the cost is kept for the response-size check."""
+    cost = _cost(context)
+    if cost.total > budget.max_cost:
+        return _refusal(
+            f"the query would cost {cost.total:,}, over the limit of {budget.max_cost:,}: ask "
+            "for smaller pages (first), fewer aliases, or fewer definitions, configs and readmes "
+            "at once",
+            RefusalCode.QUERY_TOO_COSTLY,
+        )
+    _remember(context.context, cost)
+    return None
+
+
+# The cost of documents whose cost no variable changes, by text and operation: clients send the
+# same few documents again and again, and counting one again is wasted work on the hot path.
+_FIXED_COSTS: dict[tuple[str | None, str | None], OperationCost] = {}
+_FIXED_COSTS_SIZE = 1024
+
+
+def _cost(context: Any) -> OperationCost:
+    key = (context.query, context.operation_name)
+    known = _FIXED_COSTS.get(key)
+    if known is not None:
+        return known
+    cost = operation_cost(
+        context.schema._schema, context.graphql_document, context.operation_name, context.variables
+    )
+    if not cost.uses_variables:
+        if len(_FIXED_COSTS) >= _FIXED_COSTS_SIZE:
+            _FIXED_COSTS.pop(next(iter(_FIXED_COSTS)))
+        _FIXED_COSTS[key] = cost
+    return cost
+
+
+def _remember(context: object, cost: OperationCost) -> None:
+    if isinstance(context, Context):
+        context.operation_cost = cost
+
+
+def may_be_large(context: object) -> bool:
+    """Whether the operation selected heavy values, so its response needs its size checked."""
+    cost = context.operation_cost if isinstance(context, Context) else None
+    return cost is None or cost.heavy_values > 0
+
+
+def json_size_over(value: object, limit: int) -> int | None:
+    """The size of `value` as JSON, roughly, if it is over `limit`; None when it is not.
+
+    Counted without encoding it: a value reached twice (fifty aliases of one definition) is
+    measured once and counted each time, and counting stops as soon as the limit is passed.
+    """
+    sizes: dict[int, int] = {}
+    total = 0
+
+    def size(item: object) -> int:
+        nonlocal total
+        if isinstance(item, str):
+            return len(item) + 2
+        if item is None or isinstance(item, bool | int | float):
+            return 8
+        known = sizes.get(id(item))
+        if known is not None:
+            return known
+        measured = 2
+        if isinstance(item, dict):
+            for key, child in item.items():
+                measured += len(str(key)) + 4 + size(child)
+                if measured > limit:
+                    break
+        elif isinstance(item, list | tuple):
+            for child in item:
+                measured += size(child) + 1
+                if measured > limit:
+                    break
+        else:
+            measured += len(str(item))
+        sizes[id(item)] = measured
+        return measured
+
+    try:
+        total = size(value)
+    except RecursionError:  # nested deeper than the encoder would go: let it fail there
+        return None
+    return total if total > limit else None

@@ -1,0 +1,1 @@
+"""Relay plumbing: global ids, the node/entity base every type shares, and keyset connections."""

@@ -1,0 +1,1 @@
+"""Auth configs and the linked accounts under them: creating, pinning, editing, rollouts."""

@@ -1,0 +1,1 @@
+"""The impact preview (DESIGN §12): what one change would do, before it is made."""

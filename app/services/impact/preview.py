@@ -1,0 +1,282 @@
+"""The impact preview (DESIGN §12): what one change would do to auth configs and their accounts,
+decided by making the change and undoing it.
+
+The change's own service function runs inside a transaction that is always rolled back
+(`app.services.transactions.rolled_back`); the effective versions of the auth configs it can
+move are read before and after it within that transaction. So the preview resolves with the
+same code, on the same state, under the same locks as the mutation, and a refusal is the very
+domain error the mutation raises. Nothing is written: rows, events and notifications go with
+the rollback. Every read in it bypasses the process caches (`cached=False`): a version stamp
+moved inside the transaction goes back with it, and the next real change moves it to the same
+value, so candidates kept under it would be the preview's, not the change's.
+
+A caller who may not make the change (a VIEWER; a project key for a managed version) is
+answered FORBIDDEN, as the mutation would, together with what the change would do when made by
+someone who may: the project's ADMIN, then for a managed version a platform key. The answer
+only ever shows the caller's project's auth configs (a platform key's: every project's).
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import AuthConfig
+from app.domain.access import Principal
+from app.domain.enums import Role, VersionSource
+from app.domain.errors import DomainError, Forbidden
+from app.domain.resolution import Resolution, ResolutionRule
+from app.domain.rollouts import bucket_limit
+from app.services.accounts.rollouts import running_rollout_of, running_rollouts
+from app.services.effective.resolution import ProjectKey, resolve_auth_config, versions_for_keys
+from app.services.impact.accounts import Content, MoveSides, Split, judge_moves
+from app.services.impact.changes import EVERY_PROJECT, ProposedChange, Scope
+from app.services.transactions import rolled_back
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEnd:
+    """One side of a move: the version an auth config resolves to (None: none), the rule and
+    the reason. `exists` is false for a version only the change would create."""
+
+    version_id: UUID | None
+    number: str | None
+    revision: int | None
+    source: VersionSource | None
+    rule: ResolutionRule
+    reason: str
+    exists: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutEnd:
+    """A rollout running on one side of a move: its id, percentage and target."""
+
+    rollout_id: UUID
+    percent: int
+    target_version_id: UUID
+    target_number: str
+    target_source: VersionSource
+    target_revision: int
+
+    @property
+    def split(self) -> Split:
+        return Split(
+            rollout_id=self.rollout_id,
+            limit=bucket_limit(self.percent),
+            target=(self.target_version_id, self.target_revision),
+        )
+
+
+@dataclass(frozen=True)
+class AuthConfigMove:
+    """An auth config whose own effective version would change, or some of whose accounts
+    would run other content (a rollout's start, percentage or end), and what that does to
+    its accounts: `sides` says which of them move.
+
+    Accounts of an inactive auth config move too (their effective version changes), but none of
+    them needs re-authentication while it is inactive: their status is INACTIVE (DESIGN §5.3)."""
+
+    auth_config: AuthConfig
+    before: VersionEnd
+    after: VersionEnd
+    rollout_before: RolloutEnd | None
+    rollout_after: RolloutEnd | None
+    sides: MoveSides
+    accounts: int
+    needing_reauthentication: int
+    newly_needing_reauthentication: int
+
+    @property
+    def left_without_version(self) -> bool:
+        return self.after.version_id is None
+
+
+@dataclass(frozen=True)
+class Impact:
+    """The answer: the moves (oldest auth config first), or the mutation's refusal."""
+
+    moves: list[AuthConfigMove] = field(default_factory=list)
+    refusal: DomainError | None = None
+
+    @property
+    def accounts_moving(self) -> int:
+        return sum(move.accounts for move in self.moves)
+
+    @property
+    def accounts_newly_needing_reauthentication(self) -> int:
+        return sum(move.newly_needing_reauthentication for move in self.moves)
+
+    @property
+    def left_without_version(self) -> list[AuthConfigMove]:
+        return [move for move in self.moves if move.left_without_version]
+
+
+async def preview_change(
+    session: AsyncSession, *, actor: Principal, change: ProposedChange
+) -> Impact:
+    """What `change` would do, as `actor` sees it; writes nothing."""
+    refusal: DomainError | None = None
+    for acting in _stand_ins(actor, change):
+        try:
+            moves = await _moves(session, acting=acting, viewer=actor, change=change)
+        except Forbidden as error:
+            refusal = refusal or error
+            continue
+        except DomainError as error:
+            return Impact(refusal=refusal or error)
+        return Impact(moves=moves, refusal=refusal)
+    return Impact(refusal=refusal)
+
+
+def _stand_ins(actor: Principal, change: ProposedChange) -> Iterator[Principal]:
+    """The caller, then who could make the change in its place, within what the caller sees."""
+    yield actor
+    if actor.project_id is None:
+        return
+    if actor.role != Role.ADMIN:
+        yield Principal(api_key_id=actor.api_key_id, role=Role.ADMIN, project_id=actor.project_id)
+    if change.managed_by_platform:
+        yield Principal(api_key_id=actor.api_key_id, role=Role.PLATFORM_ADMIN, project_id=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    resolution: Resolution[UUID]
+    version_id: UUID | None
+    revision: int | None
+    rollout: RolloutEnd | None
+
+
+async def _moves(
+    session: AsyncSession, *, acting: Principal, viewer: Principal, change: ProposedChange
+) -> list[AuthConfigMove]:
+    async with rolled_back(session) as inside:
+        scope = await change.scope(inside, acting)
+        configs = await _auth_configs(inside, scope, viewer)
+        before, existing = await _resolve(inside, configs)
+        await change.apply(inside, acting)
+        after, _ = await _resolve(inside, await _auth_configs(inside, scope, viewer))
+        sides = [
+            MoveSides(
+                auth_config_id=config.id,
+                active=config.active,
+                before=_content(before[config.id]),
+                after=_content(after[config.id]),
+                rollout_before=_split(before[config.id]),
+                rollout_after=_split(after[config.id]),
+            )
+            for config in configs
+            if _changes(before[config.id], after[config.id])
+        ]
+        judged = await judge_moves(inside, sides)
+        rows = {config.id: config for config in configs}
+        return [
+            AuthConfigMove(
+                auth_config=rows[move.auth_config_id],
+                before=_end(before[move.auth_config_id], existing),
+                after=_end(after[move.auth_config_id], existing),
+                rollout_before=before[move.auth_config_id].rollout,
+                rollout_after=after[move.auth_config_id].rollout,
+                sides=move,
+                accounts=judged[move.auth_config_id].moving,
+                needing_reauthentication=judged[move.auth_config_id].needing,
+                newly_needing_reauthentication=judged[move.auth_config_id].newly_needing,
+            )
+            for move in sides
+            # its own version changes, or some of its accounts' (a rollout's)
+            if move.before != move.after or judged[move.auth_config_id].moving
+        ]
+
+
+def _changes(before: _Resolved, after: _Resolved) -> bool:
+    """Whether any account of the auth config could run other content: its own content or its
+    rollout (id, percentage, target content) differs."""
+    return (_content(before), _split(before)) != (_content(after), _split(after))
+
+
+def _split(resolved: _Resolved) -> Split | None:
+    return None if resolved.rollout is None else resolved.rollout.split
+
+
+async def _auth_configs(session: AsyncSession, scope: Scope, viewer: Principal) -> list[AuthConfig]:
+    """The auth configs in scope that the caller may see, read afresh and detached (a rollback
+    must not expire what the answer shows)."""
+    query = select(AuthConfig)
+    if scope.auth_config_id is not None:
+        query = query.where(AuthConfig.id == scope.auth_config_id)
+    else:
+        query = query.where(AuthConfig.connector_key == scope.connector_key)
+        if scope.project_id is not EVERY_PROJECT:
+            query = query.where(AuthConfig.project_id == scope.project_id)
+    if viewer.project_id is not None:
+        query = query.where(AuthConfig.project_id == viewer.project_id)
+    query = query.order_by(col(AuthConfig.created_at), col(AuthConfig.id)).execution_options(
+        populate_existing=True
+    )
+    rows = list((await session.exec(query)).all())
+    for row in rows:
+        session.expunge(row)
+    return rows
+
+
+async def _resolve(
+    session: AsyncSession, configs: Sequence[AuthConfig]
+) -> tuple[dict[UUID, _Resolved], set[UUID]]:
+    """Each auth config's resolution and running rollout, and the ids of every version it chose
+    among. A version missing from the latter before the change is one the change creates (a
+    push of a new number): it exists only inside the preview, so the answer names its number,
+    not a node. The rollouts are copied out: a percentage changes the row in place."""
+    keys = list(dict.fromkeys(ProjectKey.of(config) for config in configs))
+    # Never the process caches: see the module's docstring.
+    versions = await versions_for_keys(session, keys=keys, cached=False)
+    rollouts = await running_rollouts(session, auth_config_ids=[config.id for config in configs])
+    resolved: dict[UUID, _Resolved] = {}
+    for config in configs:
+        candidates = versions[ProjectKey.of(config)]
+        resolution = resolve_auth_config(config, candidates)
+        chosen = candidates.chosen(resolution)
+        # The target as the accounts' resolution takes it (none should it be gone).
+        running = running_rollout_of(rollouts.get(config.id), candidates)
+        target = None if running is None else candidates.chosen_candidate(running.target)
+        resolved[config.id] = _Resolved(
+            resolution=resolution,
+            version_id=None if chosen is None else chosen.id,
+            revision=None if chosen is None else chosen.revision,
+            rollout=None
+            if running is None or target is None
+            else RolloutEnd(
+                rollout_id=running.id,
+                percent=running.percent,
+                target_version_id=target.id,
+                target_number=running.target.version,
+                target_source=running.target.source,
+                target_revision=target.revision,
+            ),
+        )
+    seen = {candidate.id for candidates in versions.values() for candidate in candidates.candidates}
+    return resolved, seen
+
+
+def _content(resolved: _Resolved) -> Content | None:
+    """Which content the auth config's accounts run: a forced overwrite keeps the version's id
+    and moves them to new content all the same."""
+    if resolved.version_id is None or resolved.revision is None:
+        return None
+    return (resolved.version_id, resolved.revision)
+
+
+def _end(resolved: _Resolved, existing: set[UUID]) -> VersionEnd:
+    resolution = resolved.resolution
+    version = resolution.version
+    return VersionEnd(
+        version_id=None if version is None else version.id,
+        number=None if version is None else version.version,
+        revision=resolved.revision,
+        source=resolution.source,
+        rule=resolution.rule,
+        reason=resolution.reason,
+        exists=version is not None and version.id in existing,
+    )

@@ -1,0 +1,412 @@
+"""Publishing: `publishVersion` for drafts, `pushVersion` for definitions, and the bump check both
+share (DESIGN §2)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import semver
+from sqlalchemy import literal, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import (
+    Connector,
+    ConnectorVersion,
+    DeploymentStep,
+    Project,
+    RetiredVersionNumber,
+    VersionRevision,
+)
+from app.db.types import utc_now
+from app.domain import validation
+from app.domain.access import Principal
+from app.domain.bumps import Bump, Change, declared_bump, required_bump
+from app.domain.changes import classify_changes
+from app.domain.content_limits import ContentLimits
+from app.domain.definition_problems import DefinitionProblem, InvalidDefinition
+from app.domain.definitions import (
+    ConnectorDefinition,
+    definition_to_json,
+    parse_definition,
+    parse_definition_input,
+)
+from app.domain.enums import DeploymentState, Runtime
+from app.domain.errors import Conflict, InvalidInput
+from app.domain.events import EventKind
+from app.domain.pipeline import DeploymentStep as PipelineStep
+from app.domain.pipeline import StepOutcome
+from app.domain.version_errors import (
+    InsufficientVersionBump,
+    InvalidTransition,
+    VersionExists,
+    VersionImmutable,
+    VersionInBin,
+    VersionNumberRetired,
+)
+from app.domain.versions import VersionContent, parse_version, precedence_key, validate_config
+from app.services.connectors import connector_for_push
+from app.services.events import record_event
+from app.services.transactions import is_unique_violation, transaction
+from app.services.versions.drafts import version_for_change
+from app.services.versions.reads import new_version_row
+
+_PUSH_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class BumpCheck:
+    """What a new definition changes against the previous published version."""
+
+    previous: str | None = None
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def required_bump(self) -> Bump | None:
+        return required_bump(self.changes)
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    version: ConnectorVersion
+    changed: bool
+    check: BumpCheck
+
+
+async def check_bump(
+    session: AsyncSession,
+    *,
+    connector_id: UUID,
+    number: semver.Version,
+    definition: ConnectorDefinition,
+) -> BumpCheck:
+    """Classify the change against the *previous* version and refuse a too-small bump.
+
+    The previous version is the highest published release (prereleases aside, bin aside) below
+    `number` by precedence: a backport 1.2.5 is compared with 1.2.4, not with 2.0.0, and 2.0.0 is
+    compared with the last 1.x release rather than with its own betas.
+    """
+    previous = await _previous_release(session, connector_id=connector_id, number=number)
+    if previous is None or previous.definition is None:
+        return BumpCheck(previous=None if previous is None else previous.version)
+    changes = classify_changes(parse_definition(previous.definition), definition)
+    check = BumpCheck(previous=previous.version, changes=changes)
+    required = check.required_bump
+    declared = declared_bump(precedence_key(previous.version), number)
+    if required is not None and (declared is None or declared < required):
+        raise InsufficientVersionBump(
+            version=str(number),
+            previous=previous.version,
+            required=required,
+            declared=declared,
+            changes=changes,
+        )
+    return check
+
+
+@dataclass(frozen=True)
+class _PreviousRelease:
+    version: str
+    definition: dict[str, Any] | None
+
+
+async def _previous_release(
+    session: AsyncSession, *, connector_id: UUID, number: semver.Version
+) -> _PreviousRelease | None:
+    """The highest published, not binned release below `number`, with its definition only.
+
+    Releases have no prerelease part, so precedence among them is (major, minor, patch) and the
+    database finds the one in question; a prerelease `number` ranks below its own release, which
+    the same comparison gives. One row is read, however many versions the connector has.
+    """
+    below = tuple_(
+        col(ConnectorVersion.major), col(ConnectorVersion.minor), col(ConnectorVersion.patch)
+    ) < tuple_(literal(number.major), literal(number.minor), literal(number.patch))
+    row = (
+        await session.exec(
+            select(col(ConnectorVersion.version), col(ConnectorVersion.definition))
+            .where(
+                ConnectorVersion.connector_id == connector_id,
+                col(ConnectorVersion.published_at).is_not(None),
+                col(ConnectorVersion.binned_at).is_(None),
+                col(ConnectorVersion.prerelease).is_(None),
+                below,
+            )
+            .order_by(
+                col(ConnectorVersion.major).desc(),
+                col(ConnectorVersion.minor).desc(),
+                col(ConnectorVersion.patch).desc(),
+            )
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else _PreviousRelease(version=row[0], definition=row[1])
+
+
+async def publish_version(
+    session: AsyncSession, *, actor: Principal, version_id: UUID
+) -> tuple[ConnectorVersion, BumpCheck]:
+    """Publish a draft: an IMAGE version from PROD_SYNCED (its RELEASE step), a DEFINITION
+    version when its definition is valid. Both pass the bump check when they carry a definition."""
+    async with transaction(session):
+        version, connector = await version_for_change(
+            session, actor, version_id, "publish versions"
+        )
+        state_before = DeploymentState(version.state)
+        check = await release_version(session, actor=actor, version=version, connector=connector)
+        if connector.runtime == Runtime.IMAGE:
+            # The RELEASE step, whichever mutation ran it, belongs in the deployment history.
+            session.add(
+                DeploymentStep(
+                    version_id=version.id,
+                    step=PipelineStep.RELEASE,
+                    outcome=StepOutcome.SUCCEEDED,
+                    message="released by publishVersion",
+                    state_before=state_before,
+                    state_after=version.state,
+                    api_key_id=actor.api_key_id,
+                )
+            )
+    return version, check
+
+
+async def release_version(
+    session: AsyncSession, *, actor: Principal, version: ConnectorVersion, connector: Connector
+) -> BumpCheck:
+    """Publish a version read under its connector's lock, inside the caller's transaction: the
+    checks, the RELEASED state and the `version.published` event that every way of publishing a
+    draft shares (`publishVersion`, and the pipeline's RELEASE step)."""
+    if version.binned_at is not None:
+        raise VersionInBin(version.version, DeploymentState(version.state))
+    if version.published_at is not None:
+        raise InvalidTransition(
+            DeploymentState(version.state), f"version {version.version} is already published"
+        )
+    if connector.runtime == Runtime.IMAGE and version.state != DeploymentState.PROD_SYNCED:
+        raise InvalidTransition(
+            DeploymentState(version.state),
+            "an IMAGE version is released from PROD_SYNCED: record its BUILD, SYNC_DEV, TEST "
+            "and SYNC_PROD steps first",
+        )
+    if version.definition is None:
+        if connector.runtime == Runtime.DEFINITION:
+            raise InvalidDefinition(
+                [DefinitionProblem("", "a DEFINITION version needs a definition to publish")]
+            )
+        check = BumpCheck()
+    else:
+        check = await check_bump(
+            session,
+            connector_id=connector.id,
+            # The stored number was checked when written: read it, do not judge it again.
+            number=precedence_key(version.version),
+            definition=parse_definition(version.definition),
+        )
+    version.published_at = utc_now()
+    version.state = DeploymentState.RELEASED
+    version.updated_at = version.published_at
+    session.add(version)
+    record_event(
+        session,
+        actor=actor,
+        kind=EventKind.VERSION_PUBLISHED,
+        project_id=connector.project_id,
+        connector_id=connector.id,
+        version_id=version.id,
+        payload={"version": version.version, "requiredBump": _bump_value(check)},
+    )
+    return check
+
+
+@dataclass(frozen=True)
+class _PushRequest:
+    connector_key: str
+    number: semver.Version
+    definition: ConnectorDefinition
+    name: str | None
+    description: str
+    readme: str
+    config: dict[str, Any]
+    force: bool
+
+    def content(self, connector: Connector) -> VersionContent:
+        return VersionContent(
+            name=self.name or connector.name,
+            description=self.description,
+            readme=self.readme,
+            definition=definition_to_json(self.definition),
+            config=self.config,
+        )
+
+
+async def push_version(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    connector_key: str,
+    number: str,
+    definition: object,
+    name: str | None = None,
+    description: str | None = None,
+    readme: str | None = None,
+    config: object | None = None,
+    force: bool = False,
+    limits: ContentLimits,
+) -> PushOutcome:
+    """Create and publish version `number` of a DEFINITION connector in one step (DESIGN §2).
+
+    Everything sent is checked before the first statement, a definition against `limits`
+    before anything else looks at it."""
+    request = _PushRequest(
+        connector_key=validation.connector_key(connector_key, "connectorKey"),
+        number=parse_version(number),
+        definition=parse_definition_input(definition, limits),
+        name=None if name is None else validation.name(name),
+        description=validation.optional_text(description, "description"),
+        readme=validation.optional_text(readme, "readme", validation.README_MAX_LENGTH),
+        config=validate_config({} if config is None else config, limits),
+        force=force,
+    )
+    for _ in range(_PUSH_ATTEMPTS):
+        try:
+            return await _push_once(session, actor, request)
+        except IntegrityError as error:
+            # Two pushes of one new number: the loser sees the winner's version next time round
+            # and answers as such. The connector's row lock makes this rare.
+            if not is_unique_violation(error):
+                raise
+    raise Conflict("another push of this version landed at the same moment each time; try again")
+
+
+async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequest) -> PushOutcome:
+    async with transaction(session):
+        connector = await connector_for_push(
+            session, actor=actor, key=request.connector_key, lock=True
+        )
+        if connector.runtime != Runtime.DEFINITION:
+            raise InvalidInput(
+                "connectorKey", "an IMAGE connector publishes through its deployment pipeline"
+            )
+        number = request.number
+        await _refuse_retired(session, connector, number)
+        content = request.content(connector)
+        existing = (
+            await session.exec(
+                select(ConnectorVersion).where(
+                    ConnectorVersion.connector_id == connector.id,
+                    ConnectorVersion.version == str(number),
+                )
+            )
+        ).first()
+        if existing is not None and existing.published_at is not None:
+            if existing.content_hash == content.content_hash() and existing.binned_at is None:
+                return PushOutcome(version=existing, changed=False, check=BumpCheck())
+            if existing.content_hash != content.content_hash():
+                await _refuse_overwrite(session, connector, existing, request.force)
+        if existing is not None and existing.binned_at is not None:
+            # After the immutability refusals: restoring would not make those pushes possible.
+            raise VersionInBin(existing.version, DeploymentState(existing.state))
+        check = await check_bump(
+            session, connector_id=connector.id, number=number, definition=request.definition
+        )
+        if existing is None:
+            version = new_version_row(
+                connector_id=connector.id,
+                number=str(number),
+                content=content,
+                published_at=utc_now(),
+                state=DeploymentState.RELEASED,
+            )
+            session.add(version)
+            await session.flush()
+            kind = EventKind.VERSION_PUSHED
+        elif existing.published_at is None:
+            version = _replace_content(existing, content)
+            version.published_at = version.updated_at
+            version.state = DeploymentState.RELEASED
+            kind = EventKind.VERSION_PUSHED
+        else:
+            session.add(_revision_of(existing))
+            version = _replace_content(existing, content)
+            version.revision += 1
+            kind = EventKind.VERSION_OVERWRITTEN
+        session.add(version)
+        record_event(
+            session,
+            actor=actor,
+            kind=kind,
+            project_id=connector.project_id,
+            connector_id=connector.id,
+            version_id=version.id,
+            payload={
+                "version": version.version,
+                "revision": version.revision,
+                "contentHash": version.content_hash,
+                "requiredBump": _bump_value(check),
+            },
+        )
+    return PushOutcome(version=version, changed=True, check=check)
+
+
+async def _refuse_retired(
+    session: AsyncSession, connector: Connector, number: semver.Version
+) -> None:
+    retired = (
+        await session.exec(
+            select(RetiredVersionNumber).where(
+                RetiredVersionNumber.connector_id == connector.id,
+                RetiredVersionNumber.version == str(number),
+            )
+        )
+    ).first()
+    if retired is not None:
+        raise VersionNumberRetired(str(number))
+
+
+async def _refuse_overwrite(
+    session: AsyncSession, connector: Connector, existing: ConnectorVersion, force: bool
+) -> None:
+    if connector.project_id is None:
+        raise VersionImmutable(existing.version, "managed versions are always immutable")
+    project = await session.get(Project, connector.project_id)
+    if project is None or project.immutable_versioning:
+        raise VersionImmutable(
+            existing.version,
+            "the project's immutable versioning is on (force has no effect); push a new version",
+        )
+    if not force:
+        raise VersionExists(
+            existing.version, " with other content; push with force to overwrite it"
+        )
+
+
+def _revision_of(version: ConnectorVersion) -> VersionRevision:
+    """The content a forced overwrite replaces, kept in the version's history."""
+    return VersionRevision(
+        version_id=version.id,
+        revision=version.revision,
+        name=version.name,
+        description=version.description,
+        readme=version.readme,
+        definition=version.definition,
+        config=version.config,
+        content_hash=version.content_hash,
+        published_at=version.published_at,
+    )
+
+
+def _replace_content(version: ConnectorVersion, content: VersionContent) -> ConnectorVersion:
+    version.name = content.name
+    version.description = content.description
+    version.readme = content.readme
+    version.definition = content.definition
+    version.config = content.config
+    version.content_hash = content.content_hash()
+    version.updated_at = utc_now()
+    return version
+
+
+def _bump_value(check: BumpCheck) -> str | None:
+    bump = check.required_bump
+    return None if bump is None else bump.value
