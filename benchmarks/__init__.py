@@ -1,4 +1,4 @@
-"""The project's own benchmark: `python -m benchmarks` (see the README's Performance section).
+"""The project's own benchmark: `python -m benchmarks` (see docs/performance.md).
 
 Modules: `definitions` (realistic connector definitions), `seed` (the data set), `databases`
 (fresh databases, migrated), `servers` (the registry and the plain endpoint as processes),

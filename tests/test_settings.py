@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,11 @@ from app import demo as demo_data
 from app.domain.content_limits import ContentLimits, definition_limit_problems
 from app.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 from benchmarks.definitions import definition as benchmark_definition
+
+OPERATIONS = Path(__file__).resolve().parent.parent / "docs" / "operations"
+# Every setting has a row in one of their tables: the limits on their page, the others on the
+# settings page.
+SETTINGS_PAGES = (OPERATIONS / "settings.md", OPERATIONS / "limits.md")
 
 
 def test_the_default_is_a_sqlite_file_in_the_working_folder(
@@ -54,21 +60,20 @@ def test_the_cli_fails_at_start_with_a_one_line_message() -> None:
     assert "DATABASE_URL" in result.stderr
 
 
-def test_the_readme_lists_every_setting_with_its_default() -> None:
-    from pathlib import Path
-
-    readme = Path(__file__).parent.parent.joinpath("README.md").read_text()
+def test_the_docs_list_every_setting_with_its_default() -> None:
     rows = {
-        line.split("|")[1].strip().strip("`"): line
-        for line in readme.splitlines()
+        line.split("|")[1].strip().strip("`"): (page.name, line)
+        for page in SETTINGS_PAGES
+        for line in page.read_text().splitlines()
         if line.startswith("| `")
     }
     for name, field in Settings.model_fields.items():
-        row = rows.get(name.upper())
-        assert row is not None, f"README: no table row for {name.upper()}"
+        found = rows.get(name.upper())
+        assert found is not None, f"no table row for {name.upper()} in {SETTINGS_PAGES}"
+        page, row = found
         default = field.default
         assert f"`{default:g}`" in row if isinstance(default, float) else f"`{default}`" in row, (
-            f"README: {name.upper()}'s row does not show its default {default!r}"
+            f"{page}: {name.upper()}'s row does not show its default {default!r}"
         )
 
 

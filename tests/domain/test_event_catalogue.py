@@ -1,5 +1,5 @@
 """The event catalogue is the whole vocabulary: every kind the code writes is an `EventKind`,
-documented in the schema and listed in the README with its payload's fields."""
+documented in the schema and listed in the docs' events page with its payload's fields."""
 
 import ast
 import re
@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "app" / "domain" / "events.py"
 # A dotted lower-case word pair, the form stored kinds take ("version.published").
 DOTTED_KIND = re.compile(r"^[a-z_]+\.[a-z_]+$")
-# A row of the README's event table: | `NAME` | `stored.value` | meaning | payload fields |
-README_ROW = r"^\| `([A-Z_]+)` \| `[a-z_]+\.[a-z_]+` \|.*$"
+EVENTS_PAGE = ROOT / "docs" / "api" / "events.md"
+# A row of the events page's table: | `NAME` | `stored.value` | meaning | payload fields |
+EVENT_ROW = r"^\| `([A-Z_]+)` \| `[a-z_]+\.[a-z_]+` \|.*$"
 
 
 def _kind_arguments() -> list[tuple[str, ast.expr]]:
@@ -92,11 +93,9 @@ def test_the_schema_documents_each_kind_and_its_payload() -> None:
         assert all(f"{field}:" in description for field in doc.payload), kind
 
 
-def test_the_readme_lists_each_kind_with_its_payload() -> None:
-    readme = (ROOT / "README.md").read_text()
-    rows = {
-        match.group(1): match.group(0) for match in re.finditer(README_ROW, readme, re.MULTILINE)
-    }
+def test_the_events_page_lists_each_kind_with_its_payload() -> None:
+    page = EVENTS_PAGE.read_text()
+    rows = {match.group(1): match.group(0) for match in re.finditer(EVENT_ROW, page, re.MULTILINE)}
     assert set(rows) == {kind.name for kind in EventKind}
     for kind, doc in EVENT_KINDS.items():
         assert f"| `{kind.value}` |" in rows[kind.name]
