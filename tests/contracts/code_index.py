@@ -1,4 +1,4 @@
-"""The code `tests.graphql.raises` reads: the packages' sources, what runs when an object is
+"""The code `tests.contracts.raises` reads: the packages' sources, what runs when an object is
 named (`NodeKey`s), and every method by its name for calls on values of unknown type."""
 
 import ast
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.graphql.code_values import absolute_module
+from tests.contracts.code_values import absolute_module
 
 
 @dataclass(frozen=True, order=True)

@@ -1,5 +1,5 @@
-"""Reading expressions for `tests.graphql.raises`: what evaluating one may run (`NodeKey`s) and
-the value it gives (see `tests.graphql.code_values`)."""
+"""Reading expressions for `tests.contracts.raises`: what evaluating one may run (`NodeKey`s) and
+the value it gives (see `tests.contracts.code_values`)."""
 
 import ast
 import importlib
@@ -7,8 +7,8 @@ import inspect
 import types
 from typing import Any
 
-from tests.graphql.code_index import CodeIndex, NodeKey
-from tests.graphql.code_values import (
+from tests.contracts.code_index import CodeIndex, NodeKey
+from tests.contracts.code_values import (
     SUPER,
     UNKNOWN,
     BoundMethod,

@@ -1,5 +1,5 @@
 """What a name or expression in a function refers to, as far as the code tells (for
-`tests.graphql.raises`).
+`tests.contracts.raises`).
 
 A value is either an object the analysis holds (a module, a class, a function, a module-level
 value, looked up in the module's namespace at run time), an `Instance` of types known from

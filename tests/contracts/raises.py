@@ -4,7 +4,7 @@
 class and module-level value it names within the given packages. Names are resolved through
 the modules' namespaces at run time (so imports, aliases and re-exports resolve as Python
 resolves them), and `value.attribute` through the value's type where annotations tell it
-(parameters, return types, fields, properties; `tests.graphql.code_reader`). Where the code
+(parameters, return types, fields, properties; `tests.contracts.code_reader`). Where the code
 does not tell, the analysis assumes the worst rather than the best, so that no raise is missed
 quietly:
 
@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from app.domain.errors import DomainError
-from tests.graphql.code_index import (
+from tests.contracts.code_index import (
     CodeIndex,
     NodeKey,
     arguments_of,
@@ -43,8 +43,8 @@ from tests.graphql.code_index import (
     find_definition,
     validator_names,
 )
-from tests.graphql.code_reader import NOT_RUN, ExpressionReader, where
-from tests.graphql.code_values import Instance, Scope, bindings_of, class_of, import_binding
+from tests.contracts.code_reader import NOT_RUN, ExpressionReader, where
+from tests.contracts.code_values import Instance, Scope, bindings_of, class_of, import_binding
 
 DomainErrorType = type[DomainError]
 # How a raise is reached: each step's "module.qualname", the last one with the raise's line.

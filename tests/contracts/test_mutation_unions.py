@@ -1,8 +1,8 @@
 """Every mutation's result union lists every domain error its resolver can raise.
 
-The errors are read from the code (`tests.graphql.raises`), the unions and the exception table
-from the schema (`tests.graphql.union_completeness`): neither side is a list kept by hand. The
-checker's own tests run it on small samples (`tests.graphql.union_samples`) to show that it
+The errors are read from the code (`tests.contracts.raises`), the unions and the exception table
+from the schema (`tests.contracts.union_completeness`): neither side is a list kept by hand. The
+checker's own tests run it on small samples (`tests.contracts.union_samples`) to show that it
 finds a missing error, follows each shape of raise, and fails on code it cannot follow.
 """
 
@@ -29,8 +29,8 @@ from app.graphql.errors import (
     NotFoundError,
 )
 from app.graphql.schema import schema
-from tests.graphql.raises import RaiseAnalysis, UnresolvedCode
-from tests.graphql.union_completeness import (
+from tests.contracts.raises import RaiseAnalysis, UnresolvedCode
+from tests.contracts.union_completeness import (
     Mutation,
     error_type_for,
     field_resolvers,
@@ -38,8 +38,8 @@ from tests.graphql.union_completeness import (
     handlers_of,
     mutations_of,
 )
-from tests.graphql.union_samples import mutations as samples
-from tests.graphql.union_samples.services import Unmapped
+from tests.contracts.union_samples import mutations as samples
+from tests.contracts.union_samples.services import Unmapped
 
 # Errors a mutation may raise without listing them, each with the reason. A domain error that
 # is deliberately handled elsewhere (turned into a top-level error, say) belongs here, keyed by
@@ -66,7 +66,7 @@ def test_the_check_covers_every_mutation_of_the_schema() -> None:
 
 # -- the checker's own tests, on samples ---------------------------------------------------
 
-SAMPLE_PACKAGES = ["app", "tests.graphql.union_samples"]
+SAMPLE_PACKAGES = ["app", "tests.contracts.union_samples"]
 
 
 def sample(resolver: Callable[..., object], *members: type) -> Mutation:
@@ -90,7 +90,7 @@ def test_a_union_that_misses_an_error_its_resolver_raises_is_reported() -> None:
     gaps, _ = find_gaps([missing], handlers_of(schema), RaiseAnalysis(SAMPLE_PACKAGES), {})
     assert [(g.error, g.error_type) for g in gaps] == [(Conflict, ConflictError)]
     assert "create_thing can raise Conflict (ConflictError" in str(gaps[0])
-    assert gaps[0].path[-1].startswith("tests.graphql.union_samples.services.create_thing")
+    assert gaps[0].path[-1].startswith("tests.contracts.union_samples.services.create_thing")
 
 
 def test_helpers_methods_and_returned_errors_are_followed_and_caught_errors_are_not() -> None:

@@ -3,7 +3,7 @@
 A domain error that reaches a mutation's resolver becomes a typed error only when the
 exception handler that maps it (`app.graphql.errors.EXCEPTION_HANDLERS`) returns a type the
 mutation's union lists; otherwise the client gets "Unexpected error.". This module puts the two
-sides side by side: what each resolver can raise (`tests.graphql.raises`, read from the code)
+sides side by side: what each resolver can raise (`tests.contracts.raises`, read from the code)
 and what its union lists (read from the schema), so that no union is kept complete by hand.
 """
 
@@ -15,7 +15,7 @@ from strawberry.schema.exception_handlers import get_error_type, get_exception_t
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.union import StrawberryUnion
 
-from tests.graphql.raises import DomainErrorType, Path_, RaiseAnalysis
+from tests.contracts.raises import DomainErrorType, Path_, RaiseAnalysis
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Resolvers over `services`, as the GraphQL layer writes them."""
 
-from tests.graphql.union_samples import services
+from tests.contracts.union_samples import services
 
 
 async def create_thing(name: str) -> str:

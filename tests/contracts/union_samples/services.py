@@ -1,4 +1,4 @@
-"""Services that raise domain errors in every shape `tests.graphql.raises` follows."""
+"""Services that raise domain errors in every shape `tests.contracts.raises` follows."""
 
 from typing import Any
 

@@ -17,16 +17,15 @@ from app.db.models import (
     LinkedAccount,
     Project,
 )
-from tests.graphql.api_keys import REVOKE_API_KEY, key_id_of
-from tests.graphql.assignments import ASSIGN_VERSION, UNASSIGN_VERSION
-from tests.graphql.deployments import RECORD_DEPLOYMENT_STEP
-from tests.graphql.edits import (
+from tests.graphql.access.api_keys import REVOKE_API_KEY, key_id_of
+from tests.graphql.assignments.assignments import ASSIGN_VERSION, UNASSIGN_VERSION
+from tests.graphql.auth_configs.edits import (
     DELETE_AUTH_CONFIG,
     UNLINK_ACCOUNT,
     UPDATE_AUTH_CONFIG,
     UPDATE_CONNECTOR,
 )
-from tests.graphql.lifecycle import EVERY_LIFECYCLE_MUTATION
+from tests.graphql.lifecycle.lifecycle import EVERY_LIFECYCLE_MUTATION
 from tests.graphql.operations import (
     CREATE_API_KEY,
     CREATE_AUTH_CONFIG,
@@ -48,7 +47,8 @@ from tests.graphql.operations import (
     link_account,
     mutate,
 )
-from tests.graphql.rollouts import (
+from tests.graphql.pipeline.deployments import RECORD_DEPLOYMENT_STEP
+from tests.graphql.rollouts.rollouts import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     SET_ROLLOUT_PERCENT,

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey
 from app.db.types import utc_now
-from tests.graphql.api_keys import ISSUE_KEY, VIEWER_KEY, issue_key, set_key_columns
+from tests.graphql.access.api_keys import ISSUE_KEY, VIEWER_KEY, issue_key, set_key_columns
 from tests.graphql.operations import count_rows, mutate
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys

@@ -20,7 +20,7 @@ from tests.graphql.operations import (
     mutate,
     with_type,
 )
-from tests.graphql.rollouts import (
+from tests.graphql.rollouts.rollouts import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     SET_ROLLOUT_PERCENT,

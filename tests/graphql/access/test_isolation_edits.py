@@ -4,20 +4,20 @@ Alpha's own objects go through the same documents, so a path that finds nothing 
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.edits import (
+from tests.graphql.auth_configs.edits import (
     DELETE_AUTH_CONFIG,
     UNLINK_ACCOUNT,
     UPDATE_AUTH_CONFIG,
     UPDATE_CONNECTOR,
     account_by_external_id,
 )
+from tests.graphql.auth_configs.pinning import written
 from tests.graphql.operations import (
     create_auth_config,
     create_connector,
     link_account,
     mutate,
 )
-from tests.graphql.pinning import written
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, ProjectKeys
 

@@ -6,7 +6,7 @@ of the platform's bin."""
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Assignment, Event
-from tests.graphql.assignments import (
+from tests.graphql.assignments.assignments import (
     READ_ASSIGNMENT,
     assign,
     assigned,
@@ -15,10 +15,10 @@ from tests.graphql.assignments import (
     move_to_bin,
     unassign,
 )
+from tests.graphql.auth_configs.pinning import in_line
 from tests.graphql.operations import count_rows, global_id
-from tests.graphql.pinning import in_line
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import assert_error, created, new_connector, pushed
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import assert_error, created, new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

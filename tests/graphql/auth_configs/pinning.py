@@ -14,8 +14,8 @@ from tests.graphql.operations import (
     count_rows,
     mutate,
 )
-from tests.graphql.version_definitions import BASE, add_action, edited
-from tests.graphql.versioning import new_connector, pushed
+from tests.graphql.versions.version_definitions import BASE, add_action, edited
+from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -4,10 +4,10 @@ statements for one auth config as for a page of them."""
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.graphql.edits import account_by_external_id
-from tests.graphql.pinning import link, pinned_auth_config, read_account, set_active
-from tests.graphql.version_definitions import BASE
-from tests.graphql.versioning import new_connector, pushed
+from tests.graphql.auth_configs.edits import account_by_external_id
+from tests.graphql.auth_configs.pinning import link, pinned_auth_config, read_account, set_active
+from tests.graphql.versions.version_definitions import BASE
+from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import beyond_authentication, recorded_statements

@@ -5,8 +5,7 @@ from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.operations import global_id, with_type
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     link,
     pin,
     pinned_auth_config,
@@ -15,9 +14,10 @@ from tests.graphql.pinning import (
     set_active,
     written,
 )
-from tests.graphql.version_definitions import BASE
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import api_key_id, assert_error, new_connector, pushed
+from tests.graphql.operations import global_id, with_type
+from tests.graphql.versions.version_definitions import BASE
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import api_key_id, assert_error, new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -8,16 +8,22 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.validation import NAME_MAX_LENGTH
-from tests.graphql.edits import (
+from tests.graphql.auth_configs.edits import (
     account_by_external_id,
     delete_auth_config,
     unlink_account,
     update_auth_config,
 )
+from tests.graphql.auth_configs.pinning import (
+    link,
+    pin,
+    pinned_auth_config,
+    read_auth_config,
+    written,
+)
 from tests.graphql.operations import global_id, with_type
-from tests.graphql.pinning import link, pin, pinned_auth_config, read_auth_config, written
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import api_key_id, assert_error, new_connector
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import api_key_id, assert_error, new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

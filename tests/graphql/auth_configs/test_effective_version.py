@@ -2,7 +2,7 @@
 and a project's custom connector of one key; the default is the latest custom version, else the
 latest managed one; *Latest StackOne* is latest+MANAGED, *Latest custom* is latest+CUSTOM."""
 
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     assert_effective,
     effective,
     in_line,
@@ -15,8 +15,8 @@ from tests.graphql.pinning import (
     repin,
     skip,
 )
-from tests.graphql.version_definitions import BASE, MINOR_CHANGE, edited
-from tests.graphql.versioning import READ_CONNECTOR_VERSIONS, new_connector
+from tests.graphql.versions.version_definitions import BASE, MINOR_CHANGE, edited
+from tests.graphql.versions.versioning import READ_CONNECTOR_VERSIONS, new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

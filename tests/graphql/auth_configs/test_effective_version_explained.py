@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     assert_effective,
     chosen,
     effective,
@@ -18,8 +18,8 @@ from tests.graphql.pinning import (
     read_account,
     skip,
 )
-from tests.graphql.version_rows import set_auth_config, set_version
-from tests.graphql.versioning import created, new_connector
+from tests.graphql.versions.version_rows import set_auth_config, set_version
+from tests.graphql.versions.versioning import created, new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -3,7 +3,7 @@ never across; exact pins stay put; `latest` never goes backwards; dev-portal maj
 
 import pytest
 
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     assert_effective,
     chosen,
     effective,
@@ -13,7 +13,7 @@ from tests.graphql.pinning import (
     pinned_auth_config,
     read_account,
 )
-from tests.graphql.versioning import created, new_connector, publish, pushed
+from tests.graphql.versions.versioning import created, new_connector, publish, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

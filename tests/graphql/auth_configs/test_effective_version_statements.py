@@ -14,10 +14,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import LinkedAccount
 from app.db.types import utc_now
-from tests.graphql.pinning import in_line, pinned_auth_config, publish_managed, set_active
-from tests.graphql.version_definitions import BASE, add_scope, edited
-from tests.graphql.version_rows import uuid_of
-from tests.graphql.versioning import new_connector, pushed, turn_immutable_versioning
+from tests.graphql.auth_configs.pinning import (
+    in_line,
+    pinned_auth_config,
+    publish_managed,
+    set_active,
+)
+from tests.graphql.versions.version_definitions import BASE, add_scope, edited
+from tests.graphql.versions.version_rows import uuid_of
+from tests.graphql.versions.versioning import new_connector, pushed, turn_immutable_versioning
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import recorded_statements

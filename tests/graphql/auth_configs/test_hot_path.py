@@ -24,10 +24,10 @@ from app.domain.enums import DeploymentState
 from app.domain.versions import VersionContent
 from app.graphql.auth_configs.effective import EffectiveVersion
 from app.services.versions.reads import new_version_row
-from tests.graphql.pinning import link, pinned_auth_config
-from tests.graphql.version_definitions import BASE
-from tests.graphql.version_rows import uuid_of
-from tests.graphql.versioning import new_connector, pushed
+from tests.graphql.auth_configs.pinning import link, pinned_auth_config
+from tests.graphql.versions.version_definitions import BASE
+from tests.graphql.versions.version_rows import uuid_of
+from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import recorded_statements

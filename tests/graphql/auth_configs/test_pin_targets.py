@@ -8,14 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.lifecycle import (
-    DELETE_VERSION_PERMANENTLY,
-    DEPRECATE_VERSION,
-    MOVE_VERSION_TO_BIN,
-    succeeded,
-)
-from tests.graphql.operations import mutate
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     in_line,
     managed_and_custom,
     publish_custom,
@@ -23,7 +16,14 @@ from tests.graphql.pinning import (
     read_auth_config,
     written,
 )
-from tests.graphql.versioning import assert_error
+from tests.graphql.lifecycle.lifecycle import (
+    DELETE_VERSION_PERMANENTLY,
+    DEPRECATE_VERSION,
+    MOVE_VERSION_TO_BIN,
+    succeeded,
+)
+from tests.graphql.operations import mutate
+from tests.graphql.versions.versioning import assert_error
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

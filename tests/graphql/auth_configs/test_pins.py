@@ -6,8 +6,7 @@ from uuid import UUID
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.operations import PIN_AUTH_CONFIG, global_id, mutate, with_type
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     ACCEPTED_FORMS,
     create_pinned,
     in_line,
@@ -19,8 +18,9 @@ from tests.graphql.pinning import (
     read_auth_config,
     written,
 )
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import api_key_id, assert_error, new_connector
+from tests.graphql.operations import PIN_AUTH_CONFIG, global_id, mutate, with_type
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import api_key_id, assert_error, new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

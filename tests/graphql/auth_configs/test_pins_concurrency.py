@@ -13,9 +13,9 @@ from app.db.engine import Database
 from app.db.models import AuthConfig, Event
 from app.main import create_app
 from app.settings import Settings
-from tests.graphql.pinning import pin, pinned_auth_config, set_active
-from tests.graphql.version_rows import uuid_of
-from tests.graphql.versioning import new_connector
+from tests.graphql.auth_configs.pinning import pin, pinned_auth_config, set_active
+from tests.graphql.versions.version_rows import uuid_of
+from tests.graphql.versions.versioning import new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, make_keys
 

@@ -6,8 +6,7 @@ from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.operations import global_id, with_type
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     link,
     pinned_auth_config,
     publish_managed,
@@ -17,7 +16,8 @@ from tests.graphql.pinning import (
     set_active,
     written,
 )
-from tests.graphql.version_definitions import (
+from tests.graphql.operations import global_id, with_type
+from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
     MINOR_CHANGE,
@@ -26,8 +26,8 @@ from tests.graphql.version_definitions import (
     remove_scope,
     set_auth_type,
 )
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import assert_error, new_connector, pushed
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import assert_error, new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -2,9 +2,14 @@
 version get its new content at once, so new `auth` needs their credentials captured again, even
 though the version number they were authenticated under is the same."""
 
-from tests.graphql.pinning import link, pinned_auth_config, read_account, reauthenticate
-from tests.graphql.version_definitions import BASE, MINOR_CHANGE, add_scope, edited
-from tests.graphql.versioning import new_connector, pushed, turn_immutable_versioning
+from tests.graphql.auth_configs.pinning import (
+    link,
+    pinned_auth_config,
+    read_account,
+    reauthenticate,
+)
+from tests.graphql.versions.version_definitions import BASE, MINOR_CHANGE, add_scope, edited
+from tests.graphql.versions.versioning import new_connector, pushed, turn_immutable_versioning
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -7,11 +7,11 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.validation import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
-from tests.graphql.edits import update_connector
+from tests.graphql.auth_configs.edits import update_connector
+from tests.graphql.auth_configs.pinning import written
 from tests.graphql.operations import create_connector, global_id, with_type
-from tests.graphql.pinning import written
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import api_key_id, assert_error
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import api_key_id, assert_error
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

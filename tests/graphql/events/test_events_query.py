@@ -12,7 +12,7 @@ from tests.graphql.operations import (
     link_account,
     with_type,
 )
-from tests.graphql.versioning import created
+from tests.graphql.versions.versioning import created
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import recorded_statements

@@ -18,11 +18,11 @@ from app.db.engine import Database
 from app.main import create_app
 from app.settings import Settings
 from tests.database_contents import database_contents
-from tests.graphql.deployments import recorded
+from tests.graphql.events.websocket import websocket_operation
 from tests.graphql.operations import create_auth_config
-from tests.graphql.version_definitions import BASE
-from tests.graphql.versioning import created, new_connector, pushed
-from tests.graphql.websocket import websocket_operation
+from tests.graphql.pipeline.deployments import recorded
+from tests.graphql.versions.version_definitions import BASE
+from tests.graphql.versions.versioning import created, new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import beyond_authentication, recorded_statements

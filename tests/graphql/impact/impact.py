@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tests.graphql.pinning import in_line
+from tests.graphql.auth_configs.pinning import in_line
 from tests.graphql_client import GraphQLClient
 
 Json = dict[str, Any]

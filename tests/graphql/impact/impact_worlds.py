@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.graphql.pinning import in_line
+from tests.graphql.auth_configs.pinning import in_line
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -4,10 +4,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Connector, LinkedAccount
-from tests.graphql.impact import IMPACT, MOVING_ACCOUNTS, impact, moves, push_change, reauth_line
-from tests.graphql.lifecycle import DEPRECATE_VERSION, lifecycle
-from tests.graphql.operations import count_rows
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     chosen,
     in_line,
     link,
@@ -15,8 +12,18 @@ from tests.graphql.pinning import (
     read_auth_config,
     set_active,
 )
-from tests.graphql.version_rows import written
-from tests.graphql.versioning import create, new_connector, publish, pushed, update
+from tests.graphql.impact.impact import (
+    IMPACT,
+    MOVING_ACCOUNTS,
+    impact,
+    moves,
+    push_change,
+    reauth_line,
+)
+from tests.graphql.lifecycle.lifecycle import DEPRECATE_VERSION, lifecycle
+from tests.graphql.operations import count_rows
+from tests.graphql.versions.version_rows import written
+from tests.graphql.versions.versioning import create, new_connector, publish, pushed, update
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -11,7 +11,13 @@ those of the change made by a key that may (then made, to compare), within its o
 import random
 from typing import Any
 
-from tests.graphql.impact_worlds import CHANGES, ProposedChange, World, build_world, random_change
+from tests.graphql.impact.impact_worlds import (
+    CHANGES,
+    ProposedChange,
+    World,
+    build_world,
+    random_change,
+)
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -4,9 +4,9 @@ and the page of them are exactly those whose content the real change moves."""
 
 from typing import Any
 
-from tests.graphql.impact import MOVE
-from tests.graphql.pinning import in_line, link
-from tests.graphql.rollouts import (
+from tests.graphql.auth_configs.pinning import in_line, link
+from tests.graphql.impact.impact import MOVE
+from tests.graphql.rollouts.rollouts import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     Crm,
@@ -18,7 +18,7 @@ from tests.graphql.rollouts import (
     set_percent,
     start,
 )
-from tests.graphql.versioning import pushed
+from tests.graphql.versions.versioning import pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -2,10 +2,10 @@
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.graphql.impact import IMPACT_WITH_ACCOUNTS, push_change, reauth_line
-from tests.graphql.pinning import in_line, link, pinned_auth_config
-from tests.graphql.rollouts import read_rollout, start
-from tests.graphql.versioning import new_connector, pushed
+from tests.graphql.auth_configs.pinning import in_line, link, pinned_auth_config
+from tests.graphql.impact.impact import IMPACT_WITH_ACCOUNTS, push_change, reauth_line
+from tests.graphql.rollouts.rollouts import read_rollout, start
+from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import beyond_authentication, recorded_statements

@@ -5,7 +5,15 @@ be deleted for good, its number retired."""
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import VersionRevision
-from tests.graphql.lifecycle import (
+from tests.graphql.auth_configs.pinning import (
+    chosen,
+    in_line,
+    link,
+    pinned_auth_config,
+    read_account,
+    repin,
+)
+from tests.graphql.lifecycle.lifecycle import (
     DELETE_VERSION_PERMANENTLY,
     MOVE_VERSION_TO_BIN,
     RESTORE_VERSION_FROM_BIN,
@@ -16,15 +24,14 @@ from tests.graphql.lifecycle import (
     usage,
 )
 from tests.graphql.operations import count_rows
-from tests.graphql.pinning import chosen, in_line, link, pinned_auth_config, read_account, repin
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     last_event_id,
     stored_versions,
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     assert_error,
     create,
     created,

@@ -5,13 +5,7 @@ from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.lifecycle import (
-    DEPRECATE_VERSION,
-    UNDEPRECATE_VERSION,
-    lifecycle,
-    succeeded,
-)
-from tests.graphql.pinning import (
+from tests.graphql.auth_configs.pinning import (
     chosen,
     effective,
     in_line,
@@ -19,8 +13,14 @@ from tests.graphql.pinning import (
     pinned_auth_config,
     read_account,
 )
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of, written
-from tests.graphql.versioning import assert_error, created, new_connector, pushed
+from tests.graphql.lifecycle.lifecycle import (
+    DEPRECATE_VERSION,
+    UNDEPRECATE_VERSION,
+    lifecycle,
+    succeeded,
+)
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of, written
+from tests.graphql.versions.versioning import assert_error, created, new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.types import utc_now
-from tests.graphql.deployments import ORDER, environment, read_pipeline, record, recorded
-from tests.graphql.version_definitions import BASE
-from tests.graphql.version_rows import (
+from tests.graphql.pipeline.deployments import ORDER, environment, read_pipeline, record, recorded
+from tests.graphql.versions.version_definitions import BASE
+from tests.graphql.versions.version_rows import (
     events_since,
     last_event_id,
     set_version,
@@ -16,7 +16,7 @@ from tests.graphql.version_rows import (
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     assert_error,
     created,
     new_connector,

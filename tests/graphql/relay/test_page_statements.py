@@ -12,9 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import LinkedAccount
 from app.db.types import utc_now
-from tests.graphql.assignments import assigned
+from tests.graphql.assignments.assignments import assigned
 from tests.graphql.operations import create_auth_config, create_connector, row_id
-from tests.graphql.versioning import pushed
+from tests.graphql.versions.versioning import pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import beyond_authentication, recorded_statements

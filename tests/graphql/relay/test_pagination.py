@@ -4,12 +4,12 @@ from typing import Any
 
 import pytest
 
-from tests.graphql.cursors import LAST_ROW_ID, LAST_TIMESTAMP, document_cursor, keyset_cursor
 from tests.graphql.operations import (
     create_auth_config,
     create_connector,
     raw_cursor,
 )
+from tests.graphql.relay.cursors import LAST_ROW_ID, LAST_TIMESTAMP, document_cursor, keyset_cursor
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

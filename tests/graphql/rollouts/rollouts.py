@@ -10,11 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import LinkedAccount, Rollout
 from app.db.types import utc_now
+from tests.graphql.auth_configs.pinning import in_line, pinned_auth_config, read_auth_config
 from tests.graphql.operations import mutate
-from tests.graphql.pinning import in_line, pinned_auth_config, read_auth_config
-from tests.graphql.version_definitions import add_scope, edited
-from tests.graphql.version_rows import uuid_of
-from tests.graphql.versioning import new_connector, pushed
+from tests.graphql.versions.version_definitions import add_scope, edited
+from tests.graphql.versions.version_rows import uuid_of
+from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

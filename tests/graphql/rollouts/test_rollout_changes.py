@@ -4,10 +4,15 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.graphql.auth_configs.pinning import (
+    in_line,
+    pinned_auth_config,
+    publish_custom,
+    publish_managed,
+)
+from tests.graphql.auth_configs.pinning import written as rows_written
 from tests.graphql.operations import mutate
-from tests.graphql.pinning import in_line, pinned_auth_config, publish_custom, publish_managed
-from tests.graphql.pinning import written as rows_written
-from tests.graphql.rollouts import (
+from tests.graphql.rollouts.rollouts import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     SET_ROLLOUT_PERCENT,
@@ -17,8 +22,8 @@ from tests.graphql.rollouts import (
     set_percent,
     start,
 )
-from tests.graphql.version_rows import events_since, last_event_id, uuid_of
-from tests.graphql.versioning import assert_error, new_connector
+from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
+from tests.graphql.versions.versioning import assert_error, new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.pinning import pinned_auth_config
-from tests.graphql.rollouts import crm_with_two_majors, link_in_bulk, start
-from tests.graphql.version_rows import uuid_of
+from tests.graphql.auth_configs.pinning import pinned_auth_config
+from tests.graphql.rollouts.rollouts import crm_with_two_majors, link_in_bulk, start
+from tests.graphql.versions.version_rows import uuid_of
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import recorded_statements

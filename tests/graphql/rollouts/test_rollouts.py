@@ -5,8 +5,8 @@ import re
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.pinning import link, read_account, read_auth_config
-from tests.graphql.rollouts import (
+from tests.graphql.auth_configs.pinning import link, read_account, read_auth_config
+from tests.graphql.rollouts.rollouts import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     crm_with_two_majors,
@@ -20,7 +20,7 @@ from tests.graphql.rollouts import (
     set_percent,
     start,
 )
-from tests.graphql.version_rows import uuid_of
+from tests.graphql.versions.version_rows import uuid_of
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

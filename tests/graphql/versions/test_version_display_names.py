@@ -3,9 +3,9 @@ for a page of versions, however many versions the page holds."""
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.graphql.assignments import move_to_bin
-from tests.graphql.pinning import in_line
-from tests.graphql.versioning import created, new_connector, pushed
+from tests.graphql.assignments.assignments import move_to_bin
+from tests.graphql.auth_configs.pinning import in_line
+from tests.graphql.versions.versioning import created, new_connector, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import beyond_authentication, recorded_statements

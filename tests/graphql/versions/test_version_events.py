@@ -8,14 +8,14 @@ from uuid import UUID
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Event
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
     MINOR_CHANGE,
     PATCH_CHANGE,
     edited,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     last_event_id,
     retire_number,
@@ -23,7 +23,7 @@ from tests.graphql.version_rows import (
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     api_key_id,
     create,
     created,

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.graphql.operations import global_id, with_type
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
     MINOR_CHANGE,
@@ -17,10 +17,10 @@ from tests.graphql.version_definitions import (
     remove_scope,
     set_auth_type,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     COMPARE_VERSIONS,
     created,
     new_connector,

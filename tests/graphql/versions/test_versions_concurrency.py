@@ -13,16 +13,16 @@ from app.db.engine import Database
 from app.db.models import ConnectorVersion, Event
 from app.main import create_app
 from app.settings import Settings
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MINOR_CHANGE,
     add_action,
     edited,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     uuid_of,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     create,
     new_connector,
     push,

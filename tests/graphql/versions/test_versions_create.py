@@ -6,7 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.types import utc_now
 from tests.graphql.operations import global_id, with_type
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     INVALID_NUMBERS,
     LARGEST_NUMBER,
@@ -15,7 +15,7 @@ from tests.graphql.version_definitions import (
     MINOR_CHANGE,
     edited,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     fingerprint,
     last_event_id,
@@ -26,7 +26,7 @@ from tests.graphql.version_rows import (
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     api_key_id,
     assert_error,
     create,

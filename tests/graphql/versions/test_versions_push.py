@@ -5,7 +5,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.definitions import definition_to_json, parse_definition
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
     MINOR_CHANGE,
@@ -17,14 +17,14 @@ from tests.graphql.version_definitions import (
     edited,
     remove_action,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     last_event_id,
     stored_versions,
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     api_key_id,
     assert_error,
     new_connector,

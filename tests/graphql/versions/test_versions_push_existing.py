@@ -8,14 +8,14 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.types import utc_now
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
     MINOR_CHANGE,
     PATCH_CHANGE,
     edited,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     fingerprint,
     last_event_id,
@@ -27,7 +27,7 @@ from tests.graphql.version_rows import (
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     READ_CONNECTOR_VERSIONS,
     api_key_id,
     assert_error,

@@ -4,13 +4,13 @@ connector, a platform key to the managed one; managed versions are always immuta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
     MINOR_CHANGE,
     edited,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     fingerprint,
     last_event_id,
@@ -18,7 +18,7 @@ from tests.graphql.version_rows import (
     stored_versions,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     READ_CONNECTOR_VERSIONS,
     api_key_id,
     assert_error,

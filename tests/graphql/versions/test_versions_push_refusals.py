@@ -7,9 +7,14 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.version_definitions import BASE, INVALID_NUMBERS, LARGEST_NUMBER, LONGEST_NUMBER
-from tests.graphql.version_rows import stored_versions, written
-from tests.graphql.versioning import assert_error, new_connector, push, pushed
+from tests.graphql.versions.version_definitions import (
+    BASE,
+    INVALID_NUMBERS,
+    LARGEST_NUMBER,
+    LONGEST_NUMBER,
+)
+from tests.graphql.versions.version_rows import stored_versions, written
+from tests.graphql.versions.versioning import assert_error, new_connector, push, pushed
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

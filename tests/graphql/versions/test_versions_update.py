@@ -8,12 +8,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.definitions import definition_to_json, parse_definition
 from tests.graphql.operations import global_id, with_type
-from tests.graphql.version_definitions import (
+from tests.graphql.versions.version_definitions import (
     BASE,
     MINOR_CHANGE,
     edited,
 )
-from tests.graphql.version_rows import (
+from tests.graphql.versions.version_rows import (
     events_since,
     fingerprint,
     last_event_id,
@@ -22,7 +22,7 @@ from tests.graphql.version_rows import (
     uuid_of,
     written,
 )
-from tests.graphql.versioning import (
+from tests.graphql.versions.versioning import (
     api_key_id,
     assert_error,
     created,
