@@ -8,39 +8,18 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey
-from tests.graphql.operations import ERROR_FIELDS, mutate, row_id
+from tests.graphql.access.documents import CREATE_API_KEY, REVOKE_API_KEY, VIEWER_KEY
+from tests.graphql.operations import mutate, row_id
 from tests.graphql_client import GraphQLClient
-
-KEY_FIELDS = "id name role expiresAt lastUsedAt revokedAt"
-
-ISSUE_KEY = f"""
-mutation ($input: CreateApiKeyInput!) {{
-  createApiKey(input: $input) {{
-    __typename
-    ... on CreateApiKeySuccess {{ apiKey {{ {KEY_FIELDS} }} secret }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
-
-REVOKE_API_KEY = f"""
-mutation ($input: RevokeApiKeyInput!) {{
-  revokeApiKey(input: $input) {{
-    __typename
-    ... on RevokeApiKeySuccess {{ apiKey {{ {KEY_FIELDS} }} }}
-    ... on Error {{ code message }}
-  }}
-}}
-"""
-
-VIEWER_KEY = f"{{ viewer {{ apiKey {{ {KEY_FIELDS} }} }} }}"
 
 
 async def issue_key(
     graphql: GraphQLClient, *, key: str, role: str = "VIEWER", **fields: Any
 ) -> tuple[str, str]:
     """A new key issued with `key`: (its global id, its secret)."""
-    result = await mutate(graphql, ISSUE_KEY, {"name": "issued", "role": role, **fields}, key=key)
+    result = await mutate(
+        graphql, CREATE_API_KEY, {"name": "issued", "role": role, **fields}, key=key
+    )
     assert result["__typename"] == "CreateApiKeySuccess", result
     return str(result["apiKey"]["id"]), str(result["secret"])
 

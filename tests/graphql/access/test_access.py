@@ -17,29 +17,22 @@ from app.db.models import (
     LinkedAccount,
     Project,
 )
-from tests.graphql.access.api_keys import REVOKE_API_KEY, key_id_of
-from tests.graphql.assignments.assignments import ASSIGN_VERSION, UNASSIGN_VERSION
-from tests.graphql.auth_configs.edits import (
-    DELETE_AUTH_CONFIG,
-    UNLINK_ACCOUNT,
-    UPDATE_AUTH_CONFIG,
-    UPDATE_CONNECTOR,
-)
-from tests.graphql.lifecycle.lifecycle import EVERY_LIFECYCLE_MUTATION
-from tests.graphql.operations import (
-    CREATE_API_KEY,
+from tests.graphql.access.api_keys import key_id_of
+from tests.graphql.access.documents import CREATE_API_KEY, REVOKE_API_KEY
+from tests.graphql.assignments.documents import ASSIGN_VERSION, UNASSIGN_VERSION
+from tests.graphql.auth_configs.documents import (
     CREATE_AUTH_CONFIG,
-    CREATE_CONNECTOR,
-    CREATE_PROJECT,
-    CREATE_VERSION,
+    DELETE_AUTH_CONFIG,
     LINK_ACCOUNT,
     PIN_AUTH_CONFIG,
-    PUBLISH_VERSION,
-    PUSH_VERSION,
     REAUTHENTICATE_ACCOUNT,
     SET_AUTH_CONFIG_ACTIVE,
-    UPDATE_PROJECT_SETTINGS,
-    UPDATE_VERSION,
+    UNLINK_ACCOUNT,
+    UPDATE_AUTH_CONFIG,
+)
+from tests.graphql.connectors.documents import CREATE_CONNECTOR, UPDATE_CONNECTOR
+from tests.graphql.lifecycle.documents import EVERY_LIFECYCLE_MUTATION
+from tests.graphql.operations import (
     count_rows,
     create_auth_config,
     create_connector,
@@ -47,12 +40,19 @@ from tests.graphql.operations import (
     link_account,
     mutate,
 )
-from tests.graphql.pipeline.deployments import RECORD_DEPLOYMENT_STEP
-from tests.graphql.rollouts.rollouts import (
+from tests.graphql.pipeline.documents import RECORD_DEPLOYMENT_STEP
+from tests.graphql.projects.documents import CREATE_PROJECT, UPDATE_PROJECT_SETTINGS
+from tests.graphql.rollouts.documents import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     SET_ROLLOUT_PERCENT,
     START_ROLLOUT,
+)
+from tests.graphql.versions.documents import (
+    CREATE_VERSION,
+    PUBLISH_VERSION,
+    PUSH_VERSION,
+    UPDATE_VERSION,
 )
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys

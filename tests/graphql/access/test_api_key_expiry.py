@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey
 from app.db.types import utc_now
-from tests.graphql.access.api_keys import ISSUE_KEY, VIEWER_KEY, issue_key, set_key_columns
+from tests.graphql.access.api_keys import issue_key, set_key_columns
+from tests.graphql.access.documents import CREATE_API_KEY, VIEWER_KEY
 from tests.graphql.operations import count_rows, mutate
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
@@ -51,7 +52,7 @@ async def test_an_expiry_not_in_the_future_is_refused_and_nothing_is_written(
     # when a key is issued with an expiry that is not a future moment
     result = await mutate(
         graphql,
-        ISSUE_KEY,
+        CREATE_API_KEY,
         {"name": "late", "role": "VIEWER", "expiresAt": expires_at()},
         key=keys.alpha.admin,
     )

@@ -18,7 +18,8 @@ from app.db.engine import Database
 from app.db.models import ApiKey
 from app.db.types import utc_now
 from app.services.access.key_usage import KeyUsage
-from tests.graphql.access.api_keys import VIEWER_KEY, issue_key, set_key_columns
+from tests.graphql.access.api_keys import issue_key, set_key_columns
+from tests.graphql.access.documents import VIEWER_KEY
 from tests.graphql.operations import row_id
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys

@@ -7,7 +7,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, Event
-from tests.graphql.access.api_keys import VIEWER_KEY, issue_key, key_id_of, revoke
+from tests.graphql.access.api_keys import issue_key, key_id_of, revoke
+from tests.graphql.access.documents import VIEWER_KEY
 from tests.graphql.operations import count_rows, global_id, with_type
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys

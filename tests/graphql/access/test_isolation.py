@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.graphql.access.documents import CREATE_API_KEY
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT
 from tests.graphql.operations import (
-    CREATE_API_KEY,
-    CREATE_AUTH_CONFIG,
-    LINK_ACCOUNT,
     create_auth_config,
     create_connector,
     global_id,
@@ -20,7 +19,7 @@ from tests.graphql.operations import (
     mutate,
     with_type,
 )
-from tests.graphql.rollouts.rollouts import (
+from tests.graphql.rollouts.documents import (
     ABORT_ROLLOUT,
     COMPLETE_ROLLOUT,
     SET_ROLLOUT_PERCENT,

@@ -4,14 +4,14 @@ Alpha's own objects go through the same documents, so a path that finds nothing 
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.auth_configs.edits import (
+from tests.graphql.auth_configs.documents import (
     DELETE_AUTH_CONFIG,
     UNLINK_ACCOUNT,
     UPDATE_AUTH_CONFIG,
-    UPDATE_CONNECTOR,
-    account_by_external_id,
 )
+from tests.graphql.auth_configs.edits import account_by_external_id
 from tests.graphql.auth_configs.pinning import written
+from tests.graphql.connectors.documents import UPDATE_CONNECTOR
 from tests.graphql.operations import (
     create_auth_config,
     create_connector,

@@ -2,75 +2,16 @@
 
 from typing import Any
 
+from tests.graphql.assignments.documents import (
+    ASSIGN_VERSION,
+    READ_ASSIGNMENTS,
+    UNASSIGN_VERSION,
+)
+from tests.graphql.lifecycle.documents import MOVE_VERSION_TO_BIN
 from tests.graphql.operations import mutate
 from tests.graphql_client import GraphQLClient
 
 Json = dict[str, Any]
-
-ASSIGNMENT_FIELDS = (
-    "id siteId kind externalReference createdAt assignedByApiKeyId version { id version }"
-)
-CODE = "... on Error { code message }"
-
-ASSIGN_VERSION = f"""
-mutation ($input: AssignVersionInput!) {{
-  assignVersion(input: $input) {{
-    __typename
-    ... on AssignVersionSuccess {{ assignment {{ {ASSIGNMENT_FIELDS} }} }}
-    {CODE}
-    ... on InvalidInputError {{ field }}
-    ... on AlreadyExistsError {{ field }}
-    ... on InvalidTransitionError {{ currentState }}
-  }}
-}}
-"""
-
-UNASSIGN_VERSION = f"""
-mutation ($input: UnassignVersionInput!) {{
-  unassignVersion(input: $input) {{
-    __typename
-    ... on UnassignVersionSuccess {{
-      unassignedAssignmentId assignment {{ id siteId kind }}
-    }}
-    {CODE}
-  }}
-}}
-"""
-
-ASSIGNMENT_BLOCKER = "assignmentId projectId siteId kind"
-
-MOVE_TO_BIN = f"""
-mutation ($input: MoveVersionToBinInput!) {{
-  moveVersionToBin(input: $input) {{
-    __typename
-    ... on MoveVersionToBinSuccess {{ version {{ binnedAt }} }}
-    {CODE}
-    ... on VersionInUseError {{
-      blockers {{ authConfigId }} assignments {{ {ASSIGNMENT_BLOCKER} }}
-    }}
-  }}
-}}
-"""
-
-READ_ASSIGNMENTS = f"""
-query ($id: ID!) {{
-  node(id: $id) {{
-    ... on ConnectorVersion {{
-      usage {{ inUse assignments {{ {ASSIGNMENT_BLOCKER} }} }}
-      assignments(first: 100) {{ totalCount edges {{ node {{ id siteId kind }} }} }}
-    }}
-  }}
-}}
-"""
-
-READ_ASSIGNMENT = """
-query ($id: ID!) {
-  node(id: $id) { __typename ... on Assignment { id siteId kind version { id } } }
-  _entities(representations: [{__typename: "Assignment", id: $id}]) {
-    ... on Assignment { id }
-  }
-}
-"""
 
 
 async def assign(
@@ -111,7 +52,7 @@ async def unassign(graphql: GraphQLClient, assignment_id: str, *, key: str) -> J
 
 
 async def move_to_bin(graphql: GraphQLClient, version_id: str, *, key: str) -> Json:
-    return await mutate(graphql, MOVE_TO_BIN, {"versionId": version_id}, key=key)
+    return await mutate(graphql, MOVE_VERSION_TO_BIN, {"versionId": version_id}, key=key)
 
 
 async def assignments_of(graphql: GraphQLClient, version_id: str, *, key: str) -> Json | None:

@@ -7,7 +7,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Assignment, Event
 from tests.graphql.assignments.assignments import (
-    READ_ASSIGNMENT,
     assign,
     assigned,
     assignments_of,
@@ -15,6 +14,7 @@ from tests.graphql.assignments.assignments import (
     move_to_bin,
     unassign,
 )
+from tests.graphql.assignments.documents import READ_ASSIGNMENT
 from tests.graphql.auth_configs.pinning import in_line
 from tests.graphql.operations import count_rows, global_id
 from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of

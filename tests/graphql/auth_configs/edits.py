@@ -3,68 +3,17 @@ deleteAuthConfig, unlinkAccount, and the account lookup by external id."""
 
 from typing import Any
 
+from tests.graphql.auth_configs.documents import (
+    ACCOUNT_BY_EXTERNAL_ID,
+    DELETE_AUTH_CONFIG,
+    UNLINK_ACCOUNT,
+    UPDATE_AUTH_CONFIG,
+)
+from tests.graphql.connectors.documents import UPDATE_CONNECTOR
 from tests.graphql.operations import mutate
 from tests.graphql_client import GraphQLClient
 
 Json = dict[str, Any]
-
-ERRORS = "... on Error { code message }"
-INPUT_ERRORS = f"{ERRORS} ... on InvalidInputError {{ field }}"
-
-UPDATE_CONNECTOR = f"""
-mutation ($input: UpdateConnectorInput!) {{
-  updateConnector(input: $input) {{
-    __typename
-    ... on UpdateConnectorSuccess {{ connector {{ id key name description source }} }}
-    {INPUT_ERRORS}
-  }}
-}}
-"""
-
-UPDATE_AUTH_CONFIG = f"""
-mutation ($input: UpdateAuthConfigInput!) {{
-  updateAuthConfig(input: $input) {{
-    __typename
-    ... on UpdateAuthConfigSuccess {{ authConfig {{ id name connectorKey revision }} }}
-    {INPUT_ERRORS}
-  }}
-}}
-"""
-
-DELETE_AUTH_CONFIG = f"""
-mutation ($input: DeleteAuthConfigInput!) {{
-  deleteAuthConfig(input: $input) {{
-    __typename
-    ... on DeleteAuthConfigSuccess {{ deletedAuthConfigId }}
-    ... on AuthConfigHasAccountsError {{ linkedAccountCount }}
-    {ERRORS}
-  }}
-}}
-"""
-
-UNLINK_ACCOUNT = f"""
-mutation ($input: UnlinkAccountInput!) {{
-  unlinkAccount(input: $input) {{
-    __typename
-    ... on UnlinkAccountSuccess {{
-      unlinkedAccountId externalId authConfig {{ id linkedAccounts {{ totalCount }} }}
-    }}
-    {ERRORS}
-  }}
-}}
-"""
-
-ACCOUNT_BY_EXTERNAL_ID = """
-query ($id: ID!, $externalId: String!) {
-  node(id: $id) {
-    ... on AuthConfig {
-      linkedAccount(externalId: $externalId) {
-        id externalId status effectiveVersion { version { version } }
-      }
-    }
-  }
-}
-"""
 
 
 async def update_connector(

@@ -7,13 +7,16 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig, Event, LinkedAccount
-from tests.graphql.operations import (
+from tests.graphql.auth_configs.documents import (
+    CREATE_AUTH_CONFIG,
+    LINK_ACCOUNT,
     PIN_AUTH_CONFIG,
+    READ_ACCOUNT,
+    READ_AUTH_CONFIG,
     REAUTHENTICATE_ACCOUNT,
     SET_AUTH_CONFIG_ACTIVE,
-    count_rows,
-    mutate,
 )
+from tests.graphql.operations import count_rows, mutate
 from tests.graphql.versions.version_definitions import BASE, add_action, edited
 from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
@@ -25,48 +28,6 @@ ACCEPTED_FORMS = ["latest", "1.x.x", "1.2.x", "1.2.0", "2.0.0-beta.1"]
 
 # --- GraphQL documents ------------------------------------------------------------------------
 
-AUTH_CONFIG_FIELDS = "id name connectorKey pin pinSource active revision"
-EFFECTIVE_FIELDS = """
-  effectiveVersion {
-    version { id version source }
-    rule source reason warnings
-    skipped { version source cause reason }
-  }
-"""
-ACCOUNT_FIELDS = f"id externalId status authenticatedVersion {{ id version }} {EFFECTIVE_FIELDS}"
-ERRORS = "... on Error { code message } ... on InvalidPinError { acceptedForms }"
-
-CREATE_PINNED_AUTH_CONFIG = f"""
-mutation ($input: CreateAuthConfigInput!) {{
-  createAuthConfig(input: $input) {{
-    __typename
-    ... on CreateAuthConfigSuccess {{ authConfig {{ {AUTH_CONFIG_FIELDS} }} }}
-    {ERRORS}
-  }}
-}}
-"""
-
-READ_AUTH_CONFIG = f"""
-query ($id: ID!) {{
-  node(id: $id) {{ __typename ... on AuthConfig {{ {AUTH_CONFIG_FIELDS} {EFFECTIVE_FIELDS} }} }}
-}}
-"""
-
-LINK_ACCOUNT = f"""
-mutation ($input: LinkAccountInput!) {{
-  linkAccount(input: $input) {{
-    __typename
-    ... on LinkAccountSuccess {{ linkedAccount {{ {ACCOUNT_FIELDS} }} }}
-    ... on Error {{ code message }}
-  }}
-}}
-"""
-
-READ_ACCOUNT = f"""
-query ($id: ID!) {{
-  node(id: $id) {{ __typename ... on LinkedAccount {{ {ACCOUNT_FIELDS} }} }}
-}}
-"""
 
 # --- GraphQL steps ----------------------------------------------------------------------------
 
@@ -84,7 +45,7 @@ async def create_pinned(
     input: Json = {"connectorKey": connector_key, "name": name, "pin": pin}
     if pin_source is not None:
         input["pinSource"] = pin_source
-    return await mutate(graphql, CREATE_PINNED_AUTH_CONFIG, input, key=key)
+    return await mutate(graphql, CREATE_AUTH_CONFIG, input, key=key)
 
 
 async def pinned_auth_config(

@@ -15,8 +15,9 @@ from tests.graphql.auth_configs.pinning import (
     repin,
     skip,
 )
+from tests.graphql.versions.documents import READ_CONNECTOR_VERSIONS
 from tests.graphql.versions.version_definitions import BASE, MINOR_CHANGE, edited
-from tests.graphql.versions.versioning import READ_CONNECTOR_VERSIONS, new_connector
+from tests.graphql.versions.versioning import new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

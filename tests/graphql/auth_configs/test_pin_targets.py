@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, PIN_AUTH_CONFIG_WITH_WARNINGS
 from tests.graphql.auth_configs.pinning import (
     in_line,
     managed_and_custom,
@@ -16,12 +17,12 @@ from tests.graphql.auth_configs.pinning import (
     read_auth_config,
     written,
 )
-from tests.graphql.lifecycle.lifecycle import (
+from tests.graphql.lifecycle.documents import (
     DELETE_VERSION_PERMANENTLY,
     DEPRECATE_VERSION,
     MOVE_VERSION_TO_BIN,
-    succeeded,
 )
+from tests.graphql.lifecycle.lifecycle import succeeded
 from tests.graphql.operations import mutate
 from tests.graphql.versions.versioning import assert_error
 from tests.graphql_client import GraphQLClient
@@ -29,40 +30,17 @@ from tests.keys import Keys
 
 Json = dict[str, Any]
 
-NOT_FOUND_FIELDS = "... on PinnedVersionNotFoundError { versionNumber pinSource availableVersions }"
-ERRORS = f"... on Error {{ code message }} {NOT_FOUND_FIELDS}"
-
-CREATE = f"""
-mutation ($input: CreateAuthConfigInput!) {{
-  createAuthConfig(input: $input) {{
-    __typename
-    ... on CreateAuthConfigSuccess {{ authConfig {{ id pin pinSource revision }} warnings }}
-    {ERRORS}
-  }}
-}}
-"""
-
-PIN = f"""
-mutation ($input: PinAuthConfigInput!) {{
-  pinAuthConfig(input: $input) {{
-    __typename
-    ... on PinAuthConfigSuccess {{ authConfig {{ id pin pinSource revision }} warnings }}
-    {ERRORS}
-  }}
-}}
-"""
-
 
 async def create(graphql: GraphQLClient, keys: Keys, pin: str | None, source: str = "ANY") -> Json:
     input = {"connectorKey": "crm", "name": f"Sales {pin}", "pin": pin, "pinSource": source}
-    return await mutate(graphql, CREATE, input, key=keys.alpha.admin)
+    return await mutate(graphql, CREATE_AUTH_CONFIG, input, key=keys.alpha.admin)
 
 
 async def repin(graphql: GraphQLClient, keys: Keys, auth_config_id: str, **input: Any) -> Json:
     revision = (await read_auth_config(graphql, auth_config_id, key=keys.alpha.admin))["revision"]
     return await mutate(
         graphql,
-        PIN,
+        PIN_AUTH_CONFIG_WITH_WARNINGS,
         {"authConfigId": auth_config_id, "revision": revision, **input},
         key=keys.alpha.admin,
     )

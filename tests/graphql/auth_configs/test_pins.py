@@ -6,6 +6,7 @@ from uuid import UUID
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.graphql.auth_configs.documents import PIN_AUTH_CONFIG
 from tests.graphql.auth_configs.pinning import (
     ACCEPTED_FORMS,
     create_pinned,
@@ -18,7 +19,7 @@ from tests.graphql.auth_configs.pinning import (
     read_auth_config,
     written,
 )
-from tests.graphql.operations import PIN_AUTH_CONFIG, global_id, mutate, with_type
+from tests.graphql.operations import global_id, mutate, with_type
 from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
 from tests.graphql.versions.versioning import api_key_id, assert_error, new_connector
 from tests.graphql_client import GraphQLClient

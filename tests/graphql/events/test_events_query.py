@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.graphql.events.documents import EVENTS
 from tests.graphql.operations import (
     create_auth_config,
     create_connector,
@@ -18,24 +19,6 @@ from tests.keys import Keys
 from tests.statements import recorded_statements
 
 Json = dict[str, Any]
-
-EVENTS = """
-query ($first: Int! = 20, $after: String, $connectorId: ID, $versionId: ID,
-       $authConfigId: ID, $kind: EventKind) {
-  events(first: $first, after: $after, connectorId: $connectorId, versionId: $versionId,
-         authConfigId: $authConfigId, kind: $kind) {
-    totalCount
-    pageInfo { hasNextPage hasPreviousPage endCursor }
-    edges {
-      cursor
-      node {
-        id kind occurredAt connectorId versionId authConfigId linkedAccountId payload
-        actor { id role }
-      }
-    }
-  }
-}
-"""
 
 
 async def _events(graphql: GraphQLClient, *, key: str, **variables: Any) -> Json:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import pytest
 
 from app.services import connectors
-from tests.graphql.operations import CREATE_CONNECTOR
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -9,7 +9,32 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.graphql.auth_configs.documents import (
+    CREATE_AUTH_CONFIG,
+    LINK_ACCOUNT,
+    PIN_AUTH_CONFIG,
+    READ_AUTH_CONFIG,
+    SET_AUTH_CONFIG_ACTIVE,
+)
 from tests.graphql.auth_configs.pinning import in_line
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
+from tests.graphql.lifecycle.documents import (
+    DEPRECATE_VERSION,
+    MOVE_VERSION_TO_BIN,
+    UNDEPRECATE_VERSION,
+)
+from tests.graphql.rollouts.documents import (
+    ABORT_ROLLOUT,
+    COMPLETE_ROLLOUT,
+    SET_ROLLOUT_PERCENT,
+    START_ROLLOUT,
+)
+from tests.graphql.versions.documents import (
+    CREATE_VERSION,
+    PUBLISH_VERSION,
+    PUSH_VERSION,
+    UPDATE_VERSION,
+)
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 
@@ -31,39 +56,19 @@ PERCENTS = [0, 5, 20, 35, 50, 65, 80, 95, 100]
 ROLLOUT_CHANGES = ("startRollout", "setRolloutPercent", "completeRollout", "abortRollout")
 
 
-def _mutation(name: str, success: str = "") -> str:
-    type_name = name[0].upper() + name[1:]
-    fields = f"... on {type_name}Success {{ {success} }}" if success else ""
-    input_name = "EndRollout" if name in ("completeRollout", "abortRollout") else type_name
-    return f"""
-mutation ($input: {input_name}Input!) {{
-  {name}(input: $input) {{ __typename {fields} ... on Error {{ code message }} }}
-}}
-"""
-
-
-CREATE_CONNECTOR = _mutation("createConnector", "connector { id }")
-PUSH_VERSION = _mutation("pushVersion", "version { id }")
-CREATE_VERSION = _mutation("createVersion", "version { id }")
-UPDATE_VERSION = _mutation("updateVersion")
-CREATE_AUTH_CONFIG = _mutation("createAuthConfig", "authConfig { id }")
-SET_AUTH_CONFIG_ACTIVE = _mutation("setAuthConfigActive")
-LINK_ACCOUNT = _mutation("linkAccount")
 CHANGES = {
-    name: _mutation(name)
-    for name in (
-        "pushVersion",
-        "publishVersion",
-        "deprecateVersion",
-        "undeprecateVersion",
-        "moveVersionToBin",
-        "pinAuthConfig",
-        *ROLLOUT_CHANGES,
-    )
+    "pushVersion": PUSH_VERSION,
+    "publishVersion": PUBLISH_VERSION,
+    "deprecateVersion": DEPRECATE_VERSION,
+    "undeprecateVersion": UNDEPRECATE_VERSION,
+    "moveVersionToBin": MOVE_VERSION_TO_BIN,
+    "pinAuthConfig": PIN_AUTH_CONFIG,
+    "startRollout": START_ROLLOUT,
+    "setRolloutPercent": SET_ROLLOUT_PERCENT,
+    "completeRollout": COMPLETE_ROLLOUT,
+    "abortRollout": ABORT_ROLLOUT,
 }
-REVISION = """
-query ($id: ID!) { node(id: $id) { ... on AuthConfig { revision } } }
-"""
+"""Each kind of change the preview takes, by its mutation's name: the document that makes it."""
 
 
 def definition(number: str, reauth_majors: frozenset[int]) -> Json:
@@ -176,7 +181,7 @@ async def _rollout(graphql: GraphQLClient, world: World, config: str, rng: rando
     for _ in range(3):
         input = {"authConfigId": config, "externalId": f"x{rng.getrandbits(40)}"}
         await _ok(graphql, LINK_ACCOUNT, input, key=admin)
-    revision = (await graphql(REVISION, {"id": config}, key=admin))["node"]["revision"]
+    revision = (await graphql(READ_AUTH_CONFIG, {"id": config}, key=admin))["node"]["revision"]
     start: Json = {
         "authConfigId": config,
         "targetVersion": rng.choice(world.numbers(config)),

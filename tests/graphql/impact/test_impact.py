@@ -12,15 +12,10 @@ from tests.graphql.auth_configs.pinning import (
     read_auth_config,
     set_active,
 )
-from tests.graphql.impact.impact import (
-    IMPACT,
-    MOVING_ACCOUNTS,
-    impact,
-    moves,
-    push_change,
-    reauth_line,
-)
-from tests.graphql.lifecycle.lifecycle import DEPRECATE_VERSION, lifecycle
+from tests.graphql.impact.documents import IMPACT, MOVING_ACCOUNTS
+from tests.graphql.impact.impact import impact, moves, push_change, reauth_line
+from tests.graphql.lifecycle.documents import DEPRECATE_VERSION
+from tests.graphql.lifecycle.lifecycle import lifecycle
 from tests.graphql.operations import count_rows
 from tests.graphql.versions.version_rows import written
 from tests.graphql.versions.versioning import create, new_connector, publish, pushed, update

@@ -5,10 +5,9 @@ and the page of them are exactly those whose content the real change moves."""
 from typing import Any
 
 from tests.graphql.auth_configs.pinning import in_line, link
-from tests.graphql.impact.impact import MOVE
+from tests.graphql.impact.documents import MOVE
+from tests.graphql.rollouts.documents import ABORT_ROLLOUT, COMPLETE_ROLLOUT
 from tests.graphql.rollouts.rollouts import (
-    ABORT_ROLLOUT,
-    COMPLETE_ROLLOUT,
     Crm,
     crm_with_two_majors,
     end,

@@ -3,7 +3,8 @@
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.graphql.auth_configs.pinning import in_line, link, pinned_auth_config
-from tests.graphql.impact.impact import IMPACT_WITH_ACCOUNTS, push_change, reauth_line
+from tests.graphql.impact.documents import IMPACT_WITH_ACCOUNTS
+from tests.graphql.impact.impact import push_change, reauth_line
 from tests.graphql.rollouts.rollouts import read_rollout, start
 from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient

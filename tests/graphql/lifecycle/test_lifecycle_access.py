@@ -6,14 +6,8 @@ for a managed version, and the bin check for a managed version always counts eve
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.graphql.auth_configs.pinning import in_line, link, pinned_auth_config, repin
-from tests.graphql.lifecycle.lifecycle import (
-    EVERY_LIFECYCLE_MUTATION,
-    MOVE_VERSION_TO_BIN,
-    blocker,
-    lifecycle,
-    succeeded,
-    usage,
-)
+from tests.graphql.lifecycle.documents import EVERY_LIFECYCLE_MUTATION, MOVE_VERSION_TO_BIN
+from tests.graphql.lifecycle.lifecycle import blocker, lifecycle, succeeded, usage
 from tests.graphql.versions.version_rows import written
 from tests.graphql.versions.versioning import assert_error, new_connector, pushed
 from tests.graphql_client import GraphQLClient

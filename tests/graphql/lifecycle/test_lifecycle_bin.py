@@ -13,16 +13,12 @@ from tests.graphql.auth_configs.pinning import (
     read_account,
     repin,
 )
-from tests.graphql.lifecycle.lifecycle import (
+from tests.graphql.lifecycle.documents import (
     DELETE_VERSION_PERMANENTLY,
     MOVE_VERSION_TO_BIN,
     RESTORE_VERSION_FROM_BIN,
-    blocker,
-    lifecycle,
-    listed,
-    succeeded,
-    usage,
 )
+from tests.graphql.lifecycle.lifecycle import blocker, lifecycle, listed, succeeded, usage
 from tests.graphql.operations import count_rows
 from tests.graphql.versions.version_rows import (
     events_since,

@@ -13,12 +13,8 @@ from tests.graphql.auth_configs.pinning import (
     pinned_auth_config,
     read_account,
 )
-from tests.graphql.lifecycle.lifecycle import (
-    DEPRECATE_VERSION,
-    UNDEPRECATE_VERSION,
-    lifecycle,
-    succeeded,
-)
+from tests.graphql.lifecycle.documents import DEPRECATE_VERSION, UNDEPRECATE_VERSION
+from tests.graphql.lifecycle.lifecycle import lifecycle, succeeded
 from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of, written
 from tests.graphql.versions.versioning import assert_error, created, new_connector, pushed
 from tests.graphql_client import GraphQLClient

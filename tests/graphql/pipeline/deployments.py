@@ -2,39 +2,12 @@
 
 from typing import Any
 
-from tests.graphql.operations import BUMP_ERROR_FIELDS, DEFINITION_ERROR_FIELDS, mutate
+from tests.graphql.operations import mutate
+from tests.graphql.pipeline.documents import READ_PIPELINE, RECORD_DEPLOYMENT_STEP
 from tests.graphql_client import GraphQLClient
 
 Json = dict[str, Any]
 
-ENVIRONMENT = "{ accountId projectId siteId syncedAt }"
-STEP_RECORD = f"step outcome message stateBefore stateAfter environment {ENVIRONMENT} recordedAt"
-PIPELINE_VERSION = f"""
-  id version state published publishedAt
-  devEnvironment {ENVIRONMENT} prodEnvironment {ENVIRONMENT}
-  deploymentHistory {{ {STEP_RECORD} }}
-"""
-
-RECORD_DEPLOYMENT_STEP = f"""
-mutation ($input: RecordDeploymentStepInput!) {{
-  recordDeploymentStep(input: $input) {{
-    __typename
-    ... on RecordDeploymentStepSuccess {{
-      version {{ {PIPELINE_VERSION} }} step {{ {STEP_RECORD} }}
-    }}
-    ... on Error {{ code message }}
-    ... on InvalidInputError {{ field }}
-    ... on InvalidTransitionError {{ currentState }}
-    {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
-  }}
-}}
-"""
-
-READ_PIPELINE = f"""
-query ($id: ID!) {{
-  node(id: $id) {{ ... on ConnectorVersion {{ {PIPELINE_VERSION} }} }}
-}}
-"""
 
 ORDER = ("BUILD", "SYNC_DEV", "TEST", "SYNC_PROD")
 

@@ -4,7 +4,8 @@ project key sees its own project only, as it does everywhere else."""
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.graphql.operations import CREATE_PROJECT, global_id, mutate, raw_cursor
+from tests.graphql.operations import global_id, mutate, raw_cursor
+from tests.graphql.projects.documents import CREATE_PROJECT
 from tests.graphql_client import GraphQLClient, GraphQLError
 from tests.keys import Keys
 from tests.statements import beyond_authentication, recorded_statements

@@ -12,6 +12,12 @@ from app.db.models import LinkedAccount, Rollout
 from app.db.types import utc_now
 from tests.graphql.auth_configs.pinning import in_line, pinned_auth_config, read_auth_config
 from tests.graphql.operations import mutate
+from tests.graphql.rollouts.documents import (
+    ACCOUNTS_PAGE,
+    READ_ROLLOUT,
+    SET_ROLLOUT_PERCENT,
+    START_ROLLOUT,
+)
 from tests.graphql.versions.version_definitions import add_scope, edited
 from tests.graphql.versions.version_rows import uuid_of
 from tests.graphql.versions.versioning import new_connector, pushed
@@ -19,74 +25,6 @@ from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 
 Json = dict[str, Any]
-
-ROLLOUT_FIELDS = (
-    "rolloutId percent bucketLimit targetVersionNumber targetSource startedAt updatedAt endedAt "
-    "targetVersion { id version source }"
-)
-CODE = "... on Error { code message }"
-FIELD = "... on InvalidInputError { field }"
-IN_PROGRESS = "... on RolloutInProgressError { targetVersion percent }"
-NOT_PINNABLE = "... on PinnedVersionNotFoundError { versionNumber pinSource availableVersions }"
-AUTH_CONFIG = "authConfig { id pin pinSource revision }"
-
-
-def _document(mutation: str, success: str, *errors: str) -> str:
-    name = mutation[0].upper() + mutation[1:]
-    input_name = "EndRollout" if mutation in ("completeRollout", "abortRollout") else name
-    return f"""
-mutation ($input: {input_name}Input!) {{
-  {mutation}(input: $input) {{
-    __typename
-    ... on {name}Success {{ {success} }}
-    {CODE} {" ".join(errors)}
-  }}
-}}
-"""
-
-
-START_ROLLOUT = _document(
-    "startRollout",
-    f"{AUTH_CONFIG} rollout {{ {ROLLOUT_FIELDS} }} warnings",
-    FIELD,
-    IN_PROGRESS,
-    NOT_PINNABLE,
-)
-SET_ROLLOUT_PERCENT = _document(
-    "setRolloutPercent", f"{AUTH_CONFIG} rollout {{ {ROLLOUT_FIELDS} }}", FIELD
-)
-COMPLETE_ROLLOUT = _document(
-    "completeRollout", f"{AUTH_CONFIG} rollout {{ {ROLLOUT_FIELDS} }} warnings", NOT_PINNABLE
-)
-ABORT_ROLLOUT = _document("abortRollout", f"{AUTH_CONFIG} rollout {{ {ROLLOUT_FIELDS} }}")
-EVERY_ROLLOUT_MUTATION = (START_ROLLOUT, SET_ROLLOUT_PERCENT, COMPLETE_ROLLOUT, ABORT_ROLLOUT)
-
-READ_ROLLOUT = f"""
-query ($id: ID!) {{
-  node(id: $id) {{
-    ... on AuthConfig {{
-      revision pin pinSource effectiveVersion {{ version {{ version source }} rule }}
-      rollout {{ {ROLLOUT_FIELDS} accountsInRollout }}
-    }}
-  }}
-}}
-"""
-
-ACCOUNTS_PAGE = """
-query ($id: ID!, $after: String) {
-  node(id: $id) {
-    ... on AuthConfig {
-      linkedAccounts(first: 100, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        edges { node {
-          id status
-          effectiveVersion { version { version source } rule source reason warnings }
-        } }
-      }
-    }
-  }
-}
-"""
 
 
 async def start(

@@ -12,10 +12,8 @@ from tests.graphql.auth_configs.pinning import (
 )
 from tests.graphql.auth_configs.pinning import written as rows_written
 from tests.graphql.operations import mutate
+from tests.graphql.rollouts.documents import ABORT_ROLLOUT, COMPLETE_ROLLOUT, SET_ROLLOUT_PERCENT
 from tests.graphql.rollouts.rollouts import (
-    ABORT_ROLLOUT,
-    COMPLETE_ROLLOUT,
-    SET_ROLLOUT_PERCENT,
     crm_with_two_majors,
     end,
     read_rollout,

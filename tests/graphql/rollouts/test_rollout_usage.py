@@ -3,14 +3,10 @@ config; once the rollout ends, nothing of the rollout keeps it."""
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.graphql.lifecycle.lifecycle import MOVE_VERSION_TO_BIN, blocker, lifecycle
-from tests.graphql.rollouts.rollouts import (
-    ABORT_ROLLOUT,
-    crm_with_two_majors,
-    end,
-    link_in_bulk,
-    start,
-)
+from tests.graphql.lifecycle.documents import MOVE_VERSION_TO_BIN
+from tests.graphql.lifecycle.lifecycle import blocker, lifecycle
+from tests.graphql.rollouts.documents import ABORT_ROLLOUT
+from tests.graphql.rollouts.rollouts import crm_with_two_majors, end, link_in_bulk, start
 from tests.graphql.versions.versioning import assert_error
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys

@@ -6,9 +6,8 @@ import re
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.graphql.auth_configs.pinning import link, read_account, read_auth_config
+from tests.graphql.rollouts.documents import ABORT_ROLLOUT, COMPLETE_ROLLOUT
 from tests.graphql.rollouts.rollouts import (
-    ABORT_ROLLOUT,
-    COMPLETE_ROLLOUT,
     crm_with_two_majors,
     end,
     every_account,

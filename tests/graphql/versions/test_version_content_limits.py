@@ -20,7 +20,8 @@ from app.db.engine import Database
 from app.main import create_app
 from app.settings import Settings, load_settings
 from tests.database_contents import database_contents
-from tests.graphql.operations import PUSH_VERSION, UPDATE_VERSION, mutate
+from tests.graphql.operations import mutate
+from tests.graphql.versions.documents import PUSH_VERSION, UPDATE_VERSION
 from tests.graphql.versions.version_definitions import BASE
 from tests.graphql.versions.versioning import created, new_connector, publish, pushed
 from tests.graphql_client import GraphQLClient

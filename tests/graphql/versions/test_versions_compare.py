@@ -7,6 +7,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.graphql.operations import global_id, with_type
+from tests.graphql.versions.documents import COMPARE_VERSIONS
 from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
@@ -20,13 +21,7 @@ from tests.graphql.versions.version_definitions import (
 from tests.graphql.versions.version_rows import (
     written,
 )
-from tests.graphql.versions.versioning import (
-    COMPARE_VERSIONS,
-    created,
-    new_connector,
-    pushed,
-    updated,
-)
+from tests.graphql.versions.versioning import created, new_connector, pushed, updated
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.types import utc_now
+from tests.graphql.versions.documents import READ_CONNECTOR_VERSIONS
 from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
@@ -28,7 +29,6 @@ from tests.graphql.versions.version_rows import (
     written,
 )
 from tests.graphql.versions.versioning import (
-    READ_CONNECTOR_VERSIONS,
     api_key_id,
     assert_error,
     created,

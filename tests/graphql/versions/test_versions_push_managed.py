@@ -4,6 +4,7 @@ connector, a platform key to the managed one; managed versions are always immuta
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.graphql.versions.documents import READ_CONNECTOR_VERSIONS
 from tests.graphql.versions.version_definitions import (
     BASE,
     MAJOR_CHANGE,
@@ -19,7 +20,6 @@ from tests.graphql.versions.version_rows import (
     written,
 )
 from tests.graphql.versions.versioning import (
-    READ_CONNECTOR_VERSIONS,
     api_key_id,
     assert_error,
     new_connector,

@@ -4,13 +4,16 @@ versions, and reading them back."""
 from typing import Any
 from uuid import UUID
 
-from tests.graphql.operations import (
-    BUMP_ERROR_FIELDS,
-    CREATE_CONNECTOR,
-    DEFINITION_ERROR_FIELDS,
-    UPDATE_PROJECT_SETTINGS,
-    mutate,
-    row_id,
+from tests.graphql.access.documents import VIEWER_KEY
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
+from tests.graphql.operations import mutate, row_id
+from tests.graphql.projects.documents import UPDATE_PROJECT_SETTINGS
+from tests.graphql.versions.documents import (
+    CREATE_VERSION,
+    PUBLISH_VERSION,
+    PUSH_VERSION,
+    READ_VERSION,
+    UPDATE_VERSION,
 )
 from tests.graphql_client import GraphQLClient
 
@@ -18,99 +21,6 @@ Json = dict[str, Any]
 
 # --- GraphQL documents ------------------------------------------------------------------------
 
-ENVIRONMENT = "{ accountId projectId siteId syncedAt }"
-VERSION_DETAILS = f"""
-  id version name description readme definition config state published publishedAt revision
-  contentHash deprecatedAt deprecationMessage sunsetAt binnedAt source
-  devEnvironment {ENVIRONMENT} prodEnvironment {ENVIRONMENT}
-  revisions {{
-    revision name description readme definition config contentHash publishedAt replacedAt
-  }}
-"""
-
-CODE = "... on Error { code message }"
-FIELD = "... on InvalidInputError { field }"
-EXISTS = "... on VersionExistsError { versionNumber }"
-IMMUTABLE = "... on VersionImmutableError { versionNumber }"
-RETIRED = "... on VersionNumberRetiredError { versionNumber }"
-TRANSITION = "... on InvalidTransitionError { currentState }"
-CHANGES = "changes { bump path description affectsAuth }"
-
-CREATE_VERSION = f"""
-mutation ($input: CreateVersionInput!) {{
-  createVersion(input: $input) {{
-    __typename
-    ... on CreateVersionSuccess {{ version {{ {VERSION_DETAILS} }} }}
-    {CODE} {FIELD} {EXISTS} {RETIRED}
-  }}
-}}
-"""
-
-UPDATE_VERSION = f"""
-mutation ($input: UpdateVersionInput!) {{
-  updateVersion(input: $input) {{
-    __typename
-    ... on UpdateVersionSuccess {{ version {{ {VERSION_DETAILS} }} }}
-    {CODE} {FIELD} {IMMUTABLE} {DEFINITION_ERROR_FIELDS}
-  }}
-}}
-"""
-
-PUBLISH_VERSION = f"""
-mutation ($input: PublishVersionInput!) {{
-  publishVersion(input: $input) {{
-    __typename
-    ... on PublishVersionSuccess {{
-      version {{ {VERSION_DETAILS} }} previousVersion requiredBump {CHANGES}
-    }}
-    {CODE} {TRANSITION} {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
-  }}
-}}
-"""
-
-PUSH_VERSION = f"""
-mutation ($input: PushVersionInput!) {{
-  pushVersion(input: $input) {{
-    __typename
-    ... on PushVersionSuccess {{
-      version {{ {VERSION_DETAILS} }} changed previousVersion requiredBump {CHANGES}
-    }}
-    {CODE} {FIELD} {EXISTS} {IMMUTABLE} {RETIRED} {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
-  }}
-}}
-"""
-
-READ_VERSION = f"""
-query ($id: ID!) {{
-  node(id: $id) {{ __typename ... on ConnectorVersion {{ {VERSION_DETAILS} }} }}
-}}
-"""
-
-READ_CONNECTOR_VERSIONS = f"""
-query ($key: String!, $source: VersionSource, $number: String!) {{
-  connector(key: $key, source: $source) {{
-    id source
-    versions(first: 100, includeBinned: true) {{ totalCount edges {{ node {{ version }} }} }}
-    version(number: $number) {{ {VERSION_DETAILS} }}
-    latestVersion {{ version }}
-  }}
-}}
-"""
-
-COMPARE_VERSIONS = """
-query ($connectorId: ID!, $from: String!, $to: String!) {
-  compareVersions(connectorId: $connectorId, from: $from, to: $to) {
-    __typename
-    ... on VersionComparison {
-      requiredBump declaredBump sufficient changes { bump path description affectsAuth }
-    }
-    ... on Error { code message }
-    ... on InvalidInputError { field }
-  }
-}
-"""
-
-VIEWER_KEY_ID = "{ viewer { apiKey { id } } }"
 
 # --- GraphQL steps ----------------------------------------------------------------------------
 
@@ -206,7 +116,7 @@ async def turn_immutable_versioning(graphql: GraphQLClient, on: bool, *, key: st
 
 async def api_key_id(graphql: GraphQLClient, key: str) -> UUID:
     """The row id of the key a secret belongs to."""
-    data = await graphql(VIEWER_KEY_ID, key=key)
+    data = await graphql(VIEWER_KEY, key=key)
     return UUID(row_id(data["viewer"]["apiKey"]["id"]))
 
 
