@@ -1,4 +1,7 @@
-"""GraphQL documents and small helpers shared by the access, isolation and error tests."""
+"""Small helpers every area's tests share: one mutation's result, ids, cursors and row counts.
+
+The GraphQL documents live in each area's `documents` module; the few that tests outside
+tests/graphql take from here are re-exported under their names."""
 
 import base64
 from typing import Any
@@ -9,155 +12,25 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry import relay
 
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
+from tests.graphql.versions.documents import CREATE_VERSION, UPDATE_VERSION
 from tests.graphql_client import GraphQLClient
 
-ERROR_FIELDS = "... on Error { code message } ... on InvalidInputError { field }"
-TAKEN_FIELD = "... on AlreadyExistsError { field }"
-
-CREATE_PROJECT = f"""
-mutation ($input: CreateProjectInput!) {{
-  createProject(input: $input) {{
-    __typename
-    ... on CreateProjectSuccess {{ project {{ id slug }} apiKey {{ role }} secret }}
-    {ERROR_FIELDS} {TAKEN_FIELD}
-  }}
-}}
-"""
-
-CREATE_API_KEY = f"""
-mutation ($input: CreateApiKeyInput!) {{
-  createApiKey(input: $input) {{
-    __typename
-    ... on CreateApiKeySuccess {{ apiKey {{ id role project {{ id }} }} secret }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
-
-CREATE_CONNECTOR = f"""
-mutation ($input: CreateConnectorInput!) {{
-  createConnector(input: $input) {{
-    __typename
-    ... on CreateConnectorSuccess {{ connector {{ id key source }} }}
-    {ERROR_FIELDS} {TAKEN_FIELD}
-  }}
-}}
-"""
-
-CREATE_AUTH_CONFIG = f"""
-mutation ($input: CreateAuthConfigInput!) {{
-  createAuthConfig(input: $input) {{
-    __typename
-    ... on CreateAuthConfigSuccess {{ authConfig {{ id connectorKey }} }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
-
-LINK_ACCOUNT = f"""
-mutation ($input: LinkAccountInput!) {{
-  linkAccount(input: $input) {{
-    __typename
-    ... on LinkAccountSuccess {{ linkedAccount {{ id externalId }} }}
-    {ERROR_FIELDS} {TAKEN_FIELD}
-  }}
-}}
-"""
-
-UPDATE_PROJECT_SETTINGS = f"""
-mutation ($input: UpdateProjectSettingsInput!) {{
-  updateProjectSettings(input: $input) {{
-    __typename
-    ... on UpdateProjectSettingsSuccess {{ project {{ id immutableVersioning }} }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
-
-VERSION_FIELDS = "id version state published revision contentHash definition"
-BUMP_ERROR_FIELDS = (
-    "... on InsufficientVersionBumpError { requiredBump declaredBump previousVersion "
-    "changes { bump path description affectsAuth } }"
-)
-DEFINITION_ERROR_FIELDS = "... on InvalidDefinitionError { problems { path message } }"
-
-CREATE_VERSION = f"""
-mutation ($input: CreateVersionInput!) {{
-  createVersion(input: $input) {{
-    __typename
-    ... on CreateVersionSuccess {{ version {{ {VERSION_FIELDS} }} }}
-    {ERROR_FIELDS}
-  }}
-}}
-"""
-
-UPDATE_VERSION = f"""
-mutation ($input: UpdateVersionInput!) {{
-  updateVersion(input: $input) {{
-    __typename
-    ... on UpdateVersionSuccess {{ version {{ {VERSION_FIELDS} }} }}
-    {ERROR_FIELDS} {DEFINITION_ERROR_FIELDS}
-  }}
-}}
-"""
-
-PUBLISH_VERSION = f"""
-mutation ($input: PublishVersionInput!) {{
-  publishVersion(input: $input) {{
-    __typename
-    ... on PublishVersionSuccess {{
-      version {{ {VERSION_FIELDS} }} previousVersion requiredBump changes {{ bump path }}
-    }}
-    ... on Error {{ code message }} ... on InvalidTransitionError {{ currentState }}
-    {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
-  }}
-}}
-"""
-
-PUSH_VERSION = f"""
-mutation ($input: PushVersionInput!) {{
-  pushVersion(input: $input) {{
-    __typename
-    ... on PushVersionSuccess {{
-      version {{ {VERSION_FIELDS} }} changed previousVersion requiredBump
-      changes {{ bump path description affectsAuth }}
-    }}
-    {ERROR_FIELDS} {DEFINITION_ERROR_FIELDS} {BUMP_ERROR_FIELDS}
-  }}
-}}
-"""
-
-PIN_AUTH_CONFIG = """
-mutation ($input: PinAuthConfigInput!) {
-  pinAuthConfig(input: $input) {
-    __typename
-    ... on PinAuthConfigSuccess { authConfig { id pin pinSource revision } }
-    ... on Error { code message } ... on InvalidPinError { acceptedForms }
-  }
-}
-"""
-
-SET_AUTH_CONFIG_ACTIVE = """
-mutation ($input: SetAuthConfigActiveInput!) {
-  setAuthConfigActive(input: $input) {
-    __typename
-    ... on SetAuthConfigActiveSuccess { authConfig { id active revision } }
-    ... on Error { code message }
-  }
-}
-"""
-
-REAUTHENTICATE_ACCOUNT = """
-mutation ($input: ReauthenticateAccountInput!) {
-  reauthenticateAccount(input: $input) {
-    __typename
-    ... on ReauthenticateAccountSuccess {
-      linkedAccount { id status authenticatedVersion { version } }
-    }
-    ... on Error { code message }
-  }
-}
-"""
+__all__ = [
+    "CREATE_CONNECTOR",
+    "CREATE_VERSION",
+    "UPDATE_VERSION",
+    "count_rows",
+    "create_auth_config",
+    "create_connector",
+    "global_id",
+    "link_account",
+    "mutate",
+    "raw_cursor",
+    "row_id",
+    "with_type",
+]
 
 
 async def mutate(

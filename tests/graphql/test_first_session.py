@@ -1,51 +1,10 @@
 """The README's first GraphQL session: a project, a connector, an auth config, an account."""
 
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
+from tests.graphql.projects.documents import CREATE_PROJECT
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
-
-CREATE_PROJECT = """
-mutation ($input: CreateProjectInput!) {
-  createProject(input: $input) {
-    __typename
-    ... on CreateProjectSuccess {
-      project { id slug immutableVersioning }
-      apiKey { role prefix }
-      secret
-    }
-    ... on Error { code message }
-  }
-}
-"""
-
-CREATE_CONNECTOR = """
-mutation ($input: CreateConnectorInput!) {
-  createConnector(input: $input) {
-    __typename
-    ... on CreateConnectorSuccess { connector { id key source runtime } }
-    ... on Error { code message }
-  }
-}
-"""
-
-CREATE_AUTH_CONFIG = """
-mutation ($input: CreateAuthConfigInput!) {
-  createAuthConfig(input: $input) {
-    __typename
-    ... on CreateAuthConfigSuccess { authConfig { id name connectorKey pinSource active revision } }
-    ... on Error { code message }
-  }
-}
-"""
-
-LINK_ACCOUNT = """
-mutation ($input: LinkAccountInput!) {
-  linkAccount(input: $input) {
-    __typename
-    ... on LinkAccountSuccess { linkedAccount { id externalId label status } }
-    ... on Error { code message }
-  }
-}
-"""
 
 
 async def test_a_platform_key_creates_a_project_whose_admin_key_builds_it_up(

@@ -4,13 +4,10 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ApiKey, AuthConfig, Connector, Event, LinkedAccount, Project
+from tests.graphql.access.documents import CREATE_API_KEY
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
 from tests.graphql.operations import (
-    CREATE_API_KEY,
-    CREATE_AUTH_CONFIG,
-    CREATE_CONNECTOR,
-    CREATE_PROJECT,
-    LINK_ACCOUNT,
-    UPDATE_PROJECT_SETTINGS,
     count_rows,
     create_auth_config,
     create_connector,
@@ -18,6 +15,7 @@ from tests.graphql.operations import (
     link_account,
     mutate,
 )
+from tests.graphql.projects.documents import CREATE_PROJECT, UPDATE_PROJECT_SETTINGS
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 

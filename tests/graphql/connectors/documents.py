@@ -1,0 +1,23 @@
+"""GraphQL documents of connectors: creating one, renaming and re-describing it."""
+
+from tests.graphql.fragments import ERROR_FIELDS, TAKEN_FIELD
+
+CREATE_CONNECTOR = f"""
+mutation ($input: CreateConnectorInput!) {{
+  createConnector(input: $input) {{
+    __typename
+    ... on CreateConnectorSuccess {{ connector {{ id key source runtime }} }}
+    {ERROR_FIELDS} {TAKEN_FIELD}
+  }}
+}}
+"""
+
+UPDATE_CONNECTOR = f"""
+mutation ($input: UpdateConnectorInput!) {{
+  updateConnector(input: $input) {{
+    __typename
+    ... on UpdateConnectorSuccess {{ connector {{ id key name description source }} }}
+    {ERROR_FIELDS}
+  }}
+}}
+"""
