@@ -1,4 +1,4 @@
-"""The README's first GraphQL session: a project, a connector, an auth config, an account."""
+"""The tour's first GraphQL session: a project, a connector, an auth config, an account."""
 
 from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT
 from tests.graphql.connectors.documents import CREATE_CONNECTOR

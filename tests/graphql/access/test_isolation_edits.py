@@ -62,8 +62,8 @@ async def test_the_edits_treat_another_projects_objects_as_not_found(
     before = await written(session)
 
     # when alpha's ADMIN makes each edit on beta's objects (a platform key is FORBIDDEN all
-    # but the first: tests/graphql/test_access.py; and beta's connector is NOT_FOUND to it:
-    # tests/graphql/test_connector_updates.py)
+    # but the first: tests/graphql/access/test_access.py; and beta's connector is NOT_FOUND to it:
+    # tests/graphql/connectors/test_connector_updates.py)
     for document, input in _edits(beta):
         result = await mutate(graphql, document, input, key=keys.alpha.admin)
         # then each is NOT_FOUND
