@@ -258,13 +258,3 @@ def resolve_auth_config(auth_config: AuthConfig, versions: KeyVersions) -> Resol
     if versions.cached:
         RESOLUTIONS.put(key, resolution)
     return resolution
-
-
-async def effective_version(
-    session: AsyncSession, *, auth_config: AuthConfig
-) -> tuple[Resolution[UUID], ChosenVersion | None]:
-    """The auth config's resolution now, and the version it chose."""
-    key = ProjectKey.of(auth_config)
-    versions = (await versions_for_keys(session, keys=[key], cached=False))[key]
-    resolution = resolve_auth_config(auth_config, versions)
-    return resolution, versions.chosen(resolution)
