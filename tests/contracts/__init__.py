@@ -1,0 +1,1 @@
+"""Contract checks: rules about where code lives, checked rather than remembered."""
