@@ -13,7 +13,7 @@ from app.domain.events import EventKind
 from app.domain.versions import VersionContent
 from app.services.access.api_keys import add_api_key
 from app.services.access.projects import create_project
-from app.services.effective.resolution import effective_version
+from app.services.effective import effective_version_now
 from app.services.events import record_event
 from app.services.transactions import transaction
 from app.services.versions.reads import new_version_row
@@ -233,7 +233,7 @@ async def seed_demo(session: AsyncSession) -> list[str]:
             (chat, "workspace-acme"),
         ]
         for index, (config, external_id) in enumerate(accounts):
-            _, version = await effective_version(session, auth_config=config)
+            version = (await effective_version_now(session, auth_config=config)).chosen
             session.add(
                 LinkedAccount(
                     auth_config_id=config.id,

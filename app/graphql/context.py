@@ -52,9 +52,6 @@ class Context:
     live_events: LiveEvents | None = None
     """Where committed events arrive: set for websocket operations (subscriptions) only."""
     loaders: Loaders = field(init=False)
-    views: dict[object, object] = field(init=False)
-    """GraphQL objects built once per request and shared (e.g. an auth config's effective
-    version, which every one of its accounts shows)."""
     operation_cost: OperationCost | None = field(default=None, init=False)
     """What the operation was counted to cost before it ran (`app.graphql.guards.budget`)."""
 
@@ -70,7 +67,6 @@ class Context:
     def refresh_loaders(self) -> None:
         """Forget what the loaders cached (a long subscription must not serve stale rows)."""
         self.loaders = Loaders(self.session, self.principal)
-        self.views = {}
 
 
 @dataclass

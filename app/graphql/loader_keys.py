@@ -8,7 +8,6 @@ from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from app.services.pages import PageRequest, SortKey
-from app.services.versions.reads import ContentKey
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -40,15 +39,6 @@ class VersionsOf(NamedTuple):
 
     connector_id: UUID
     include_binned: bool
-
-
-class StatusOf(NamedTuple):
-    """What an account's status depends on: whether its auth config is active, the content its
-    credentials were captured for, and the content it runs now."""
-
-    auth_config_active: bool
-    authenticated: ContentKey | None
-    effective: ContentKey | None
 
 
 def in_order(found: Mapping[K, V], keys: Sequence[K]) -> list[V | None]:

@@ -27,19 +27,18 @@ from app.db.models import (
 )
 from app.domain.access import Principal
 from app.domain.enums import AccountStatus
-from app.graphql.answers import AccountsEffective, Effective, account_answers, effective_answers
-from app.graphql.loader_keys import PageKey, StatusOf, VersionsOf, in_order, paged
+from app.graphql.loader_keys import PageKey, VersionsOf, in_order, paged
 from app.services import connectors
 from app.services.access import api_keys, projects
 from app.services.accounts import auth_configs, rollouts
 from app.services.accounts import linked as accounts
-from app.services.effective.resolution import (
-    ConnectorStamp,
-    KeyVersions,
-    ProjectKey,
-    versions_for_keys,
+from app.services.effective import (
+    AccountsEffectiveVersions,
+    AuthConfigEffectiveVersion,
+    EffectiveVersionRead,
+    StatusOf,
+    account_status_of,
 )
-from app.services.impact.accounts import status_of
 from app.services.pages import Page, PageRequest
 from app.services.versions import assignments, usage
 from app.services.versions import reads as versions
@@ -50,6 +49,7 @@ from app.services.versions.reads import AuthOfContent, ContentKey, VersionBody, 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from app.graphql.auth_configs.effective import AccountEffectiveVersions, EffectiveVersion
     from app.graphql.context import RequestSession
 
 V = TypeVar("V")
@@ -61,10 +61,14 @@ class Loaders:
     def __init__(self, session: "RequestSession", principal: Principal) -> None:
         self._session = session
         self._principal = principal
-        # The connectors' stamps read with auth configs, for resolving them next.
-        self._stamps: dict[ProjectKey, list[ConnectorStamp]] = {}
-        # The running rollout of each auth config read so far (None: it has none).
-        self._rollouts: dict[UUID, Rollout | None] = {}
+        # The request's effective-version read: it keeps what the auth configs' read by id
+        # brought along (their connectors' stamps and running rollouts).
+        self._effective = EffectiveVersionRead(session, actor=principal)
+        self.effective_versions_shown: dict[UUID, EffectiveVersion] = {}
+        """Each auth config's `EffectiveVersion`, built once per request however many of its
+        accounts show it (`app.graphql.auth_configs.effective`)."""
+        self.account_effective_versions_shown: dict[UUID, AccountEffectiveVersions] = {}
+        """Each auth config's `AccountEffectiveVersions`, built once per request."""
 
     @cached_property
     def project_by_id(self) -> DataLoader[UUID, Project | None]:
@@ -121,16 +125,20 @@ class Loaders:
         return DataLoader(self._linked_accounts_by_external_id)
 
     @cached_property
-    def effective_by_auth_config(self) -> DataLoader[UUID, Effective | None]:
-        return DataLoader(self._effective_by_auth_config)
+    def effective_version_by_auth_config(
+        self,
+    ) -> DataLoader[UUID, AuthConfigEffectiveVersion | None]:
+        return DataLoader(self._effective_versions)
 
     @cached_property
-    def accounts_effective_by_auth_config(self) -> DataLoader[UUID, AccountsEffective | None]:
-        return DataLoader(self._accounts_effective_by_auth_config)
+    def account_effective_versions_by_auth_config(
+        self,
+    ) -> DataLoader[UUID, AccountsEffectiveVersions | None]:
+        return DataLoader(self._account_effective_versions)
 
     @cached_property
     def rollout_by_auth_config(self) -> DataLoader[UUID, Rollout | None]:
-        return DataLoader(self._running_rollouts)
+        return DataLoader(self._effective.running_rollouts)
 
     @cached_property
     def rollout_counts_by_auth_config(
@@ -230,8 +238,7 @@ class Loaders:
         read = await self._read(
             lambda s: auth_configs.auth_configs_by_id(s, actor=self._principal, auth_config_ids=ids)
         )
-        self._stamps.update(read.stamps)
-        self._rollouts.update(read.rollouts)
+        self._effective.know(stamps=read.stamps, rollouts=read.rollouts)
         return in_order(read.auth_configs, ids)
 
     async def _auth_configs_by_connector_key(
@@ -250,49 +257,23 @@ class Loaders:
 
         return await paged(keys, load)
 
-    async def _effective_by_auth_config(self, ids: Sequence[UUID]) -> list[Effective | None]:
-        """Resolve each auth config once per request, however many accounts ask, with the
-        headers of the versions chosen (`app.graphql.answers.effective_answers`)."""
+    async def _effective_versions(
+        self, ids: Sequence[UUID]
+    ) -> list[AuthConfigEffectiveVersion | None]:
+        """Each auth config resolved once per request, however many accounts ask, with the
+        headers of the versions chosen (`app.services.effective.read`)."""
         configs = await self.auth_config_by_id.load_many(ids)
-        # Read here, not through a loader of their own: only this batch asks for them, and a
-        # loader would cost the lookup another turn of the event loop.
-        keys = list({ProjectKey.of(config) for config in configs if config})
-        candidates: dict[ProjectKey, KeyVersions] = await self._read(
-            lambda s: versions_for_keys(s, keys=keys, stamps=self._stamps)
-        )
-        found = await effective_answers(
-            [config for config in configs if config is not None],
-            candidates,
-            self._rollouts,
-            self._version_headers,
-        )
+        found = await self._effective.auth_configs([config for config in configs if config])
         return in_order(found, ids)
 
-    async def _running_rollouts(self, ids: Sequence[UUID]) -> list[Rollout | None]:
-        """Known when the auth configs were read by id; listed ones' in one statement."""
-        missing = [id_ for id_ in ids if id_ not in self._rollouts]
-        if missing:
-            found = await self._read(
-                lambda s: rollouts.running_rollouts(s, auth_config_ids=missing)
-            )
-            self._rollouts.update({id_: found.get(id_) for id_ in missing})
-        return [self._rollouts[id_] for id_ in ids]
-
-    async def _accounts_effective_by_auth_config(
+    async def _account_effective_versions(
         self, ids: Sequence[UUID]
-    ) -> list[AccountsEffective | None]:
-        """Each auth config's answer for its accounts: its own, and its rollout's target."""
-        found = [e for e in await self.effective_by_auth_config.load_many(ids) if e is not None]
-        rows = await self._running_rollouts([effective.auth_config.id for effective in found])
-        answers = await account_answers(found, rows, self._version_headers)
-        return in_order(answers, ids)
-
-    async def _version_headers(self, ids: Sequence[UUID]) -> dict[UUID, VersionHeader]:
-        """Headers of versions the caller may see, in one statement (not through the loader:
-        see `_effective_by_auth_config`)."""
-        return await self._read(
-            lambda s: versions.version_headers(s, actor=self._principal, version_ids=ids)
-        )
+    ) -> list[AccountsEffectiveVersions | None]:
+        """Each auth config's effective versions for its accounts: its own, and its rollout's
+        target for the accounts in it."""
+        loaded = await self.effective_version_by_auth_config.load_many(ids)
+        found = [own for own in loaded if own is not None]
+        return in_order(await self._effective.accounts(found), ids)
 
     async def _rollout_counts(self, ids: Sequence[UUID]) -> list[rollouts.RolloutCounts | None]:
         found = await self._read(
@@ -332,20 +313,10 @@ class Loaders:
     async def _account_statuses(self, keys: Sequence[StatusOf]) -> list[AccountStatus]:
         """Each distinct (authenticated, effective) pair is judged once, however many accounts
         share it: a page of accounts reads the `auth` of a few contents, not of every account."""
-        contents = {
-            content for key in keys for content in (key.authenticated, key.effective) if content
-        }
+        contents = {content for key in keys for content in key.contents}
         found = await self.auth_by_content.load_many(contents)
         auth = {content: at for content, at in zip(contents, found, strict=True) if at}
-        return [
-            status_of(
-                active=key.auth_config_active,
-                authenticated=key.authenticated,
-                effective=key.effective,
-                auth=auth,
-            )
-            for key in keys
-        ]
+        return [account_status_of(key, auth) for key in keys]
 
     async def _usage_by_version(self, ids: Sequence[UUID]) -> list[usage.UsageRows | None]:
         return await self._read(

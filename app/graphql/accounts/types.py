@@ -9,7 +9,7 @@ from strawberry import relay
 
 from app.db import models
 from app.graphql.auth_configs.effective import (
-    AccountViews,
+    AccountEffectiveVersions,
     EffectiveVersion,
     account_effective_version_of,
 )
@@ -17,7 +17,6 @@ from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import AccountStatus
-from app.graphql.loader_keys import StatusOf
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.pagination import Counted
 from app.services.versions.reads import ContentKey
@@ -42,13 +41,14 @@ class LinkedAccount(relay.Node, Entity):
     auth_config_row_id: strawberry.Private[UUID]
     authenticated_version_row_id: strawberry.Private[UUID | None]
     authenticated_revision: strawberry.Private[int | None]
-    known_effective: strawberry.Private[AccountViews | None]
+    known_effective: strawberry.Private[AccountEffectiveVersions | None]
 
     @classmethod
     def from_row(
-        cls, row: models.LinkedAccount, effective: AccountViews | None = None
+        cls, row: models.LinkedAccount, effective: AccountEffectiveVersions | None = None
     ) -> "LinkedAccount":
-        """`effective`: its auth config's answers for its accounts, when the caller has them."""
+        """`effective`: its auth config's effective versions for its accounts, when the caller
+        has them."""
         return cls(
             known_effective=effective,
             id=str(row.id),
@@ -88,24 +88,20 @@ class LinkedAccount(relay.Node, Entity):
         "credentials than it was authenticated with; else ACTIVE."
     )
     async def status(self, info: Info) -> AccountStatus:
-        answer = await info.context.loaders.accounts_effective_by_auth_config.load(
+        loaders = info.context.loaders
+        effective = await loaders.account_effective_versions_by_auth_config.load(
             self.auth_config_row_id
         )
-        effective = present(answer)
-        chosen = effective.chosen_for(self.row_id)
         authenticated = self.authenticated_version_row_id
-        status = await info.context.loaders.account_status.load(
-            StatusOf(
-                auth_config_active=effective.own.auth_config.active,
-                # A forced overwrite keeps the version's id but may change its `auth`, so the
-                # revision counts too (none recorded: the current one).
-                authenticated=None
-                if authenticated is None
-                else ContentKey(authenticated, self.authenticated_revision),
-                effective=None if chosen is None else ContentKey(chosen.id, chosen.revision),
-            )
+        # A forced overwrite keeps the version's id but may change its `auth`, so the revision
+        # counts too (none recorded: the current one).
+        key = present(effective).status_of(
+            self.row_id,
+            None
+            if authenticated is None
+            else ContentKey(authenticated, self.authenticated_revision),
         )
-        return status
+        return await loaders.account_status.load(key)
 
     @strawberry.field(description="The version under which its credentials were captured.")
     async def authenticated_version(self, info: Info) -> ConnectorVersion | None:

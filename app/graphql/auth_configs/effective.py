@@ -1,17 +1,23 @@
-"""The effective version: which version an auth config's accounts run, and why."""
+"""The effective version as GraphQL shows it: which version an auth config's accounts run, and
+why.
+
+What each auth config and account runs is answered by the effective-version read
+(`app.services.effective`, through the loaders); this module only turns those answers into
+`EffectiveVersion`s, once per auth config and request (`Loaders.effective_versions_shown`),
+however many of its accounts show one.
+"""
 
 from dataclasses import dataclass, replace
-from typing import cast
 from uuid import UUID
 
 import strawberry
 
 from app.domain.resolution import Skipped
-from app.graphql.answers import AccountsEffective, Effective
 from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import ResolutionRule, SkipCause, VersionSource
 from app.graphql.relay.entity import present
+from app.services.effective import AccountsEffectiveVersions, AuthConfigEffectiveVersion
 
 
 @strawberry.type(description="A version resolution passed over, and why.")
@@ -46,7 +52,7 @@ class EffectiveVersion:
     )
 
     @classmethod
-    def from_effective(cls, effective: Effective) -> "EffectiveVersion":
+    def from_effective(cls, effective: AuthConfigEffectiveVersion) -> "EffectiveVersion":
         resolution, header = effective.resolution, effective.version
         return cls(
             version=None if header is None else ConnectorVersion.from_header(header),
@@ -59,24 +65,27 @@ class EffectiveVersion:
 
 
 @dataclass(frozen=True)
-class AccountViews:
-    """An auth config's `EffectiveVersion`s for its accounts: its own answer, built once, and,
-    while a rollout runs, the target for the accounts in it. Per account: a hash and a sentence."""
+class AccountEffectiveVersions:
+    """An auth config's `EffectiveVersion`s for its accounts: its own, built once, and, while a
+    rollout runs, the target for the accounts in it. Per account: a hash and a sentence."""
 
     own: EffectiveVersion
-    answer: AccountsEffective
+    effective: AccountsEffectiveVersions
     target: ConnectorVersion | None
 
     @classmethod
-    def of(cls, own: EffectiveVersion, answer: AccountsEffective) -> "AccountViews":
-        header = answer.target_version
-        return cls(own, answer, None if header is None else ConnectorVersion.from_header(header))
+    def of(
+        cls, own: EffectiveVersion, effective: AccountsEffectiveVersions
+    ) -> "AccountEffectiveVersions":
+        header = effective.target_version
+        return cls(own, effective, None if header is None else ConnectorVersion.from_header(header))
 
     def for_account(self, account_id: UUID) -> EffectiveVersion:
-        if self.answer.rollout is None:
+        if self.effective.rollout is None:
             return self.own
-        resolution = self.answer.resolution_for(account_id)
-        if resolution.rule is not ResolutionRule.ROLLOUT:
+        account = self.effective.for_account(account_id)
+        resolution = account.resolution
+        if not account.in_rollout:
             return replace(self.own, reason=resolution.reason)
         return EffectiveVersion(
             version=self.target,
@@ -88,36 +97,34 @@ class AccountViews:
         )
 
 
-async def effective_of(info: Info, auth_config_id: UUID) -> Effective:
-    return present(await info.context.loaders.effective_by_auth_config.load(auth_config_id))
-
-
 async def effective_version_of(info: Info, auth_config_id: UUID) -> EffectiveVersion:
     """The auth config's `EffectiveVersion`, built once per request however many of its
     accounts show it."""
-    key = (EffectiveVersion, auth_config_id)
-    view = info.context.views.get(key)
-    if view is None:
-        view = EffectiveVersion.from_effective(await effective_of(info, auth_config_id))
-        info.context.views[key] = view
-    return cast(EffectiveVersion, view)
+    loaders = info.context.loaders
+    shown = loaders.effective_versions_shown.get(auth_config_id)
+    if shown is None:
+        effective = await loaders.effective_version_by_auth_config.load(auth_config_id)
+        shown = EffectiveVersion.from_effective(present(effective))
+        loaders.effective_versions_shown[auth_config_id] = shown
+    return shown
 
 
-async def account_views_of(info: Info, auth_config_id: UUID) -> AccountViews:
-    """The `AccountViews` of the auth config, built once per request."""
-    key = (AccountViews, auth_config_id)
-    views = info.context.views.get(key)
-    if views is None:
-        answer = present(
-            await info.context.loaders.accounts_effective_by_auth_config.load(auth_config_id)
-        )
-        views = AccountViews.of(await effective_version_of(info, auth_config_id), answer)
-        info.context.views[key] = views
-    return cast(AccountViews, views)
+async def account_effective_versions_of(
+    info: Info, auth_config_id: UUID
+) -> AccountEffectiveVersions:
+    """The `AccountEffectiveVersions` of the auth config, built once per request."""
+    loaders = info.context.loaders
+    shown = loaders.account_effective_versions_shown.get(auth_config_id)
+    if shown is None:
+        effective = await loaders.account_effective_versions_by_auth_config.load(auth_config_id)
+        own = await effective_version_of(info, auth_config_id)
+        shown = AccountEffectiveVersions.of(own, present(effective))
+        loaders.account_effective_versions_shown[auth_config_id] = shown
+    return shown
 
 
 async def account_effective_version_of(
     info: Info, auth_config_id: UUID, account_id: UUID
 ) -> EffectiveVersion:
     """The `EffectiveVersion` of one account of the auth config."""
-    return (await account_views_of(info, auth_config_id)).for_account(account_id)
+    return (await account_effective_versions_of(info, auth_config_id)).for_account(account_id)

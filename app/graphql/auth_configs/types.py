@@ -125,7 +125,7 @@ class AuthConfig(relay.Node, Entity):
         after: After = None,
     ) -> Annotated["LinkedAccountConnection", strawberry.lazy("app.graphql.accounts.types")]:
         from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
-        from app.graphql.auth_configs.effective import account_views_of
+        from app.graphql.auth_configs.effective import account_effective_versions_of
 
         page = page_request(first, after, CREATED_ORDER, count=selects_total_count(info))
         result = await info.context.loaders.accounts_by_auth_config.load(
@@ -138,7 +138,7 @@ class AuthConfig(relay.Node, Entity):
         # Every account of the page shows this auth config's effective version (or its
         # rollout's target): resolved here once, each account's field answers at once instead
         # of awaiting it on its own.
-        effective = await account_views_of(info, UUID(self.id))
+        effective = await account_effective_versions_of(info, UUID(self.id))
         return to_connection(
             LinkedAccountConnection,
             result,

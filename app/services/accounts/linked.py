@@ -18,7 +18,7 @@ from app.domain.access import Principal, require_project_admin
 from app.domain.errors import AlreadyExists, NotFound
 from app.domain.events import EventKind
 from app.services.accounts.auth_configs import auth_config_visible_to, get_auth_config
-from app.services.accounts.rollouts import resolve_linked_account, running_rollouts
+from app.services.effective.read import account_effective_version
 from app.services.effective.resolution import ChosenVersion, ConnectorStamp, KeyVersions, ProjectKey
 from app.services.events import record_event
 from app.services.key_locks import lock_key, versions_under_lock
@@ -177,10 +177,10 @@ async def _effective(
 ) -> ChosenVersion | None:
     """The version the account runs among `versions` (read under the key's lock): its auth
     config's, or the target of the auth config's running rollout when the account is in it."""
-    rollout = (await running_rollouts(session, auth_config_ids=[auth_config.id])).get(
-        auth_config.id
+    effective = await account_effective_version(
+        session, auth_config=auth_config, candidates=versions, account_id=account_id
     )
-    return versions.chosen(resolve_linked_account(auth_config, versions, rollout, account_id))
+    return effective.chosen
 
 
 def _authenticated_under(account: LinkedAccount, version: ChosenVersion | None) -> None:

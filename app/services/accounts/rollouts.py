@@ -7,8 +7,10 @@ bin cannot take it meanwhile, and every rollout write of an auth config waits fo
 so the rollout rows need no lock of their own. The partial unique index on running rollouts
 is the last word on "one at a time".
 
-The rules (buckets, the account's version) are in `app.domain.rollouts`; the functions here are
-keyword-only and take a session, so other services (an impact preview, say) can call them.
+The rules (buckets, the account's version) are in `app.domain.rollouts`, and what an account
+runs during a rollout is answered by the effective-version read (`app.services.effective`); the
+functions here are keyword-only and take a session, so other services (an impact preview, say)
+can call them.
 """
 
 from collections.abc import Sequence
@@ -19,7 +21,7 @@ from uuid import UUID
 import sqlalchemy
 from sqlalchemy import and_, bindparam, case, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig, LinkedAccount, Rollout
@@ -29,28 +31,25 @@ from app.domain.access import Principal, require_project_admin
 from app.domain.enums import PinSource
 from app.domain.errors import InvalidInput
 from app.domain.events import EventKind
-from app.domain.resolution import Resolution
 from app.domain.rollouts import (
     BUCKETS,
     NoRolloutInProgress,
     RolloutEnding,
     RolloutInProgress,
-    RunningRollout,
     checked_percent,
     completion_pin_source,
-    resolve_account,
     rollout_id_for,
     rollout_target,
     target_warnings,
 )
 from app.services.accounts.auth_configs import auth_config_for_change, changed
-from app.services.effective.resolution import KeyVersions, ProjectKey, resolve_auth_config
+from app.services.effective.read import auth_config_effective_version
+from app.services.effective.resolution import KeyVersions, ProjectKey
+from app.services.effective.rollouts import RUNNING, running_rollouts
 from app.services.events import record_event
 from app.services.key_locks import versions_under_lock
 from app.services.lookups import column_rows
 from app.services.transactions import is_unique_violation, transaction
-
-RUNNING = col(Rollout.ended_at).is_(None)
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ async def start_rollout(
         await _refuse_a_second(session, auth_config.id)
         versions = await versions_under_lock(session, ProjectKey.of(auth_config), locked)
         chosen = rollout_target(target_version, target_source, versions.candidates)
-        own = resolve_auth_config(auth_config, versions).version
+        own = auth_config_effective_version(auth_config, versions).chosen
         if own is not None and own.id == chosen.id:
             raise InvalidInput(
                 "targetVersion",
@@ -170,8 +169,8 @@ async def complete_rollout(
             percent=rollout.percent,
             **{"from": before, "to": {"pin": auth_config.pin, "pinSource": pin_source}},
         )
-        resolution = resolve_auth_config(auth_config, _fresh(versions))
-    return RolloutChange(auth_config, rollout, list(resolution.warnings))
+        completed = auth_config_effective_version(auth_config, _fresh(versions))
+    return RolloutChange(auth_config, rollout, list(completed.resolution.warnings))
 
 
 async def abort_rollout(
@@ -243,45 +242,8 @@ def _changed(
 
 
 # --- Reading -------------------------------------------------------------------------------
-
-
-async def running_rollouts(
-    session: AsyncSession, *, auth_config_ids: Sequence[UUID]
-) -> dict[UUID, Rollout]:
-    """The running rollout of each of `auth_config_ids` that has one (the caller has checked
-    it may read them), by auth config id: one statement, an index lookup each."""
-    if not auth_config_ids:
-        return {}
-    query = select(Rollout).where(col(Rollout.auth_config_id).in_(auth_config_ids), RUNNING)
-    # Read afresh: a transaction deciding on it must not see what an earlier read left.
-    query = query.execution_options(populate_existing=True)
-    return {row.auth_config_id: row for row in (await session.exec(query)).all()}
-
-
-def running_rollout_of(
-    rollout: Rollout | None, versions: KeyVersions
-) -> RunningRollout[UUID] | None:
-    """What resolution needs of `rollout` (the running rollout of an auth config whose key's
-    candidates are `versions`): its target among them. None without a rollout, or should the
-    target be gone (it is in use, so it cannot be binned while the rollout runs)."""
-    if rollout is None:
-        return None
-    target = next((c for c in versions.candidates if c.id == rollout.target_version_id), None)
-    if target is None or not target.published or target.binned:
-        return None
-    return RunningRollout(id=rollout.id, percent=rollout.percent, target=target)
-
-
-def resolve_linked_account(
-    auth_config: AuthConfig,
-    versions: KeyVersions,
-    rollout: Rollout | None,
-    account_id: UUID,
-) -> Resolution[UUID]:
-    """The effective version of one account of `auth_config`: its rollout's target when the
-    account is in it, else the auth config's own resolution (`resolve_account`)."""
-    own = resolve_auth_config(auth_config, versions)
-    return resolve_account(own, running_rollout_of(rollout, versions), account_id)
+# The running rollouts themselves are read with the effective versions
+# (`app.services.effective.rollouts`); here, how many accounts are in them.
 
 
 class RolloutCounts(NamedTuple):

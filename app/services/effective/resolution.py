@@ -137,9 +137,20 @@ async def versions_for_keys(
     of those whose stamp moved since this process last read them (see
     `app.services.effective.candidate_cache`). `cached=False` reads every version afresh (a write
     deciding under locks reads what its own transaction sees)."""
-    known = stamps or {}
-    unknown = [key for key in keys if key not in known]
+    connectors = await _connector_stamps(session, keys, stamps or {})
+    found = await _connector_versions(session, connectors, cached)
+    return _by_key(keys, connectors, found, cached)
+
+
+async def _connector_stamps(
+    session: AsyncSession,
+    keys: Sequence[ProjectKey],
+    known: Mapping[ProjectKey, Sequence[ConnectorStamp]],
+) -> list[ConnectorStamp]:
+    """The connectors of the keys with their stamps: those the caller read already, and the
+    others' in one statement."""
     connectors = [stamp for key in keys if key in known for stamp in known[key]]
+    unknown = [key for key in keys if key not in known]
     if unknown:
         rows = await column_rows(
             session,
@@ -150,27 +161,48 @@ async def versions_for_keys(
             },
         )
         connectors += [ConnectorStamp(*row) for row in rows]
+    return connectors
+
+
+async def _connector_versions(
+    session: AsyncSession, connectors: Sequence[ConnectorStamp], cached: bool
+) -> dict[UUID, ConnectorVersions]:
+    """Each connector's candidates: kept under its stamp when `cached` allows, else read (one
+    statement for all those not kept) and, when `cached`, kept for the next request."""
     found: dict[UUID, ConnectorVersions] = {}
     stale: dict[UUID, tuple[int, VersionSource]] = {}
-    for connector_id, project_id, _, stamp in connectors:
-        entry = CANDIDATES.get(connector_id, stamp) if cached else None
-        if entry is None:
-            source = VersionSource.MANAGED if project_id is None else VersionSource.CUSTOM
-            stale[connector_id] = (stamp, source)
-        else:
-            found[connector_id] = entry
+    for connector in connectors:
+        entry = CANDIDATES.get(connector.connector_id, connector.stamp) if cached else None
+        if entry is not None:
+            found[connector.connector_id] = entry
+            continue
+        source = VersionSource.MANAGED if connector.project_id is None else VersionSource.CUSTOM
+        stale[connector.connector_id] = (connector.stamp, source)
     if stale:
-        found.update(await _read_versions(session, stale))
+        read = await _read_versions(session, stale)
+        found.update(read)
         if cached:
-            for connector_id in stale:
-                CANDIDATES.put(found[connector_id])
+            for entry in read.values():
+                CANDIDATES.put(entry)
+    return found
+
+
+def _by_key(
+    keys: Sequence[ProjectKey],
+    connectors: Sequence[ConnectorStamp],
+    found: Mapping[UUID, ConnectorVersions],
+    cached: bool,
+) -> dict[ProjectKey, KeyVersions]:
+    """Each key's candidates: its project's custom connector's first, then the managed one's."""
     managed: dict[str, UUID] = {}
     custom: dict[ProjectKey, UUID] = {}
-    for connector_id, project_id, key, _ in connectors:
-        if project_id is None:
-            managed[key] = connector_id
+    for connector in connectors:
+        if connector.project_id is None:
+            managed[connector.connector_key] = connector.connector_id
         else:
-            custom[ProjectKey(project_id, key)] = connector_id
+            custom[ProjectKey(connector.project_id, connector.connector_key)] = (
+                connector.connector_id
+            )
     return {
         key: KeyVersions(
             connectors=tuple(
@@ -226,13 +258,3 @@ def resolve_auth_config(auth_config: AuthConfig, versions: KeyVersions) -> Resol
     if versions.cached:
         RESOLUTIONS.put(key, resolution)
     return resolution
-
-
-async def effective_version(
-    session: AsyncSession, *, auth_config: AuthConfig
-) -> tuple[Resolution[UUID], ChosenVersion | None]:
-    """The auth config's resolution now, and the version it chose."""
-    key = ProjectKey.of(auth_config)
-    versions = (await versions_for_keys(session, keys=[key], cached=False))[key]
-    resolution = resolve_auth_config(auth_config, versions)
-    return resolution, versions.chosen(resolution)

@@ -3,13 +3,13 @@ and a page of them.
 
 Accounts are never read one by one: the moving auth configs' accounts are grouped in SQL by the
 content their credentials were captured under (`account_groups`), and each distinct group is
-judged once with the rule every status uses (`app.domain.accounts.account_status`). While a
+judged once with the rule every status uses (`app.services.effective.status`). While a
 rollout runs, an auth config's accounts do not all run the same content: whether an account is
 in the rollout before and after the change is two more grouping columns, its bucket computed in
 SQL, and the page of moving accounts filters on the same conditions.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
@@ -22,11 +22,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import LinkedAccount
 from app.db.rollout_buckets import rollout_bucket_sql
-from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus
+from app.services.effective.status import StatusOf, account_status_of
 from app.services.lookups import column_rows
 from app.services.pages import Order, Page, PageRequest, fetch_page
-from app.services.versions.reads import AuthOfContent, ContentKey, auth_sections
+from app.services.versions.reads import ContentKey, auth_sections
 
 Content = tuple[UUID, int]
 """A version's id and revision: which content an auth config's accounts run."""
@@ -162,27 +162,6 @@ async def account_groups(session: AsyncSession, sides: Sequence[MoveSides]) -> l
     ]
 
 
-def status_of(
-    *,
-    active: bool,
-    authenticated: ContentKey | None,
-    effective: ContentKey | None,
-    auth: Mapping[ContentKey, AuthOfContent],
-) -> AccountStatus:
-    """`account_status` for contents named by key, with their `auth` read already (a content
-    missing from `auth` was deleted for good)."""
-
-    def judged(content: ContentKey | None) -> tuple[Content, Any] | None:
-        found = None if content is None else auth.get(content)
-        return None if found is None else ((found.version_id, found.revision), found.auth)
-
-    return account_status(
-        auth_config_active=active,
-        authenticated=judged(authenticated),
-        effective=None if effective is None else judged(effective),
-    )
-
-
 async def judge_moves(session: AsyncSession, moves: Sequence[MoveSides]) -> dict[UUID, Judged]:
     """Of each auth config's accounts, those whose content would change and their
     re-authentication counts, read in the caller's transaction (the content after the change
@@ -208,11 +187,11 @@ async def judge_moves(session: AsyncSession, moves: Sequence[MoveSides]) -> dict
         if ran == runs:
             continue
         before, after = (
-            status_of(
-                active=move.active,
-                authenticated=group.authenticated,
-                effective=None if side is None else ContentKey(*side),
-                auth=auth,
+            account_status_of(
+                StatusOf(
+                    move.active, group.authenticated, None if side is None else ContentKey(*side)
+                ),
+                auth,
             )
             for side in (ran, runs)
         )

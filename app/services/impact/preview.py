@@ -27,10 +27,13 @@ from app.db.models import AuthConfig
 from app.domain.access import Principal
 from app.domain.enums import Role, VersionSource
 from app.domain.errors import DomainError, Forbidden
-from app.domain.resolution import Resolution, ResolutionRule
+from app.domain.resolution import ResolutionRule
 from app.domain.rollouts import bucket_limit
-from app.services.accounts.rollouts import running_rollout_of, running_rollouts
-from app.services.effective.resolution import ProjectKey, resolve_auth_config, versions_for_keys
+from app.services.effective.read import (
+    AccountsEffectiveVersions,
+    EffectiveVersionRead,
+    one_session,
+)
 from app.services.impact.accounts import Content, MoveSides, Split, judge_moves
 from app.services.impact.changes import EVERY_PROJECT, ProposedChange, Scope
 from app.services.transactions import rolled_back
@@ -142,14 +145,6 @@ def _stand_ins(actor: Principal, change: ProposedChange) -> Iterator[Principal]:
         yield Principal(api_key_id=actor.api_key_id, role=Role.PLATFORM_ADMIN, project_id=None)
 
 
-@dataclass(frozen=True, slots=True)
-class _Resolved:
-    resolution: Resolution[UUID]
-    version_id: UUID | None
-    revision: int | None
-    rollout: RolloutEnd | None
-
-
 async def _moves(
     session: AsyncSession, *, acting: Principal, viewer: Principal, change: ProposedChange
 ) -> list[AuthConfigMove]:
@@ -178,8 +173,8 @@ async def _moves(
                 auth_config=rows[move.auth_config_id],
                 before=_end(before[move.auth_config_id], existing),
                 after=_end(after[move.auth_config_id], existing),
-                rollout_before=before[move.auth_config_id].rollout,
-                rollout_after=after[move.auth_config_id].rollout,
+                rollout_before=_rollout(before[move.auth_config_id]),
+                rollout_after=_rollout(after[move.auth_config_id]),
                 sides=move,
                 accounts=judged[move.auth_config_id].moving,
                 needing_reauthentication=judged[move.auth_config_id].needing,
@@ -191,14 +186,15 @@ async def _moves(
         ]
 
 
-def _changes(before: _Resolved, after: _Resolved) -> bool:
+def _changes(before: AccountsEffectiveVersions, after: AccountsEffectiveVersions) -> bool:
     """Whether any account of the auth config could run other content: its own content or its
     rollout (id, percentage, target content) differs."""
     return (_content(before), _split(before)) != (_content(after), _split(after))
 
 
-def _split(resolved: _Resolved) -> Split | None:
-    return None if resolved.rollout is None else resolved.rollout.split
+def _split(effective: AccountsEffectiveVersions) -> Split | None:
+    rollout = _rollout(effective)
+    return None if rollout is None else rollout.split
 
 
 async def _auth_configs(session: AsyncSession, scope: Scope, viewer: Principal) -> list[AuthConfig]:
@@ -224,57 +220,55 @@ async def _auth_configs(session: AsyncSession, scope: Scope, viewer: Principal) 
 
 async def _resolve(
     session: AsyncSession, configs: Sequence[AuthConfig]
-) -> tuple[dict[UUID, _Resolved], set[UUID]]:
-    """Each auth config's resolution and running rollout, and the ids of every version it chose
+) -> tuple[dict[UUID, AccountsEffectiveVersions], set[UUID]]:
+    """Each auth config's effective versions, its own and its accounts' (its running rollout
+    copied out: a percentage changes the row in place), and the ids of every version it chose
     among. A version missing from the latter before the change is one the change creates (a
     push of a new number): it exists only inside the preview, so the answer names its number,
-    not a node. The rollouts are copied out: a percentage changes the row in place."""
-    keys = list(dict.fromkeys(ProjectKey.of(config) for config in configs))
-    # Never the process caches: see the module's docstring.
-    versions = await versions_for_keys(session, keys=keys, cached=False)
-    rollouts = await running_rollouts(session, auth_config_ids=[config.id for config in configs])
-    resolved: dict[UUID, _Resolved] = {}
-    for config in configs:
-        candidates = versions[ProjectKey.of(config)]
-        resolution = resolve_auth_config(config, candidates)
-        chosen = candidates.chosen(resolution)
-        # The target as the accounts' resolution takes it (none should it be gone).
-        running = running_rollout_of(rollouts.get(config.id), candidates)
-        target = None if running is None else candidates.chosen_candidate(running.target)
-        resolved[config.id] = _Resolved(
-            resolution=resolution,
-            version_id=None if chosen is None else chosen.id,
-            revision=None if chosen is None else chosen.revision,
-            rollout=None
-            if running is None or target is None
-            else RolloutEnd(
-                rollout_id=running.id,
-                percent=running.percent,
-                target_version_id=target.id,
-                target_number=running.target.version,
-                target_source=running.target.source,
-                target_revision=target.revision,
-            ),
-        )
-    seen = {candidate.id for candidates in versions.values() for candidate in candidates.candidates}
-    return resolved, seen
+    not a node."""
+    # Never the process caches (see the module's docstring), and a read of its own per side.
+    read = EffectiveVersionRead(one_session(session), cached=False)
+    own = await read.auth_configs(configs)
+    effective = await read.accounts([own[config.id] for config in configs])
+    seen = {
+        candidate.id
+        for answer in effective.values()
+        for candidate in answer.own.candidates.candidates
+    }
+    return effective, seen
 
 
-def _content(resolved: _Resolved) -> Content | None:
-    """Which content the auth config's accounts run: a forced overwrite keeps the version's id
-    and moves them to new content all the same."""
-    if resolved.version_id is None or resolved.revision is None:
+def _rollout(effective: AccountsEffectiveVersions) -> RolloutEnd | None:
+    """The running rollout, as its accounts' effective versions take it (none should its target
+    be gone)."""
+    running, target = effective.rollout, effective.target
+    if running is None or target is None:
         return None
-    return (resolved.version_id, resolved.revision)
+    return RolloutEnd(
+        rollout_id=running.id,
+        percent=running.percent,
+        target_version_id=target.id,
+        target_number=running.target.version,
+        target_source=running.target.source,
+        target_revision=target.revision,
+    )
 
 
-def _end(resolved: _Resolved, existing: set[UUID]) -> VersionEnd:
-    resolution = resolved.resolution
+def _content(effective: AccountsEffectiveVersions) -> Content | None:
+    """Which content the auth config's accounts run outside a rollout: a forced overwrite keeps
+    the version's id and moves them to new content all the same."""
+    chosen = effective.own.chosen
+    return None if chosen is None else (chosen.id, chosen.revision)
+
+
+def _end(effective: AccountsEffectiveVersions, existing: set[UUID]) -> VersionEnd:
+    resolution = effective.own.resolution
     version = resolution.version
+    chosen = effective.own.chosen
     return VersionEnd(
         version_id=None if version is None else version.id,
         number=None if version is None else version.version,
-        revision=resolved.revision,
+        revision=None if chosen is None else chosen.revision,
         source=resolution.source,
         rule=resolution.rule,
         reason=resolution.reason,
