@@ -14,12 +14,12 @@ from app.graphql.auth_configs.effective import (
     account_effective_version_of,
 )
 from app.graphql.auth_configs.types import AuthConfig
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import AccountStatus
 from app.graphql.loader_keys import StatusOf
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.pagination import Counted
+from app.graphql.versions.types import ConnectorVersion
 from app.services.versions.reads import ContentKey
 
 

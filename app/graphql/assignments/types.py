@@ -1,6 +1,11 @@
-"""A version's site assignments."""
+"""A version's site assignments.
+
+`Assignment` and `ConnectorVersion` each return the other, so each module imports the other as a
+module object (read when a field is resolved) and names the other's type with `strawberry.lazy`.
+"""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -8,12 +13,15 @@ from strawberry import relay
 
 from app.db import models
 from app.domain.assignments import AssignmentKind
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.lifecycle import blockers as _blockers  # noqa: F401  (registers the enum)
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.ids import encode_id
 from app.graphql.relay.pagination import Counted
+from app.graphql.versions import types as version_types
+
+if TYPE_CHECKING:
+    from app.graphql.versions.types import ConnectorVersion
 
 
 @strawberry.federation.type(
@@ -53,9 +61,11 @@ class Assignment(relay.Node, Entity):
         )
 
     @strawberry.field(description="The assigned version.")
-    async def version(self, info: Info) -> ConnectorVersion:
+    async def version(
+        self, info: Info
+    ) -> Annotated["ConnectorVersion", strawberry.lazy("app.graphql.versions.types")]:
         header = await info.context.loaders.version_by_id.load(self.version_row_id)
-        return ConnectorVersion.from_header(present(header))
+        return version_types.ConnectorVersion.from_header(present(header))
 
 
 @strawberry.type(description="A page of site assignments.")

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.errors import (
     ForbiddenError,
@@ -16,6 +15,7 @@ from app.graphql.errors import (
     VersionNotInBinError,
 )
 from app.graphql.relay.ids import require_id
+from app.graphql.versions.types import ConnectorVersion
 from app.services.versions import lifecycle
 
 

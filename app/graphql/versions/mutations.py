@@ -6,7 +6,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.bumps import Bump
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.errors import (
     ConflictError,
@@ -23,7 +22,7 @@ from app.graphql.errors import (
 )
 from app.graphql.relay.ids import require_id
 from app.graphql.versions.changes import VersionChange
-from app.graphql.versions.types import change_list
+from app.graphql.versions.types import ConnectorVersion, change_list
 from app.services.versions import drafts as version_drafts
 from app.services.versions import publishing
 
