@@ -10,11 +10,13 @@ from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app.db import models
 from app.domain.assignments import AssignmentKind
 from app.graphql.context import Info
 from app.graphql.lifecycle import blockers as _blockers  # noqa: F401  (registers the enum)
+from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.ids import encode_id
 from app.graphql.relay.pagination import Counted
@@ -29,8 +31,10 @@ if TYPE_CHECKING:
     description="A published version referenced by a datasource, an export or a data service on "
     "a site. While it exists the version stays in use: moveVersionToBin refuses it.",
 )
-class Assignment(relay.Node, Entity):
-    loader_name = "assignment_by_id"
+class Assignment(relay.Node, Entity[models.Assignment]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.Assignment | None]:
+        return loaders.assignment_by_id
 
     id: relay.NodeID[str]
     site_id: str = strawberry.field(description="The site the version is assigned to.")

@@ -11,12 +11,14 @@ from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app.db import models
 from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
 from app.graphql.enums import Runtime, VersionSource
 from app.graphql.loader_keys import PageKey, VersionsOf
+from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity
 from app.graphql.relay.pagination import (
     CREATED_ORDER,
@@ -48,8 +50,10 @@ def source_of(connector: models.Connector) -> DomainVersionSource:
     description="An integration connector: managed (the platform's, visible to every project) "
     "or custom (one project's).",
 )
-class Connector(relay.Node, Entity):
-    loader_name = "connector_by_id"
+class Connector(relay.Node, Entity[models.Connector]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.Connector | None]:
+        return loaders.connector_by_id
 
     id: relay.NodeID[str]
     key: str = strawberry.field(description="Immutable key; auth configs name connectors by it.")

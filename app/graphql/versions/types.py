@@ -7,11 +7,12 @@ module object (`version_types`), as this module does to it.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, cast
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from app.db import models
@@ -22,6 +23,7 @@ from app.graphql.context import Info
 from app.graphql.enums import DeploymentState, VersionSource
 from app.graphql.lifecycle.types import VersionUsage
 from app.graphql.loader_keys import PageKey
+from app.graphql.loaders import Loaders
 from app.graphql.pipeline.types import DeploymentStepRecord
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.pagination import (
@@ -72,12 +74,14 @@ class VersionRevision:
 
 
 @strawberry.federation.type(keys=["id"], description="One version of a connector.")
-class ConnectorVersion(relay.Node, Entity):
+class ConnectorVersion(relay.Node, Entity[VersionHeader]):
     """Built from a version's header; its body (readme, definition, config, environments) is
     read only when one of those fields is selected, and then once per request for all versions
     that need it."""
 
-    loader_name = "version_by_id"
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, VersionHeader | None]:
+        return loaders.version_by_id
 
     id: relay.NodeID[str]
     version: str = strawberry.field(description="The semver number, e.g. 1.2.0 or 2.0.0-beta.1.")
@@ -129,7 +133,7 @@ class ConnectorVersion(relay.Node, Entity):
         return version
 
     @classmethod
-    def from_loaded(cls, loaded: Any) -> "ConnectorVersion":
+    def from_loaded(cls, loaded: VersionHeader) -> "ConnectorVersion":
         return cls.from_header(loaded)
 
     async def _body(self, info: Info) -> VersionBody:
