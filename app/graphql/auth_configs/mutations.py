@@ -19,6 +19,7 @@ from app.graphql.errors import (
 )
 from app.graphql.relay.ids import require_id
 from app.services.accounts import auth_config_edits, auth_configs
+from app.services.impact import changes as impact
 
 
 @strawberry.input(description="A new auth config in the caller's project.")
@@ -73,6 +74,16 @@ class PinAuthConfigInput:
     revision: int = strawberry.field(
         description="The auth config's revision as read; a stale one gets CONFLICT."
     )
+
+    def proposed_change(self, info: Info) -> impact.PinChange:
+        """What `pinAuthConfig` with this input would do, for an impact preview."""
+        return impact.PinChange(
+            auth_config_id=require_id(self.auth_config_id, "AuthConfig", "auth config"),
+            pin=None if self.pin is strawberry.UNSET else self.pin,
+            keep_pin=self.pin is strawberry.UNSET,
+            pin_source=None if self.pin_source is None else DomainPinSource(self.pin_source),
+            revision=self.revision,
+        )
 
 
 @strawberry.type(description="The auth config with its new pin (and next revision).")
