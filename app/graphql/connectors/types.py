@@ -14,7 +14,6 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from app.db import models
-from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.context import Info
 from app.graphql.enums import Runtime, VersionSource
 from app.graphql.loader_keys import PageKey, VersionsOf
@@ -41,8 +40,8 @@ if TYPE_CHECKING:
 _VERSIONS = "app.graphql.versions.types"
 
 
-def source_of(connector: models.Connector) -> DomainVersionSource:
-    return DomainVersionSource.MANAGED if connector.is_managed else DomainVersionSource.CUSTOM
+def source_of(connector: models.Connector) -> VersionSource:
+    return VersionSource.MANAGED if connector.is_managed else VersionSource.CUSTOM
 
 
 @strawberry.federation.type(

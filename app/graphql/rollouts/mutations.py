@@ -4,7 +4,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.enums import PinSource as DomainPinSource
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.enums import PinSource
@@ -48,7 +47,7 @@ class StartRolloutInput:
             require_id(self.auth_config_id, "AuthConfig", "auth config"),
             self.revision,
             target_version=self.target_version,
-            target_source=DomainPinSource(self.target_source),
+            target_source=self.target_source,
             percent=self.percent,
         )
 
@@ -173,7 +172,7 @@ class RolloutMutations:
                 actor=info.context.principal,
                 auth_config_id=auth_config_id,
                 target_version=input.target_version,
-                target_source=DomainPinSource(input.target_source),
+                target_source=input.target_source,
                 percent=input.percent,
                 revision=input.revision,
             )
