@@ -35,6 +35,7 @@ from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
+from app.graphql.relay.node import NodeQueries
 from app.graphql.rollouts.mutations import RolloutMutations
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
@@ -51,6 +52,7 @@ DOCUMENT_CACHE_SIZE = 1024
 @strawberry.type(description="Reading the registry.")
 class Query(
     ProjectQueries,
+    NodeQueries,
     ConnectorQueries,
     VersionQueries,
     AuthConfigQueries,
