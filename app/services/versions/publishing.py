@@ -313,27 +313,7 @@ async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequ
         check = await check_bump(
             session, connector_id=connector.id, number=number, definition=request.definition
         )
-        if existing is None:
-            version = new_version_row(
-                connector_id=connector.id,
-                number=str(number),
-                content=content,
-                published_at=utc_now(),
-                state=DeploymentState.RELEASED,
-            )
-            session.add(version)
-            await session.flush()
-            kind = EventKind.VERSION_PUSHED
-        elif action is PushAction.PUBLISH_DRAFT:
-            version = _replace_content(existing, content)
-            version.published_at = version.updated_at
-            version.state = DeploymentState.RELEASED
-            kind = EventKind.VERSION_PUSHED
-        else:
-            session.add(_revision_of(existing))
-            version = _replace_content(existing, content)
-            version.revision += 1
-            kind = EventKind.VERSION_OVERWRITTEN
+        version, kind = await _write_push(session, connector, action, existing, content, number)
         session.add(version)
         record_event(
             session,
@@ -365,6 +345,40 @@ async def _refuse_retired(
     ).first()
     if retired is not None:
         raise VersionNumberRetired(str(number))
+
+
+async def _write_push(
+    session: AsyncSession,
+    connector: Connector,
+    action: PushAction,
+    existing: ConnectorVersion | None,
+    content: VersionContent,
+    number: semver.Version,
+) -> tuple[ConnectorVersion, EventKind]:
+    """Write what `decide_push` said: create the version, publish the draft, or overwrite the
+    published one (keeping its content as a revision)."""
+    if action is PushAction.CREATE:
+        version = new_version_row(
+            connector_id=connector.id,
+            number=str(number),
+            content=content,
+            published_at=utc_now(),
+            state=DeploymentState.RELEASED,
+        )
+        session.add(version)
+        await session.flush()
+        return version, EventKind.VERSION_PUSHED
+    assert existing is not None, action
+    if action is PushAction.PUBLISH_DRAFT:
+        version = _replace_content(existing, content)
+        version.published_at = version.updated_at
+        version.state = DeploymentState.RELEASED
+        return version, EventKind.VERSION_PUSHED
+    assert action is PushAction.OVERWRITE, action
+    session.add(_revision_of(existing))
+    version = _replace_content(existing, content)
+    version.revision += 1
+    return version, EventKind.VERSION_OVERWRITTEN
 
 
 def _as_existing(version: ConnectorVersion) -> ExistingVersion:
