@@ -1,4 +1,9 @@
-"""The domain's vocabularies, exposed as GraphQL enums."""
+"""The domain's vocabularies, exposed as GraphQL enums.
+
+`strawberry.enum` registers the domain's own classes, so `app.graphql.enums.PinSource` *is*
+`app.domain.enums.PinSource`: a value read from an input is already the domain's value, and is
+passed to the services as it is, with no conversion and no second name.
+"""
 
 import strawberry
 

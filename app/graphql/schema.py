@@ -21,7 +21,7 @@ from app.graphql.auth_configs.queries import AuthConfigQueries
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
-from app.graphql.connectors.types import Connector, ConnectorVersion
+from app.graphql.connectors.types import Connector
 from app.graphql.context import WebSocketOperations
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.events.queries import EventQueries
@@ -35,9 +35,11 @@ from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
+from app.graphql.relay.node import NodeQueries
 from app.graphql.rollouts.mutations import RolloutMutations
 from app.graphql.versions.mutations import VersionMutations
 from app.graphql.versions.queries import VersionQueries
+from app.graphql.versions.types import ConnectorVersion
 from app.observability.record import current_record
 from app.tracing.per_request import asked_for_now, extensions_asked_for, running_with
 
@@ -50,6 +52,7 @@ DOCUMENT_CACHE_SIZE = 1024
 @strawberry.type(description="Reading the registry.")
 class Query(
     ProjectQueries,
+    NodeQueries,
     ConnectorQueries,
     VersionQueries,
     AuthConfigQueries,

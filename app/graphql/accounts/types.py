@@ -6,6 +6,7 @@ from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app.db import models
 from app.graphql.auth_configs.effective import (
@@ -14,19 +15,22 @@ from app.graphql.auth_configs.effective import (
     account_effective_version_of,
 )
 from app.graphql.auth_configs.types import AuthConfig
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import AccountStatus
+from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.pagination import Counted
+from app.graphql.versions.types import ConnectorVersion
 from app.services.versions.reads import ContentKey
 
 
 @strawberry.federation.type(
     keys=["id"], description="An end user's account, linked through an auth config."
 )
-class LinkedAccount(relay.Node, Entity):
-    loader_name = "linked_account_by_id"
+class LinkedAccount(relay.Node, Entity[models.LinkedAccount]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.LinkedAccount | None]:
+        return loaders.linked_account_by_id
 
     id: relay.NodeID[str]
     external_id: str = strawberry.field(

@@ -1,19 +1,29 @@
-"""A version's site assignments."""
+"""A version's site assignments.
+
+`Assignment` and `ConnectorVersion` each return the other, so each module imports the other as a
+module object (read when a field is resolved) and names the other's type with `strawberry.lazy`.
+"""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app.db import models
 from app.domain.assignments import AssignmentKind
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.lifecycle import blockers as _blockers  # noqa: F401  (registers the enum)
+from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.ids import encode_id
 from app.graphql.relay.pagination import Counted
+from app.graphql.versions import types as version_types
+
+if TYPE_CHECKING:
+    from app.graphql.versions.types import ConnectorVersion
 
 
 @strawberry.federation.type(
@@ -21,8 +31,10 @@ from app.graphql.relay.pagination import Counted
     description="A published version referenced by a datasource, an export or a data service on "
     "a site. While it exists the version stays in use: moveVersionToBin refuses it.",
 )
-class Assignment(relay.Node, Entity):
-    loader_name = "assignment_by_id"
+class Assignment(relay.Node, Entity[models.Assignment]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.Assignment | None]:
+        return loaders.assignment_by_id
 
     id: relay.NodeID[str]
     site_id: str = strawberry.field(description="The site the version is assigned to.")
@@ -53,9 +65,11 @@ class Assignment(relay.Node, Entity):
         )
 
     @strawberry.field(description="The assigned version.")
-    async def version(self, info: Info) -> ConnectorVersion:
+    async def version(
+        self, info: Info
+    ) -> Annotated["ConnectorVersion", strawberry.lazy("app.graphql.versions.types")]:
         header = await info.context.loaders.version_by_id.load(self.version_row_id)
-        return ConnectorVersion.from_header(present(header))
+        return version_types.ConnectorVersion.from_header(present(header))
 
 
 @strawberry.type(description="A page of site assignments.")

@@ -13,10 +13,10 @@ from uuid import UUID
 import strawberry
 
 from app.domain.resolution import Skipped
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import ResolutionRule, SkipCause, VersionSource
 from app.graphql.relay.entity import present
+from app.graphql.versions.types import ConnectorVersion
 from app.services.effective import AccountsEffectiveVersions, AuthConfigEffectiveVersion
 
 

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.enums import PinSource as DomainPinSource
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.enums import PinSource
@@ -19,6 +18,7 @@ from app.graphql.errors import (
 )
 from app.graphql.relay.ids import require_id
 from app.services.accounts import auth_config_edits, auth_configs
+from app.services.impact import changes as impact
 
 
 @strawberry.input(description="A new auth config in the caller's project.")
@@ -73,6 +73,16 @@ class PinAuthConfigInput:
     revision: int = strawberry.field(
         description="The auth config's revision as read; a stale one gets CONFLICT."
     )
+
+    def proposed_change(self, info: Info) -> impact.PinChange:
+        """What `pinAuthConfig` with this input would do, for an impact preview."""
+        return impact.PinChange(
+            auth_config_id=require_id(self.auth_config_id, "AuthConfig", "auth config"),
+            pin=None if self.pin is strawberry.UNSET else self.pin,
+            keep_pin=self.pin is strawberry.UNSET,
+            pin_source=self.pin_source,
+            revision=self.revision,
+        )
 
 
 @strawberry.type(description="The auth config with its new pin (and next revision).")
@@ -170,7 +180,7 @@ class AuthConfigMutations:
                 connector_key=input.connector_key,
                 name=input.name,
                 pin=input.pin,
-                pin_source=DomainPinSource(input.pin_source),
+                pin_source=input.pin_source,
             )
         return CreateAuthConfigSuccess(
             auth_config=AuthConfig.from_row(created.auth_config), warnings=created.warnings
@@ -188,7 +198,7 @@ class AuthConfigMutations:
                 auth_config_id=auth_config_id,
                 pin=None if input.pin is strawberry.UNSET else input.pin,
                 keep_pin=input.pin is strawberry.UNSET,
-                pin_source=None if input.pin_source is None else DomainPinSource(input.pin_source),
+                pin_source=input.pin_source,
                 revision=input.revision,
             )
         return PinAuthConfigSuccess(

@@ -6,12 +6,14 @@ from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app.db import models
 from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
 from app.graphql.enums import PinSource
 from app.graphql.loader_keys import PageKey
+from app.graphql.loaders import Loaders
 from app.graphql.projects.types import Project
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.pagination import (
@@ -37,8 +39,10 @@ if TYPE_CHECKING:
     keys=["id"],
     description="A project's use of a connector key, and the pin its linked accounts follow.",
 )
-class AuthConfig(relay.Node, Entity):
-    loader_name = "auth_config_by_id"
+class AuthConfig(relay.Node, Entity[models.AuthConfig]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.AuthConfig | None]:
+        return loaders.auth_config_by_id
 
     id: relay.NodeID[str]
     name: str

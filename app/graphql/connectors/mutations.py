@@ -4,7 +4,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.enums import Runtime as DomainRuntime
 from app.graphql.connectors.types import Connector
 from app.graphql.context import Info
 from app.graphql.enums import Runtime
@@ -81,7 +80,7 @@ class ConnectorMutations:
                 key=input.key,
                 name=input.name,
                 description=input.description,
-                runtime=DomainRuntime(input.runtime),
+                runtime=input.runtime,
             )
         return CreateConnectorSuccess(connector=Connector.from_row(row))
 

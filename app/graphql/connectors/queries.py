@@ -4,7 +4,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.enums import VersionSource as DomainVersionSource
 from app.graphql.connectors.types import Connector, ConnectorConnection
 from app.graphql.context import Info
 from app.graphql.enums import VersionSource
@@ -38,7 +37,7 @@ class ConnectorQueries:
             result = await connectors.list_connectors(
                 session,
                 actor=info.context.principal,
-                source=None if source is None else DomainVersionSource(source),
+                source=source,
                 page=page,
             )
         return to_connection(ConnectorConnection, result, Connector.from_row, CONNECTOR_ORDER)
@@ -55,6 +54,6 @@ class ConnectorQueries:
                 session,
                 actor=info.context.principal,
                 key=key,
-                source=None if source is None else DomainVersionSource(source),
+                source=source,
             )
         return None if row is None else Connector.from_row(row)

@@ -1,24 +1,30 @@
 """GraphiQL served from this server, so the page works without internet access.
 
 Strawberry's GraphiQL page loads React and GraphiQL from a public CDN; offline it stays on
-"Loading...". The same files, byte for byte, are vendored under `app/static/graphiql/` (laid out
-as `<package>@<version>/<path>`, as in the CDN URLs) and the page is rewritten to point at them.
-The `integrity` attributes are kept, so the browser still checks every file.
+"Loading...". This server renders its own page instead, through Strawberry's hook for it
+(`graphql_ide_html`, in `app.graphql.endpoint.view`): the template `graphiql.html` beside this
+module, which loads the same files, byte for byte, from `app/static/graphiql/` (laid out as
+`<package>@<version>/<path>`, as in the CDN URLs) and opens on a welcome that says how to
+authenticate.
 
-The rewrite happens once, at import: if a Strawberry upgrade changes the page (a new version of
-an asset, another script), the import fails instead of the page silently going back to the CDN.
+Each file keeps the `integrity` that Strawberry's page pins it with, so the browser still checks
+it against the published package. Those pins are read from Strawberry's page once, at import: if
+a Strawberry upgrade loads other files (a new version of an asset, another script), the import
+fails, and the vendored files are refreshed (`app/static/graphiql/README.md`).
 """
 
 import json
 import re
 from pathlib import Path
+from string import Template
 
 from strawberry.http.ides import get_graphql_ide_html
 
 STATIC_DIR = Path(__file__).parents[2] / "static" / "graphiql"
 STATIC_URL = "/static/graphiql"
+PAGE_TEMPLATE = Path(__file__).with_name("graphiql.html")
 
-# Every script and stylesheet the page loads, as its path on the CDN (after the host).
+# Every script and stylesheet the page loads, as its path on the CDN (after the host), in order.
 ASSETS = (
     "react@18.2.0/umd/react.production.min.js",
     "react-dom@18.2.0/umd/react-dom.production.min.js",
@@ -28,29 +34,36 @@ ASSETS = (
     "@graphiql/plugin-explorer@1.0.2/dist/style.css",
     "@graphiql/plugin-explorer@1.0.2/dist/index.umd.js",
 )
+# Loaded at the end of the body, once the page's container exists; the others in the head.
+IN_BODY = frozenset(
+    {"graphiql@3.8.3/graphiql.min.js", "@graphiql/plugin-explorer@1.0.2/dist/index.umd.js"}
+)
 
-_REMOTE = re.compile(r'(?P<attr>\bsrc|\bhref)="https?://[^/"]+/(?P<asset>[^"]*)"')
+_TAG = re.compile(r"<(?:script|link)\b[^>]*>")
+_REMOTE = re.compile(r'(?:\bsrc|\bhref)="https?://[^/"]+/(?P<asset>[^"]*)"')
+_INTEGRITY = re.compile(r'\bintegrity="(?P<integrity>[^"]*)"')
 
 
-def localize(html: str) -> str:
-    """Point the page's remote scripts and stylesheets at the vendored copies.
+def localize(html: str) -> dict[str, str]:
+    """The integrity that a page (Strawberry's) pins each vendored file with.
 
     Raises `RuntimeError` if the page loads something that is not vendored, or no longer loads
-    something that is (the vendored files would then be the wrong ones).
+    something that is (the vendored files would then be the wrong ones), or loads one without
+    an integrity to check it by.
     """
-    found: list[str] = []
-
-    def local(match: re.Match[str]) -> str:
-        asset = match["asset"]
-        if asset not in ASSETS:
-            raise RuntimeError(f"the GraphiQL page loads {match[0]!r}, which is not vendored")
-        found.append(asset)
-        return f'{match["attr"]}="{STATIC_URL}/{asset}"'
-
-    rewritten = _REMOTE.sub(local, html)
-    if missing := sorted(set(ASSETS) - set(found)):
+    pinned: dict[str, str | None] = {}
+    for tag in _TAG.finditer(html):
+        if (remote := _REMOTE.search(tag[0])) is None:
+            continue
+        if remote["asset"] not in ASSETS:
+            raise RuntimeError(f"the GraphiQL page loads {remote[0]!r}, which is not vendored")
+        integrity = _INTEGRITY.search(tag[0])
+        pinned[remote["asset"]] = None if integrity is None else integrity["integrity"]
+    if missing := sorted(set(ASSETS) - set(pinned)):
         raise RuntimeError(f"the GraphiQL page no longer loads {missing}; update {__name__}")
-    return rewritten
+    if unpinned := sorted(asset for asset, integrity in pinned.items() if integrity is None):
+        raise RuntimeError(f"the GraphiQL page loads {unpinned} without an integrity")
+    return {asset: integrity for asset, integrity in pinned.items() if integrity is not None}
 
 
 def _check_vendored() -> None:
@@ -77,83 +90,35 @@ WELCOME = """# Connector Registry
 """
 HEADERS_TEMPLATE = '{"Authorization": "Bearer crk_…"}'
 
-# Each rewrite: what Strawberry's page says, and what this server's says instead.
-_FETCHER = """      const fetcher = GraphiQL.createFetcher({
-        url: fetchURL,
-        headers: defaultHeaders,
-        subscriptionUrl,
-      });
-"""
-# A new fetcher when the Authorization header changes: GraphiQL fetches the schema again for a
-# new fetcher, and the websocket's connection_init carries the key (as subscriptions expect).
-_KEYED_FETCHER = """      function keyedFetcher(authorization) {
-        const withKey = authorization ? { Authorization: authorization } : {};
-        return GraphiQL.createFetcher({
-          url: fetchURL,
-          headers: { ...defaultHeaders, ...withKey },
-          subscriptionUrl,
-          wsConnectionParams: withKey,
-        });
-      }
 
-      function authorizationIn(headersText) {
-        try {
-          const value = JSON.parse(headersText || "{}").Authorization;
-          return typeof value === "string" && !value.includes("…") ? value : "";
-        } catch (error) {
-          return "";
-        }
-      }
-"""
-_REWRITES = (
-    (_FETCHER, _KEYED_FETCHER),
-    (
-        """        const [headers, setHeaders] = React.useState(parameters.headers);
-""",
-        """        const [headers, setHeaders] = React.useState(parameters.headers);
-        const [authorization, setAuthorization] = React.useState(
-          authorizationIn(parameters.headers),
-        );
-        const fetcher = React.useMemo(() => keyedFetcher(authorization), [authorization]);
-""",
-    ),
-    (
-        """          setHeaders(newHeaders);
-""",
-        """          setHeaders(newHeaders);
-          setAuthorization(authorizationIn(newHeaders));
-""",
-    ),
-    (
-        """          headers: headers,
-""",
-        """          headers: headers,
-          defaultHeaders: HEADERS_TEMPLATE,
-""",
-    ),
-)
-
-
-def welcome(html: str) -> str:
-    """Open the page on a welcome that says how to authenticate, with a headers template, and
-    fetch the schema again once a key is entered.
-
-    Raises `RuntimeError` if Strawberry's page no longer has what is rewritten.
-    """
-    start = html.index("const EXAMPLE_QUERY = `")
-    end = html.index("`;", start)
-    html = (
-        html[:start]
-        + f"const EXAMPLE_QUERY = {json.dumps(WELCOME, ensure_ascii=False)};\n"
-        + (f"      const HEADERS_TEMPLATE = {json.dumps(HEADERS_TEMPLATE, ensure_ascii=False)};")
-        + html[end + 2 :]
+def _tag(asset: str, integrity: str) -> str:
+    url = f"{STATIC_URL}/{asset}"
+    if asset.endswith(".css"):
+        return (
+            f'    <link\n      crossorigin\n      rel="stylesheet"\n      href="{url}"\n'
+            f'      integrity="{integrity}"\n    />'
+        )
+    return (
+        f'    <script\n      crossorigin\n      src="{url}"\n      integrity="{integrity}"\n'
+        "    ></script>"
     )
-    for before, after in _REWRITES:
-        if html.count(before) != 1:
-            raise RuntimeError(f"the GraphiQL page changed; update {__name__}: {before!r}")
-        html = html.replace(before, after)
-    return html
+
+
+def render_page(pinned: dict[str, str]) -> str:
+    """The page, its files served from `STATIC_URL` with the integrity `pinned` gives them."""
+
+    def tags(in_body: bool) -> str:
+        return "\n".join(
+            _tag(asset, pinned[asset]) for asset in ASSETS if (asset in IN_BODY) is in_body
+        )
+
+    return Template(PAGE_TEMPLATE.read_text(encoding="utf-8")).substitute(
+        head_assets=tags(in_body=False),
+        body_assets=tags(in_body=True),
+        welcome=json.dumps(WELCOME, ensure_ascii=False),
+        headers_template=json.dumps(HEADERS_TEMPLATE, ensure_ascii=False),
+    )
 
 
 _check_vendored()
-GRAPHIQL_HTML = welcome(localize(get_graphql_ide_html("graphiql")))
+GRAPHIQL_HTML = render_page(localize(get_graphql_ide_html("graphiql")))

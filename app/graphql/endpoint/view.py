@@ -6,7 +6,7 @@ from typing import Any
 
 from cross_web import HTTPException  # what Strawberry raises for a request it cannot take
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -197,12 +197,13 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             raise HTTPException(400, "the query and operationName must be valid Unicode")
         return parsed
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        """GraphiQL from this server's own static files (see `app.graphql.endpoint.ide`), not a
-        CDN."""
+    @property
+    def graphql_ide_html(self) -> str:
+        """Strawberry's hook for the IDE page: GraphiQL from this server's own static files
+        (see `app.graphql.endpoint.ide`), not a CDN."""
         if self.graphql_ide != "graphiql":
-            return await super().render_graphql_ide(request)
-        return HTMLResponse(GRAPHIQL_HTML)
+            return super().graphql_ide_html
+        return GRAPHIQL_HTML
 
     async def on_ws_connect(
         self, context: Context | WebSocketConnection

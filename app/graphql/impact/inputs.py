@@ -1,8 +1,9 @@
 """The change an impact preview is asked about: one of the mutations' own inputs."""
 
+from typing import Protocol
+
 import strawberry
 
-from app.domain.enums import PinSource as DomainPinSource
 from app.graphql.auth_configs.mutations import PinAuthConfigInput
 from app.graphql.context import Info
 from app.graphql.errors import PublicError
@@ -11,7 +12,6 @@ from app.graphql.lifecycle.mutations import (
     MoveVersionToBinInput,
     UndeprecateVersionInput,
 )
-from app.graphql.relay.ids import require_id
 from app.graphql.rollouts.mutations import (
     EndRolloutInput,
     SetRolloutPercentInput,
@@ -20,8 +20,11 @@ from app.graphql.rollouts.mutations import (
 from app.graphql.versions.mutations import PublishVersionInput, PushVersionInput
 from app.services.impact import changes
 
-_VERSION = ("ConnectorVersion", "connector version")
-_AUTH_CONFIG = ("AuthConfig", "auth config")
+
+class ProposesChange(Protocol):
+    """A mutation's input that says what its mutation would change."""
+
+    def proposed_change(self, info: Info) -> changes.ProposedChange: ...
 
 
 @strawberry.input(
@@ -62,76 +65,22 @@ class ChangeInput:
     def proposed(self, info: Info) -> changes.ProposedChange:
         """The change, as its mutation reads its input (a malformed id is NOT_FOUND there too);
         a request without exactly one field is refused (INVALID_INPUT, top-level)."""
-        given = [
-            value
-            for value in (
-                self.push_version,
-                self.publish_version,
-                self.deprecate_version,
-                self.undeprecate_version,
-                self.move_version_to_bin,
-                self.pin_auth_config,
-                self.start_rollout,
-                self.set_rollout_percent,
-                self.complete_rollout,
-                self.abort_rollout,
-            )
-            if value is not None
-        ]
-        if len(given) != 1:
-            raise PublicError("change: give exactly one change", field="impact.change")
-        change = given[0]
-        if change is self.complete_rollout or change is self.abort_rollout:
-            assert isinstance(change, EndRolloutInput)
-            ending = (
-                changes.CompleteRolloutChange
-                if change is self.complete_rollout
-                else changes.AbortRolloutChange
-            )
-            return ending(require_id(change.auth_config_id, *_AUTH_CONFIG), change.revision)
-        if isinstance(change, StartRolloutInput):
-            return changes.StartRolloutChange(
-                require_id(change.auth_config_id, *_AUTH_CONFIG),
-                change.revision,
-                target_version=change.target_version,
-                target_source=DomainPinSource(change.target_source),
-                percent=change.percent,
-            )
-        if isinstance(change, SetRolloutPercentInput):
-            return changes.SetRolloutPercentChange(
-                require_id(change.auth_config_id, *_AUTH_CONFIG),
-                change.revision,
-                percent=change.percent,
-            )
-        if isinstance(change, PushVersionInput):
-            return changes.PushChange(
-                connector_key=change.connector_key,
-                number=change.version,
-                definition=change.definition,
-                limits=info.context.content_limits,
-                name=change.name,
-                description=change.description,
-                readme=change.readme,
-                config=change.config,
-                force=change.force,
-            )
-        if isinstance(change, PublishVersionInput):
-            return changes.PublishChange(require_id(change.version_id, *_VERSION))
-        if isinstance(change, DeprecateVersionInput):
-            return changes.DeprecateChange(
-                require_id(change.version_id, *_VERSION),
-                message=change.message,
-                sunset_at=change.sunset_at,
-            )
-        if isinstance(change, UndeprecateVersionInput):
-            return changes.UndeprecateChange(require_id(change.version_id, *_VERSION))
-        if isinstance(change, MoveVersionToBinInput):
-            return changes.MoveToBinChange(require_id(change.version_id, *_VERSION))
-        assert isinstance(change, PinAuthConfigInput)
-        return changes.PinChange(
-            auth_config_id=require_id(change.auth_config_id, *_AUTH_CONFIG),
-            pin=None if change.pin is strawberry.UNSET else change.pin,
-            keep_pin=change.pin is strawberry.UNSET,
-            pin_source=None if change.pin_source is None else DomainPinSource(change.pin_source),
-            revision=change.revision,
+        inputs: tuple[ProposesChange | None, ...] = (
+            self.push_version,
+            self.publish_version,
+            self.deprecate_version,
+            self.undeprecate_version,
+            self.move_version_to_bin,
+            self.pin_auth_config,
+            self.start_rollout,
+            self.set_rollout_percent,
         )
+        proposals = [given.proposed_change for given in inputs if given is not None]
+        # Completing and aborting take the same input: the field says which.
+        if self.complete_rollout is not None:
+            proposals.append(self.complete_rollout.proposed_completion)
+        if self.abort_rollout is not None:
+            proposals.append(self.abort_rollout.proposed_abort)
+        if len(proposals) != 1:
+            raise PublicError("change: give exactly one change", field="impact.change")
+        return proposals[0](info)

@@ -9,7 +9,6 @@ from strawberry import relay
 
 from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
 from app.graphql.auth_configs.types import AuthConfig
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import ResolutionRule, VersionSource
 from app.graphql.errors import (
@@ -42,6 +41,7 @@ from app.graphql.relay.pagination import (
     selects_total_count,
     to_connection,
 )
+from app.graphql.versions.types import ConnectorVersion
 from app.services.impact import accounts as impact_accounts
 from app.services.impact import preview as impact
 from app.services.pages import page_of

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.errors import (
     ForbiddenError,
@@ -16,6 +15,8 @@ from app.graphql.errors import (
     VersionNotInBinError,
 )
 from app.graphql.relay.ids import require_id
+from app.graphql.versions.types import ConnectorVersion
+from app.services.impact import changes as impact
 from app.services.versions import lifecycle
 
 
@@ -29,15 +30,35 @@ class DeprecateVersionInput:
         default=None, description="When it is planned to go (informational)."
     )
 
+    def proposed_change(self, info: Info) -> impact.DeprecateChange:
+        """What `deprecateVersion` with this input would do, for an impact preview."""
+        return impact.DeprecateChange(
+            require_id(self.version_id, "ConnectorVersion", "connector version"),
+            message=self.message,
+            sunset_at=self.sunset_at,
+        )
+
 
 @strawberry.input(description="A deprecated version to take the deprecation back from.")
 class UndeprecateVersionInput:
     version_id: strawberry.ID
 
+    def proposed_change(self, info: Info) -> impact.UndeprecateChange:
+        """What `undeprecateVersion` with this input would do, for an impact preview."""
+        return impact.UndeprecateChange(
+            require_id(self.version_id, "ConnectorVersion", "connector version")
+        )
+
 
 @strawberry.input(description="A version to move to the bin.")
 class MoveVersionToBinInput:
     version_id: strawberry.ID
+
+    def proposed_change(self, info: Info) -> impact.MoveToBinChange:
+        """What `moveVersionToBin` with this input would do, for an impact preview."""
+        return impact.MoveToBinChange(
+            require_id(self.version_id, "ConnectorVersion", "connector version")
+        )
 
 
 @strawberry.input(description="A version in the bin to restore.")

@@ -5,7 +5,6 @@ from typing import Annotated
 import strawberry
 
 from app.domain.pipeline import DeploymentStep, StepOutcome
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.errors import (
     ForbiddenError,
@@ -17,6 +16,7 @@ from app.graphql.errors import (
 )
 from app.graphql.pipeline.types import DeploymentStepRecord
 from app.graphql.relay.ids import require_id
+from app.graphql.versions.types import ConnectorVersion
 from app.services.versions import pipeline
 
 

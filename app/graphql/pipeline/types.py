@@ -6,8 +6,8 @@ import strawberry
 
 from app.db import models
 from app.domain.pipeline import DeploymentStep, StepOutcome
-from app.graphql.connectors.types import Environment
 from app.graphql.enums import DeploymentState
+from app.graphql.versions.environments import Environment
 
 strawberry.enum(
     DeploymentStep,

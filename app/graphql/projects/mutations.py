@@ -5,7 +5,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.enums import Role as DomainRole
 from app.graphql.context import Info
 from app.graphql.enums import Role
 from app.graphql.errors import (
@@ -136,7 +135,7 @@ class ProjectMutations:
                 session,
                 actor=info.context.principal,
                 name=input.name,
-                role=DomainRole(input.role),
+                role=input.role,
                 project_id=project_id,
                 expires_at=input.expires_at,
             )

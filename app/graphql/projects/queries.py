@@ -1,13 +1,10 @@
-"""The caller, and lookup of any object by its global id."""
-
-from typing import cast
+"""The caller and the projects it can see."""
 
 import strawberry
-from strawberry import relay
 
 from app.graphql.context import Info
 from app.graphql.projects.types import ApiKey, Project, ProjectConnection, Viewer
-from app.graphql.relay.entity import Entity, present
+from app.graphql.relay.entity import present
 from app.graphql.relay.pagination import (
     DEFAULT_PAGE_SIZE,
     PROJECT_ORDER,
@@ -39,16 +36,3 @@ class ProjectQueries:
         async with info.context.session() as session:
             result = await projects.list_projects(session, actor=info.context.principal, page=page)
         return to_connection(ProjectConnection, result, Project.from_row, PROJECT_ORDER)
-
-    @strawberry.field(description="Any object by its global id; null when it is not visible.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        try:
-            type_name = relay.GlobalID.from_id(id).type_name
-        except (ValueError, TypeError):
-            return None
-        entity = info.schema.get_type_by_name(type_name)
-        origin = getattr(entity, "origin", None)
-        # Built-in scalars' origin is a GraphQLScalarType instance, not a class.
-        if not isinstance(origin, type) or not issubclass(origin, Entity):
-            return None
-        return cast(relay.Node | None, await origin.load(info, str(id)))

@@ -5,10 +5,12 @@ from uuid import UUID
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app.db import models
 from app.graphql.context import Info
 from app.graphql.enums import Role
+from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity
 from app.graphql.relay.pagination import (
     CREATED_ORDER,
@@ -26,8 +28,10 @@ from app.services.access import projects
 @strawberry.federation.type(
     keys=["id"], description="A tenant: its connectors, auth configs and keys."
 )
-class Project(relay.Node, Entity):
-    loader_name = "project_by_id"
+class Project(relay.Node, Entity[models.Project]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.Project | None]:
+        return loaders.project_by_id
 
     id: relay.NodeID[str]
     slug: str = strawberry.field(description="Unique, URL-friendly name.")
@@ -68,8 +72,10 @@ class Project(relay.Node, Entity):
 @strawberry.type(
     description="An API key: who a request acts as. Only its prefix is ever shown again."
 )
-class ApiKey(relay.Node, Entity):
-    loader_name = "api_key_by_id"
+class ApiKey(relay.Node, Entity[models.ApiKey]):
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, models.ApiKey | None]:
+        return loaders.api_key_by_id
 
     id: relay.NodeID[str]
     name: str

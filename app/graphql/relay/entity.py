@@ -1,13 +1,17 @@
 """What every entity type shares: a Relay node that is also a federation entity."""
 
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
+from uuid import UUID
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from app.graphql.context import Info
+from app.graphql.loaders import Loaders
 from app.graphql.relay.ids import decode_id
 
 T = TypeVar("T")
+Loaded = TypeVar("Loaded")
 
 
 def present(row: T | None) -> T:
@@ -17,22 +21,26 @@ def present(row: T | None) -> T:
     return row
 
 
-class Entity:
+class Entity(Generic[Loaded]):
     """Mixin for types that are both `Node`s and federation entities keyed by `id`.
 
-    Subclasses name the loader that fetches their rows (access rules included) and convert
-    a row with `from_row` (or, when their loader returns something else, `from_loaded`).
+    `Loaded` is what the type's loader returns for an id. Subclasses say which of the request's
+    loaders fetches them (access rules included) with `loader`, and convert what it returns with
+    `from_row` (or, when it returns something other than a row, `from_loaded`).
     """
 
-    loader_name: ClassVar[str]
+    @classmethod
+    def loader(cls, loaders: Loaders) -> DataLoader[UUID, Loaded | None]:
+        """The loader that fetches this type by row id, `None` when the caller cannot see it."""
+        raise NotImplementedError
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
         raise NotImplementedError
 
     @classmethod
-    def from_loaded(cls, loaded: Any) -> Self:
-        """What `loader_name` returned, as this type."""
+    def from_loaded(cls, loaded: Loaded) -> Self:
+        """What `loader` returned, as this type."""
         return cls.from_row(loaded)
 
     @classmethod
@@ -40,8 +48,8 @@ class Entity:
         node_id = decode_id(global_id, cls.__name__)
         if node_id is None:
             return None
-        row = await getattr(info.context.loaders, cls.loader_name).load(node_id)
-        return None if row is None else cls.from_loaded(row)
+        loaded = await cls.loader(info.context.loaders).load(node_id)
+        return None if loaded is None else cls.from_loaded(loaded)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:

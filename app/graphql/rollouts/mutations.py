@@ -4,7 +4,6 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.enums import PinSource as DomainPinSource
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.enums import PinSource
@@ -22,6 +21,7 @@ from app.graphql.relay.ids import require_id
 from app.graphql.rollouts.types import Rollout
 from app.services.accounts import rollouts
 from app.services.accounts.rollouts import RolloutChange
+from app.services.impact import changes as impact
 
 REVISION = "The auth config's revision as read; a stale one gets CONFLICT."
 WARNINGS = "What to know about the target, e.g. that it is deprecated. Empty otherwise."
@@ -41,6 +41,16 @@ class StartRolloutInput:
     percent: int = strawberry.field(description="The percentage of accounts in it, 0..100.")
     revision: int = strawberry.field(description=REVISION)
 
+    def proposed_change(self, info: Info) -> impact.StartRolloutChange:
+        """What `startRollout` with this input would do, for an impact preview."""
+        return impact.StartRolloutChange(
+            require_id(self.auth_config_id, "AuthConfig", "auth config"),
+            self.revision,
+            target_version=self.target_version,
+            target_source=self.target_source,
+            percent=self.percent,
+        )
+
 
 @strawberry.input(description="A new percentage for an auth config's running rollout.")
 class SetRolloutPercentInput:
@@ -51,11 +61,31 @@ class SetRolloutPercentInput:
     )
     revision: int = strawberry.field(description=REVISION)
 
+    def proposed_change(self, info: Info) -> impact.SetRolloutPercentChange:
+        """What `setRolloutPercent` with this input would do, for an impact preview."""
+        return impact.SetRolloutPercentChange(
+            require_id(self.auth_config_id, "AuthConfig", "auth config"),
+            self.revision,
+            percent=self.percent,
+        )
+
 
 @strawberry.input(description="End an auth config's running rollout.")
 class EndRolloutInput:
     auth_config_id: strawberry.ID
     revision: int = strawberry.field(description=REVISION)
+
+    def proposed_completion(self, info: Info) -> impact.CompleteRolloutChange:
+        """What `completeRollout` with this input would do, for an impact preview."""
+        return impact.CompleteRolloutChange(
+            require_id(self.auth_config_id, "AuthConfig", "auth config"), self.revision
+        )
+
+    def proposed_abort(self, info: Info) -> impact.AbortRolloutChange:
+        """What `abortRollout` with this input would do, for an impact preview."""
+        return impact.AbortRolloutChange(
+            require_id(self.auth_config_id, "AuthConfig", "auth config"), self.revision
+        )
 
 
 @strawberry.type(description="The auth config (at its next revision) and its rollout.")
@@ -142,7 +172,7 @@ class RolloutMutations:
                 actor=info.context.principal,
                 auth_config_id=auth_config_id,
                 target_version=input.target_version,
-                target_source=DomainPinSource(input.target_source),
+                target_source=input.target_source,
                 percent=input.percent,
                 revision=input.revision,
             )

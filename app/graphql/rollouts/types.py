@@ -7,9 +7,9 @@ import strawberry
 
 from app.db import models
 from app.domain.rollouts import BUCKETS, bucket_limit
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.enums import VersionSource
+from app.graphql.versions.types import ConnectorVersion
 
 
 @strawberry.type(

@@ -2,9 +2,8 @@
 
 import strawberry
 
-from app.domain import bumps
+from app.domain import bumps, definition_problems
 from app.domain.bumps import Bump
-from app.domain.definition_problems import DefinitionProblem as DomainProblem
 from app.graphql import enums as _enums  # noqa: F401  (registers Bump as a GraphQL enum)
 
 
@@ -36,5 +35,5 @@ class DefinitionProblem:
     message: str
 
     @classmethod
-    def from_domain(cls, problem: DomainProblem) -> "DefinitionProblem":
+    def from_domain(cls, problem: definition_problems.DefinitionProblem) -> "DefinitionProblem":
         return cls(path=problem.path, message=problem.message)

@@ -6,7 +6,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.domain.bumps import Bump
-from app.graphql.connectors.types import ConnectorVersion
 from app.graphql.context import Info
 from app.graphql.errors import (
     ConflictError,
@@ -23,7 +22,8 @@ from app.graphql.errors import (
 )
 from app.graphql.relay.ids import require_id
 from app.graphql.versions.changes import VersionChange
-from app.graphql.versions.types import change_list
+from app.graphql.versions.types import ConnectorVersion, change_list
+from app.services.impact import changes as impact
 from app.services.versions import drafts as version_drafts
 from app.services.versions import publishing
 
@@ -91,6 +91,12 @@ UpdateVersionResult = Annotated[
 class PublishVersionInput:
     version_id: strawberry.ID
 
+    def proposed_change(self, info: Info) -> impact.PublishChange:
+        """What `publishVersion` with this input would do, for an impact preview."""
+        return impact.PublishChange(
+            require_id(self.version_id, "ConnectorVersion", "connector version")
+        )
+
 
 @strawberry.type(description="The published version, and what it changed against the previous.")
 class PublishVersionSuccess:
@@ -128,6 +134,20 @@ class PushVersionInput:
         description="Overwrite a published version with other content — only when the project's "
         "immutable versioning is off. The old content is kept in `revisions`.",
     )
+
+    def proposed_change(self, info: Info) -> impact.PushChange:
+        """What `pushVersion` with this input would do, for an impact preview."""
+        return impact.PushChange(
+            connector_key=self.connector_key,
+            number=self.version,
+            definition=self.definition,
+            limits=info.context.content_limits,
+            name=self.name,
+            description=self.description,
+            readme=self.readme,
+            config=self.config,
+            force=self.force,
+        )
 
 
 @strawberry.type(description="The pushed version. `changed` is false when it was already there.")

@@ -20,7 +20,7 @@ from app.db.models import (
     VersionRevision,
 )
 from app.db.types import utc_now
-from app.domain import validation
+from app.domain import pushes, validation
 from app.domain.access import Principal
 from app.domain.bumps import Bump, Change, declared_bump, required_bump
 from app.domain.changes import classify_changes
@@ -37,11 +37,10 @@ from app.domain.errors import Conflict, InvalidInput
 from app.domain.events import EventKind
 from app.domain.pipeline import DeploymentStep as PipelineStep
 from app.domain.pipeline import StepOutcome
+from app.domain.pushes import ExistingVersion, OverwriteRule, PushAction
 from app.domain.version_errors import (
     InsufficientVersionBump,
     InvalidTransition,
-    VersionExists,
-    VersionImmutable,
     VersionInBin,
     VersionNumberRetired,
 )
@@ -81,13 +80,9 @@ async def check_bump(
     number: semver.Version,
     definition: ConnectorDefinition,
 ) -> BumpCheck:
-    """Classify the change against the *previous* version and refuse a too-small bump.
-
-    The previous version is the highest published release (prereleases aside, bin aside) below
-    `number` by precedence: a backport 1.2.5 is compared with 1.2.4, not with 2.0.0, and 2.0.0 is
-    compared with the last 1.x release rather than with its own betas.
-    """
-    previous = await _previous_release(session, connector_id=connector_id, number=number)
+    """Classify the change against the previous release (`app.domain.pushes`) and refuse a
+    too-small bump."""
+    previous = await read_previous_release(session, connector_id=connector_id, number=number)
     if previous is None or previous.definition is None:
         return BumpCheck(previous=None if previous is None else previous.version)
     changes = classify_changes(parse_definition(previous.definition), definition)
@@ -106,15 +101,16 @@ async def check_bump(
 
 
 @dataclass(frozen=True)
-class _PreviousRelease:
+class PreviousRelease:
     version: str
     definition: dict[str, Any] | None
 
 
-async def _previous_release(
+async def read_previous_release(
     session: AsyncSession, *, connector_id: UUID, number: semver.Version
-) -> _PreviousRelease | None:
-    """The highest published, not binned release below `number`, with its definition only.
+) -> PreviousRelease | None:
+    """The previous release for `number` (`app.domain.pushes.previous_release`, whose SQL twin
+    this is), with its definition only.
 
     Releases have no prerelease part, so precedence among them is (major, minor, patch) and the
     database finds the one in question; a prerelease `number` ranks below its own release, which
@@ -141,7 +137,7 @@ async def _previous_release(
             .limit(1)
         )
     ).first()
-    return None if row is None else _PreviousRelease(version=row[0], definition=row[1])
+    return None if row is None else PreviousRelease(version=row[0], definition=row[1])
 
 
 async def publish_version(
@@ -291,6 +287,7 @@ async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequ
         number = request.number
         await _refuse_retired(session, connector, number)
         content = request.content(connector)
+        content_hash = content.content_hash()
         existing = (
             await session.exec(
                 select(ConnectorVersion).where(
@@ -299,38 +296,24 @@ async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequ
                 )
             )
         ).first()
-        if existing is not None and existing.published_at is not None:
-            if existing.content_hash == content.content_hash() and existing.binned_at is None:
-                return PushOutcome(version=existing, changed=False, check=BumpCheck())
-            if existing.content_hash != content.content_hash():
-                await _refuse_overwrite(session, connector, existing, request.force)
-        if existing is not None and existing.binned_at is not None:
-            # After the immutability refusals: restoring would not make those pushes possible.
-            raise VersionInBin(existing.version, DeploymentState(existing.state))
+        found = None if existing is None else _as_existing(existing)
+        action = pushes.decide_push(
+            found,
+            content_hash=content_hash,
+            force=request.force,
+            overwrite=(
+                await _overwrite_rule(session, connector)
+                if pushes.overwrite_in_question(found, content_hash)
+                else None
+            ),
+        )
+        if action is PushAction.UNCHANGED:
+            assert existing is not None
+            return PushOutcome(version=existing, changed=False, check=BumpCheck())
         check = await check_bump(
             session, connector_id=connector.id, number=number, definition=request.definition
         )
-        if existing is None:
-            version = new_version_row(
-                connector_id=connector.id,
-                number=str(number),
-                content=content,
-                published_at=utc_now(),
-                state=DeploymentState.RELEASED,
-            )
-            session.add(version)
-            await session.flush()
-            kind = EventKind.VERSION_PUSHED
-        elif existing.published_at is None:
-            version = _replace_content(existing, content)
-            version.published_at = version.updated_at
-            version.state = DeploymentState.RELEASED
-            kind = EventKind.VERSION_PUSHED
-        else:
-            session.add(_revision_of(existing))
-            version = _replace_content(existing, content)
-            version.revision += 1
-            kind = EventKind.VERSION_OVERWRITTEN
+        version, kind = await _write_push(session, connector, action, existing, content, number)
         session.add(version)
         record_event(
             session,
@@ -364,21 +347,58 @@ async def _refuse_retired(
         raise VersionNumberRetired(str(number))
 
 
-async def _refuse_overwrite(
-    session: AsyncSession, connector: Connector, existing: ConnectorVersion, force: bool
-) -> None:
+async def _write_push(
+    session: AsyncSession,
+    connector: Connector,
+    action: PushAction,
+    existing: ConnectorVersion | None,
+    content: VersionContent,
+    number: semver.Version,
+) -> tuple[ConnectorVersion, EventKind]:
+    """Write what `decide_push` said: create the version, publish the draft, or overwrite the
+    published one (keeping its content as a revision)."""
+    if action is PushAction.CREATE:
+        version = new_version_row(
+            connector_id=connector.id,
+            number=str(number),
+            content=content,
+            published_at=utc_now(),
+            state=DeploymentState.RELEASED,
+        )
+        session.add(version)
+        await session.flush()
+        return version, EventKind.VERSION_PUSHED
+    assert existing is not None, action
+    if action is PushAction.PUBLISH_DRAFT:
+        version = _replace_content(existing, content)
+        version.published_at = version.updated_at
+        version.state = DeploymentState.RELEASED
+        return version, EventKind.VERSION_PUSHED
+    assert action is PushAction.OVERWRITE, action
+    session.add(_revision_of(existing))
+    version = _replace_content(existing, content)
+    version.revision += 1
+    return version, EventKind.VERSION_OVERWRITTEN
+
+
+def _as_existing(version: ConnectorVersion) -> ExistingVersion:
+    return ExistingVersion(
+        number=version.version,
+        state=DeploymentState(version.state),
+        published=version.published_at is not None,
+        binned=version.binned_at is not None,
+        content_hash=version.content_hash,
+    )
+
+
+async def _overwrite_rule(session: AsyncSession, connector: Connector) -> OverwriteRule:
+    """Read only when an overwrite is in question: a custom connector's rule costs a statement."""
     if connector.project_id is None:
-        raise VersionImmutable(existing.version, "managed versions are always immutable")
+        return OverwriteRule.MANAGED
     project = await session.get(Project, connector.project_id)
     if project is None or project.immutable_versioning:
-        raise VersionImmutable(
-            existing.version,
-            "the project's immutable versioning is on (force has no effect); push a new version",
-        )
-    if not force:
-        raise VersionExists(
-            existing.version, " with other content; push with force to overwrite it"
-        )
+        return OverwriteRule.IMMUTABLE
+    return OverwriteRule.WITH_FORCE
 
 
 def _revision_of(version: ConnectorVersion) -> VersionRevision:
