@@ -11,9 +11,13 @@ those of the change made by a key that may (then made, to compare), within its o
 import random
 from typing import Any
 
+import pytest
+
 from tests.graphql.impact_worlds import CHANGES, ProposedChange, World, build_world, random_change
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
+
+pytestmark = pytest.mark.slow
 
 Json = dict[str, Any]
 

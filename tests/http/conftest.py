@@ -16,6 +16,21 @@ from tests.databases import fresh_database
 from tests.http.server import run_cli, serving
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the shared server are marked `slow`, so that the inner loop leaves them out."""
+    unmarked = []
+    for item in items:
+        if "running_server" not in getattr(item, "fixturenames", ()):
+            continue
+        if item.get_closest_marker("slow") is None:
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError(
+            "tests on a real server need @pytest.mark.slow (or `pytestmark = pytest.mark.slow`): "
+            + ", ".join(unmarked)
+        )
+
+
 @pytest.fixture(scope="session")
 async def server_database_url(backend: str, database_workdir: Path) -> AsyncIterator[URL]:
     async with fresh_database(backend, database_workdir) as url:

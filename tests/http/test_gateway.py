@@ -28,9 +28,12 @@ def _missing_gateway() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(
-    _missing_gateway() is not None, reason=_missing_gateway() or "gateway available"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        _missing_gateway() is not None, reason=_missing_gateway() or "gateway available"
+    ),
+]
 
 
 @pytest.fixture(scope="module")

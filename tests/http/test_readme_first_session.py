@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 
 from tests.databases import fresh_database
@@ -72,6 +73,7 @@ def test_the_session_is_what_the_readme_shows() -> None:
     assert {"createConnector", "createAuthConfig", "linkAccount", "pushVersion"} <= set(fields)
 
 
+@pytest.mark.slow
 async def test_the_first_session_runs_as_written_after_demo(tmp_path: Path, backend: str) -> None:
     async with fresh_database(backend, tmp_path) as url:
         env = {
