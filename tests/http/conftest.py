@@ -1,6 +1,7 @@
-"""One real server per backend for all end-to-end tests: uvicorn with two worker processes on a
-fresh database, started through the CLI. A start costs seconds, so the tests share it; each test
-makes its own projects and connectors, so none depends on another's data."""
+"""One real server per backend for the end-to-end tests a test process runs (each xdist worker
+has its own): uvicorn with two worker processes on a fresh database, started through the CLI. A
+start costs seconds, so the tests share it; each test makes its own projects and connectors, so
+none depends on another's data."""
 
 import os
 from collections.abc import AsyncIterator, Iterator
