@@ -16,7 +16,6 @@ import pytest
 from tests.http.server import Project, create_project, free_port, graphql, running
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2] / "gateway"
-START_TIMEOUT_SECONDS = 60
 
 
 def _missing_gateway() -> str | None:
@@ -59,7 +58,6 @@ def gateway_url(
         ),
         name="the gateway",
         cwd=GATEWAY_DIR,
-        timeout=START_TIMEOUT_SECONDS,
     ):
         yield url
 
