@@ -79,13 +79,29 @@ def serve(
             help="How much the server logs: critical, error, warning, info or debug",
         ),
     ] = None,
+    worker_healthcheck_timeout: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="WORKER_HEALTHCHECK_TIMEOUT",
+            show_envvar=True,
+            show_default="30",
+            help="Seconds a worker may take to answer uvicorn's health check before it is replaced",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API: /graphql (GraphiQL in a browser) and /healthz."""
     import uvicorn
 
     from app.observability.logs import uvicorn_log_config
 
-    settings = _settings(host=host, port=port, log_level=log_level, web_concurrency=workers)
+    settings = _settings(
+        host=host,
+        port=port,
+        log_level=log_level,
+        web_concurrency=workers,
+        worker_healthcheck_timeout=worker_healthcheck_timeout,
+    )
     if settings.is_sqlite:
         # Migrate once here, not in every worker, so that workers never race on the schema.
         _migrate(settings)
@@ -105,6 +121,7 @@ def serve(
             host=settings.host,
             port=settings.port,
             workers=settings.web_concurrency,
+            timeout_worker_healthcheck=settings.worker_healthcheck_timeout,
             log_level=settings.log_level,
             log_config=uvicorn_log_config(settings.log_format, settings.log_level),
             # The app writes one line per request, with its id, operation and duration.

@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(
         default=1, ge=1, le=64, description="Worker processes `serve` starts."
     )
+    # uvicorn's own default is 5 s: a worker still importing the app on a busy machine misses
+    # it, and is killed and started again, over and over.
+    worker_healthcheck_timeout: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="Seconds a worker of `serve` may take to answer uvicorn's health check (while "
+        "it starts, and every half second after) before uvicorn kills and replaces it.",
+    )
     log_format: LogFormat = Field(
         default="console", description="`console` (readable lines) or `json` (one object a line)."
     )

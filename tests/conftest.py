@@ -26,6 +26,16 @@ from tests.keys import Keys, make_keys
 BACKENDS = ["sqlite", "postgres"]
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """With `-p no:xdist` (one process, as for a debugger or a profiler) the parallel run's
+    options in pyproject's addopts are still given: accept them, and do nothing with them."""
+    if not pluginmanager.is_blocked("xdist"):
+        return
+    group = parser.getgroup("xdist", "distributed testing (off: -p no:xdist)")
+    for option in ("--numprocesses", "--maxprocesses", "--dist"):
+        group.addoption(option, action="store", help="ignored: pytest-xdist is off")
+
+
 @pytest.fixture(scope="session")
 def postgres_skip_reason() -> str | None:
     reason = asyncio.run(postgres_unavailable_reason())

@@ -21,6 +21,8 @@ from tests.databases import (
     postgres_unavailable_reason,
 )
 
+pytestmark = pytest.mark.slow
+
 TINY = Scale(
     "tiny",
     deep_accounts=30,

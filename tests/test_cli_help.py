@@ -1,7 +1,11 @@
 """`connector-registry COMMAND --help` names each option's environment variable and default,
 and nothing in the help text is taken for markup and dropped."""
 
+import inspect
+from typing import Any
+
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -30,6 +34,7 @@ def _option_line(help_text: str, option: str) -> str:
         ("--port", "port"),
         ("--workers", "web_concurrency"),
         ("--log-level", "log_level"),
+        ("--worker-healthcheck-timeout", "worker_healthcheck_timeout"),
     ],
 )
 def test_serve_options_show_their_variable_and_the_settings_default(
@@ -67,6 +72,26 @@ def test_workers_default_to_the_setting_and_the_option_wins(
     given = runner.invoke(cli, ["serve", "--workers", "2"], env={"WEB_CONCURRENCY": "3"})
     assert given.exit_code == 0
     assert started == [1, 3, 2]
+
+
+def test_the_worker_health_check_timeout_reaches_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    given: list[int] = []
+    # Bound to uvicorn's own signature, so a parameter it does not take fails here.
+    takes = inspect.signature(uvicorn.run).bind
+
+    def run(*args: object, **options: Any) -> None:
+        given.append(takes(*args, **options).arguments["timeout_worker_healthcheck"])
+
+    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setattr("app.cli._migrate", lambda settings: None)
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///./unused.db")
+    monkeypatch.delenv("WORKER_HEALTHCHECK_TIMEOUT", raising=False)
+
+    assert runner.invoke(cli, ["serve"]).exit_code == 0
+    assert runner.invoke(cli, ["serve"], env={"WORKER_HEALTHCHECK_TIMEOUT": "45"}).exit_code == 0
+    option = ["serve", "--worker-healthcheck-timeout", "60"]
+    assert runner.invoke(cli, option, env={"WORKER_HEALTHCHECK_TIMEOUT": "45"}).exit_code == 0
+    assert given == [30, 45, 60]
 
 
 def test_a_worker_count_out_of_range_is_refused() -> None:

@@ -88,6 +88,7 @@ def _compose_command() -> list[str] | None:
     return None
 
 
+@pytest.mark.slow
 def test_docker_compose_accepts_the_file() -> None:
     command = _compose_command()
     if command is None:

@@ -34,6 +34,8 @@ from tests.graphql_client import GraphQLClient
 from tests.http.server import free_port
 from tests.keys import make_keys
 
+pytestmark = pytest.mark.slow
+
 T = TypeVar("T")
 TIMEOUT_SECONDS = 15
 POLL_SECONDS = 0.02

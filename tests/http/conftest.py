@@ -1,6 +1,7 @@
-"""One real server per backend for all end-to-end tests: uvicorn with two worker processes on a
-fresh database, started through the CLI. A start costs seconds, so the tests share it; each test
-makes its own projects and connectors, so none depends on another's data."""
+"""One real server per backend for the end-to-end tests a test process runs (each xdist worker
+has its own): uvicorn with two worker processes on a fresh database, started through the CLI. A
+start costs seconds, so the tests share it; each test makes its own projects and connectors, so
+none depends on another's data."""
 
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,21 @@ from app.domain.enums import Role
 from app.services.access.api_keys import create_api_key
 from tests.databases import fresh_database
 from tests.http.server import run_cli, serving
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the shared server are marked `slow`, so that the inner loop leaves them out."""
+    unmarked = []
+    for item in items:
+        if "running_server" not in getattr(item, "fixturenames", ()):
+            continue
+        if item.get_closest_marker("slow") is None:
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError(
+            "tests on a real server need @pytest.mark.slow (or `pytestmark = pytest.mark.slow`): "
+            + ", ".join(unmarked)
+        )
 
 
 @pytest.fixture(scope="session")

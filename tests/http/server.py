@@ -14,7 +14,11 @@ from typing import Any
 
 import httpx
 
-START_TIMEOUT_SECONDS = 30
+# How long a process may take to answer its readiness probe. A start takes seconds, but on a
+# busy machine (parallel test workers, other jobs) importing the app alone can take ten times
+# as long; the probe is polled, so a quick start is not kept waiting.
+START_TIMEOUT_SECONDS = 120
+PROBE_TIMEOUT_SECONDS = 5
 CLI_TIMEOUT_SECONDS = 120
 
 
@@ -46,7 +50,9 @@ def serving(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Iterato
         [*command, "--workers", str(workers)],
         env=env,
         log_path=log_path,
-        ready=lambda: httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200,
+        ready=lambda: (
+            httpx.get(f"{base_url}/healthz", timeout=PROBE_TIMEOUT_SECONDS).status_code == 200
+        ),
         name="the server",
     ):
         yield base_url
@@ -92,7 +98,7 @@ def _wait_until_ready(
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"{name} did not become ready in {timeout:g}s")
+    raise AssertionError(f"{name} did not become ready in {timeout:g}s:\n{log_path.read_text()}")
 
 
 def graphql(

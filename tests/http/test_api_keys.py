@@ -22,6 +22,8 @@ from app.db.models import ApiKey
 from tests.http.server import create_project, graphql, mutate, run_cli
 from tests.http.test_subscriptions import connected, events_of, new_connector, new_version
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT_SECONDS = 15
 POLL_SECONDS = 0.2
 # Long enough for a subscription to become live first; the test waits that long.

@@ -8,10 +8,13 @@ auth config); an account under a deleted auth config, or both succeeding, is not
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.graphql_client import GraphQLClient
 from tests.http.server import Project, create_project, unique
 from tests.http.test_bin_races import BATCH, RUNS, at_once, each_of, sending, succeeded
+
+pytestmark = pytest.mark.slow
 
 Json = dict[str, Any]
 

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.graphql.operations import mutate
 from tests.graphql_client import GraphQLClient
 from tests.http.server import Project, create_project, unique
+
+pytestmark = pytest.mark.slow
 
 Json = dict[str, Any]
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.http.server import Project, create_project, graphql, mutate
 
+pytestmark = pytest.mark.slow
+
 LOOKUPS = 40  # per round: enough to reach both workers many times over
 
 DEFINITION: dict[str, Any] = {

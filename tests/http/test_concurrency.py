@@ -11,6 +11,8 @@ import pytest
 
 from tests.http.server import Project, create_project
 
+pytestmark = pytest.mark.slow
+
 Json = dict[str, Any]
 
 PUSHES = 20

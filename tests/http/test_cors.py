@@ -193,6 +193,7 @@ def cors_server(
         yield base_url
 
 
+@pytest.mark.slow
 async def test_a_real_server_answers_a_listed_origin_and_only_it(
     cors_server: str, platform_key: str
 ) -> None:
@@ -237,6 +238,7 @@ async def connection_ack(base_url: str, origin: str, key: str) -> dict[str, Any]
         return answer
 
 
+@pytest.mark.slow
 async def test_a_real_server_takes_websockets_from_a_listed_origin_only(
     cors_server: str, platform_key: str
 ) -> None:

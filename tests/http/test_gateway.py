@@ -16,7 +16,6 @@ import pytest
 from tests.http.server import Project, create_project, free_port, graphql, running
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2] / "gateway"
-START_TIMEOUT_SECONDS = 60
 
 
 def _missing_gateway() -> str | None:
@@ -28,9 +27,12 @@ def _missing_gateway() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(
-    _missing_gateway() is not None, reason=_missing_gateway() or "gateway available"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        _missing_gateway() is not None, reason=_missing_gateway() or "gateway available"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,6 @@ def gateway_url(
         ),
         name="the gateway",
         cwd=GATEWAY_DIR,
-        timeout=START_TIMEOUT_SECONDS,
     ):
         yield url
 

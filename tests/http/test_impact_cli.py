@@ -11,6 +11,8 @@ import pytest
 from tests.http.server import Project, create_project, mutate, run_cli
 from tests.http.test_push_cli import DEFINITION, push, push_file, read_version
 
+pytestmark = pytest.mark.slow
+
 CREATE_AUTH_CONFIG = (
     "mutation ($input: CreateAuthConfigInput!) { createAuthConfig(input: $input) { __typename "
     "... on CreateAuthConfigSuccess { authConfig { id } } ... on Error { code message } } }"

@@ -16,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.http.server import serving
 
+pytestmark = pytest.mark.slow
+
 BATCH = 30
 MAX_REQUESTS = 600
 TOKEN = "metrics-token-for-tests"

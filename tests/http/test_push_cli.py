@@ -13,6 +13,8 @@ import yaml
 
 from tests.http.server import Project, create_project, free_port, graphql, run_cli
 
+pytestmark = pytest.mark.slow
+
 Json = dict[str, Any]
 
 DEFINITION: Json = {

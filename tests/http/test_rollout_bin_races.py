@@ -2,6 +2,8 @@
 moment: `startRollout` and `moveVersionToBin` of its target, sent together through a real server
 with two worker processes, many times over. Exactly one of them wins, in either order."""
 
+import pytest
+
 from tests.http.server import Project, create_project
 from tests.http.test_bin_races import (
     DEFINITION,
@@ -14,6 +16,8 @@ from tests.http.test_bin_races import (
     states_of,
     succeeded,
 )
+
+pytestmark = pytest.mark.slow
 
 START_ROLLOUT = """
 mutation ($input: StartRolloutInput!) {

@@ -10,6 +10,8 @@ import pytest
 from tests.databases import fresh_database
 from tests.http.server import graphql, run_cli
 
+pytestmark = pytest.mark.slow
+
 
 def test_a_platform_key_from_the_cli_drives_a_real_server(
     running_server: str, server_env: dict[str, str]

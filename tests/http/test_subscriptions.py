@@ -18,6 +18,8 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.http.server import create_project, mutate, unique
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT_SECONDS = 15
 RETRY_SECONDS = 1.0
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 
 from tests.databases import fresh_database
@@ -198,6 +199,7 @@ class Tour:
             self.found[placeholder] = result[name][id_field]
 
 
+@pytest.mark.slow
 async def test_the_tour_runs_as_written(tmp_path: Path, backend: str) -> None:
     async with fresh_database(backend, tmp_path) as url:
         env = {

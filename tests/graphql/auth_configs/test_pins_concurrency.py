@@ -19,6 +19,8 @@ from tests.graphql.versions.versioning import new_connector
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, make_keys
 
+pytestmark = pytest.mark.slow
+
 PINS = ["latest", "1.x.x", "1.2.x", "1.2.0", "2.x.x", "3.0.0"]
 
 

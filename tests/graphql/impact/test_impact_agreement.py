@@ -11,6 +11,8 @@ those of the change made by a key that may (then made, to compare), within its o
 import random
 from typing import Any
 
+import pytest
+
 from tests.graphql.impact.impact_worlds import (
     CHANGES,
     ProposedChange,
@@ -20,6 +22,8 @@ from tests.graphql.impact.impact_worlds import (
 )
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
+
+pytestmark = pytest.mark.slow
 
 Json = dict[str, Any]
 

@@ -30,6 +30,8 @@ from tests.graphql.versions.versioning import (
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, make_keys
 
+pytestmark = pytest.mark.slow
+
 CALLS = 6
 
 
