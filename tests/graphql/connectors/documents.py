@@ -21,3 +21,6 @@ mutation ($input: UpdateConnectorInput!) {{
   }}
 }}
 """
+
+CONNECTOR_KEYS = "query Connectors { connectors(first: 5) { edges { node { key } } } }"
+"""The first connectors' keys, as a named operation: traces and spans are named after it."""
