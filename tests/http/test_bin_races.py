@@ -12,11 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.graphql.auth_configs.documents import (
-    CREATE_AUTH_CONFIG,
-    LINK_ACCOUNT,
-    PIN_AUTH_CONFIG,
-)
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT, PIN_AUTH_CONFIG
 from tests.graphql.lifecycle.documents import MOVE_VERSION_TO_BIN
 from tests.graphql.operations import mutate
 from tests.graphql_client import GraphQLClient

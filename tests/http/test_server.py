@@ -36,10 +36,7 @@ def test_a_platform_key_from_the_cli_drives_a_real_server(
     assert created["__typename"] == "CreateProjectSuccess"
     admin_key = created["secret"]
     connector = graphql(
-        running_server,
-        admin_key,
-        CREATE_CONNECTOR,
-        {"input": {"key": "crm", "name": "CRM"}},
+        running_server, admin_key, CREATE_CONNECTOR, {"input": {"key": "crm", "name": "CRM"}}
     ).json()["data"]["createConnector"]
 
     # then the server answers over real HTTP with the data it stored
