@@ -14,6 +14,9 @@ from typing import Any
 
 import httpx
 
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
+from tests.graphql.projects.documents import CREATE_PROJECT, UPDATE_PROJECT_SETTINGS
+
 # How long a process may take to answer its readiness probe. A start takes seconds, but on a
 # busy machine (parallel test workers, other jobs) importing the app alone can take ten times
 # as long; the probe is polled, so a quick start is not kept waiting.
@@ -133,8 +136,7 @@ def create_project(base_url: str, platform_key: str, *, immutable_versioning: bo
     created = mutate(
         base_url,
         platform_key,
-        "mutation ($input: CreateProjectInput!) { createProject(input: $input) { __typename "
-        "... on CreateProjectSuccess { secret } ... on Error { code message } } }",
+        CREATE_PROJECT,
         {"slug": unique("project"), "name": "End to end"},
     )
     assert created["__typename"] == "CreateProjectSuccess", created
@@ -143,8 +145,7 @@ def create_project(base_url: str, platform_key: str, *, immutable_versioning: bo
         settings = mutate(
             base_url,
             admin_key,
-            "mutation ($input: UpdateProjectSettingsInput!) { updateProjectSettings(input: $input)"
-            " { __typename ... on Error { code message } } }",
+            UPDATE_PROJECT_SETTINGS,
             {"immutableVersioning": False},
         )
         assert settings["__typename"] == "UpdateProjectSettingsSuccess", settings
@@ -157,8 +158,7 @@ def create_connector(base_url: str, admin_key: str, prefix: str = "crm") -> str:
     created = mutate(
         base_url,
         admin_key,
-        "mutation ($input: CreateConnectorInput!) { createConnector(input: $input) { __typename "
-        "... on CreateConnectorSuccess { connector { id } } ... on Error { code message } } }",
+        CREATE_CONNECTOR,
         {"key": key, "name": key.upper()},
     )
     assert created["__typename"] == "CreateConnectorSuccess", created

@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.db.engine import Database
 from app.db.models import ApiKey
+from tests.graphql.access.documents import CREATE_API_KEY, REVOKE_API_KEY
 from tests.http.server import create_project, graphql, mutate, run_cli
 from tests.http.test_subscriptions import connected, events_of, new_connector, new_version
 
@@ -64,25 +65,18 @@ async def test_a_servers_requests_get_their_keys_last_use_written(
 
 # Subscriptions: a connection closes with 4403 as soon as its key stops working.
 
-ISSUE_KEY = (
-    "mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename "
-    "... on CreateApiKeySuccess { apiKey { id } secret } ... on Error { code message } } }"
-)
-REVOKE_KEY = (
-    "mutation ($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { __typename "
-    "... on RevokeApiKeySuccess { apiKey { revokedAt } } ... on Error { code message } } }"
-)
-
 
 def _issue_key(base_url: str, admin_key: str, **fields: object) -> tuple[str, str]:
     """A new VIEWER key of the ADMIN key's project: (its global id, its secret)."""
-    issued = mutate(base_url, admin_key, ISSUE_KEY, {"name": "live", "role": "VIEWER", **fields})
+    issued = mutate(
+        base_url, admin_key, CREATE_API_KEY, {"name": "live", "role": "VIEWER", **fields}
+    )
     assert issued["__typename"] == "CreateApiKeySuccess", issued
     return str(issued["apiKey"]["id"]), str(issued["secret"])
 
 
 def _revoke(base_url: str, admin_key: str, api_key_id: str) -> None:
-    revoked = mutate(base_url, admin_key, REVOKE_KEY, {"apiKeyId": api_key_id})
+    revoked = mutate(base_url, admin_key, REVOKE_API_KEY, {"apiKeyId": api_key_id})
     assert revoked["__typename"] == "RevokeApiKeySuccess", revoked
 
 

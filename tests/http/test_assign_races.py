@@ -7,21 +7,12 @@ them wins each time, and what is stored agrees: no binned version has an assignm
 import httpx
 import pytest
 
+from tests.graphql.assignments.documents import ASSIGN_VERSION
 from tests.graphql_client import GraphQLClient
 from tests.http.server import Project, create_project
 from tests.http.test_bin_races import BATCH, RUNS, Json, Run, prepared_runs, raced, sending
 
 pytestmark = pytest.mark.slow
-
-ASSIGN_VERSION = """
-mutation ($input: AssignVersionInput!) {
-  assignVersion(input: $input) {
-    __typename
-    ... on AssignVersionSuccess { assignment { id } }
-    ... on Error { code message }
-  }
-}
-"""
 
 STATE = "... on ConnectorVersion { binnedAt assignments { totalCount } }"
 

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.graphql.auth_configs.documents import DELETE_AUTH_CONFIG, LINK_ACCOUNT, READ_ACCOUNT
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
 from tests.graphql_client import GraphQLClient
 from tests.http.server import Project, create_project, unique
 from tests.http.test_bin_races import BATCH, RUNS, at_once, each_of, sending, succeeded
@@ -17,24 +19,6 @@ from tests.http.test_bin_races import BATCH, RUNS, at_once, each_of, sending, su
 pytestmark = pytest.mark.slow
 
 Json = dict[str, Any]
-
-LINK_ACCOUNT = """
-mutation ($input: LinkAccountInput!) {
-  linkAccount(input: $input) {
-    __typename ... on LinkAccountSuccess { linkedAccount { id } } ... on Error { code message }
-  }
-}
-"""
-
-DELETE_AUTH_CONFIG = """
-mutation ($input: DeleteAuthConfigInput!) {
-  deleteAuthConfig(input: $input) {
-    __typename
-    ... on AuthConfigHasAccountsError { linkedAccountCount }
-    ... on Error { code message }
-  }
-}
-"""
 
 CREATED = "__typename ... on CreateAuthConfigSuccess { authConfig { id } } ... on Error { code }"
 
@@ -50,8 +34,7 @@ async def _auth_configs(project: Project) -> list[str]:
     key = unique("race")
     async with httpx.AsyncClient(base_url=project.base_url, timeout=90) as client:
         created = await GraphQLClient(client)(
-            "mutation ($input: CreateConnectorInput!) { createConnector(input: $input) "
-            "{ __typename } }",
+            CREATE_CONNECTOR,
             {"input": {"key": key, "name": key.upper()}},
             key=project.key,
         )
@@ -85,9 +68,7 @@ async def _accounts_exist(project: Project, account_ids: list[str]) -> list[bool
     async with httpx.AsyncClient(base_url=project.base_url, timeout=90) as client:
         found = []
         for account_id in account_ids:
-            data = await GraphQLClient(client)(
-                "query ($id: ID!) { node(id: $id) { id } }", {"id": account_id}, key=project.key
-            )
+            data = await GraphQLClient(client)(READ_ACCOUNT, {"id": account_id}, key=project.key)
             found.append(data["node"] is not None)
     return found
 

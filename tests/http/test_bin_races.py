@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT, PIN_AUTH_CONFIG
+from tests.graphql.lifecycle.documents import MOVE_VERSION_TO_BIN
 from tests.graphql.operations import mutate
 from tests.graphql_client import GraphQLClient
 from tests.http.server import Project, create_project, unique
@@ -33,40 +35,6 @@ CREATED_AUTH_CONFIG = (
     "__typename ... on CreateAuthConfigSuccess { authConfig { id pin revision } } "
     "... on Error { code message }"
 )
-
-CREATE_AUTH_CONFIG = f"""
-mutation ($input: CreateAuthConfigInput!) {{
-  createAuthConfig(input: $input) {{ {CREATED_AUTH_CONFIG} }}
-}}
-"""
-
-PIN_AUTH_CONFIG = """
-mutation ($input: PinAuthConfigInput!) {
-  pinAuthConfig(input: $input) {
-    __typename
-    ... on PinAuthConfigSuccess { authConfig { id pin revision } }
-    ... on Error { code message }
-  }
-}
-"""
-
-LINK_ACCOUNT = """
-mutation ($input: LinkAccountInput!) {
-  linkAccount(input: $input) {
-    __typename
-    ... on LinkAccountSuccess { linkedAccount { id authenticatedVersion { id } } }
-    ... on Error { code message }
-  }
-}
-"""
-
-MOVE_VERSION_TO_BIN = """
-mutation ($input: MoveVersionToBinInput!) {
-  moveVersionToBin(input: $input) {
-    __typename ... on MoveVersionToBinSuccess { version { binnedAt } } ... on Error { code }
-  }
-}
-"""
 
 VERSION_STATE = "... on ConnectorVersion { binnedAt }"
 AUTH_CONFIG_STATE = (

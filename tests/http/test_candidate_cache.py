@@ -7,6 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, READ_AUTH_CONFIG
+from tests.graphql.lifecycle.documents import DEPRECATE_VERSION
+from tests.graphql.versions.documents import PUSH_VERSION
 from tests.http.server import Project, create_project, graphql, mutate
 
 pytestmark = pytest.mark.slow
@@ -17,29 +20,6 @@ DEFINITION: dict[str, Any] = {
     "auth": {"type": "api_key", "fields": [{"name": "api_key", "required": True}]},
     "actions": [{"id": "list_tickets", "description": "List tickets"}],
 }
-
-PUSH = """
-mutation ($input: PushVersionInput!) {
-  pushVersion(input: $input) { __typename ... on Error { code message } }
-}
-"""
-CREATE_AUTH_CONFIG = """
-mutation ($input: CreateAuthConfigInput!) {
-  createAuthConfig(input: $input) {
-    __typename ... on CreateAuthConfigSuccess { authConfig { id } } ... on Error { code message }
-  }
-}
-"""
-DEPRECATE = """
-mutation ($input: DeprecateVersionInput!) {
-  deprecateVersion(input: $input) { __typename ... on Error { code message } }
-}
-"""
-LOOKUP = """
-query ($id: ID!) {
-  node(id: $id) { ... on AuthConfig { effectiveVersion { version { id version } } } }
-}
-"""
 
 
 @pytest.fixture
@@ -55,7 +35,7 @@ async def _versions_seen(project: Project, auth_config_id: str) -> set[str]:
             *(
                 client.post(
                     "/graphql",
-                    json={"query": LOOKUP, "variables": {"id": auth_config_id}},
+                    json={"query": READ_AUTH_CONFIG, "variables": {"id": auth_config_id}},
                     headers={"Authorization": f"Bearer {project.key}"},
                 )
                 for _ in range(LOOKUPS)
@@ -72,7 +52,7 @@ def _push(project: Project, connector_key: str, number: str) -> None:
     result = mutate(
         project.base_url,
         project.key,
-        PUSH,
+        PUSH_VERSION,
         {"connectorKey": connector_key, "version": number, "definition": DEFINITION},
     )
     assert result["__typename"] == "PushVersionSuccess", result
@@ -99,8 +79,8 @@ async def test_every_worker_sees_a_change_at_once(project: Project) -> None:
     assert await _versions_seen(project, auth_config_id) == {"1.1.0"}
 
     # and when 1.1.0 is deprecated, every lookup moves back to 1.0.0 at once
-    looked_up = graphql(project.base_url, project.key, LOOKUP, {"id": auth_config_id})
+    looked_up = graphql(project.base_url, project.key, READ_AUTH_CONFIG, {"id": auth_config_id})
     version_id = looked_up.json()["data"]["node"]["effectiveVersion"]["version"]["id"]
-    deprecated = mutate(project.base_url, project.key, DEPRECATE, {"versionId": version_id})
+    deprecated = mutate(project.base_url, project.key, DEPRECATE_VERSION, {"versionId": version_id})
     assert deprecated["__typename"] == "DeprecateVersionSuccess", deprecated
     assert await _versions_seen(project, auth_config_id) == {"1.0.0"}

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.graphql.versions.documents import CREATE_VERSION, PUSH_VERSION, STORED_VERSIONS
 from tests.http.server import Project, create_project
 
 pytestmark = pytest.mark.slow
@@ -22,34 +23,6 @@ DEFINITION: Json = {
     "auth": {"type": "api_key", "fields": [{"name": "api_key", "required": True}]},
     "actions": [{"id": "list_tickets", "description": "List tickets"}],
 }
-
-PUSH_VERSION = """
-mutation ($input: PushVersionInput!) {
-  pushVersion(input: $input) {
-    __typename
-    ... on PushVersionSuccess { changed version { version contentHash definition } }
-    ... on Error { code message }
-  }
-}
-"""
-
-CREATE_VERSION = """
-mutation ($input: CreateVersionInput!) {
-  createVersion(input: $input) {
-    __typename
-    ... on CreateVersionSuccess { version { id version } }
-    ... on Error { code message }
-  }
-}
-"""
-
-STORED_VERSIONS = """
-query ($key: String!) {
-  connector(key: $key) {
-    versions(first: 100) { edges { node { id version contentHash definition } } }
-  }
-}
-"""
 
 
 async def mutation_result(client: httpx.AsyncClient, key: str, document: str, input: Json) -> Json:
@@ -163,7 +136,7 @@ async def connector_id_of(project: Project, connector_key: str) -> str:
         response = await client.post(
             "/graphql",
             json={
-                "query": "query ($key: String!) { connector(key: $key) { id } }",
+                "query": STORED_VERSIONS,
                 "variables": {"key": connector_key},
             },
             headers={"Authorization": f"Bearer {project.key}"},

@@ -8,19 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, LINK_ACCOUNT
 from tests.http.server import Project, create_project, mutate, run_cli
 from tests.http.test_push_cli import DEFINITION, push, push_file, read_version
 
 pytestmark = pytest.mark.slow
-
-CREATE_AUTH_CONFIG = (
-    "mutation ($input: CreateAuthConfigInput!) { createAuthConfig(input: $input) { __typename "
-    "... on CreateAuthConfigSuccess { authConfig { id } } ... on Error { code message } } }"
-)
-LINK_ACCOUNT = (
-    "mutation ($input: LinkAccountInput!) { linkAccount(input: $input) { __typename "
-    "... on Error { code message } } }"
-)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.graphql.versions.documents import VERSION_BY_NUMBER
 from tests.http.server import Project, create_project, free_port, graphql, run_cli
 
 pytestmark = pytest.mark.slow
@@ -31,15 +32,6 @@ DEFINITION: Json = {
         }
     ],
 }
-
-READ_VERSION = """
-query ($key: String!, $number: String!) {
-  connector(key: $key) {
-    version(number: $number) { version name description published revision contentHash definition }
-    versions(first: 100) { totalCount }
-  }
-}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +71,9 @@ def push(
 
 
 def read_version(project: Project, key: str, number: str) -> Json:
-    response = graphql(project.base_url, project.key, READ_VERSION, {"key": key, "number": number})
+    response = graphql(
+        project.base_url, project.key, VERSION_BY_NUMBER, {"key": key, "number": number}
+    )
     assert response.status_code == 200, response.text
     return response.json()["data"]["connector"]  # type: ignore[no-any-return]
 

@@ -4,6 +4,7 @@ with two worker processes, many times over. Exactly one of them wins, in either 
 
 import pytest
 
+from tests.graphql.rollouts.documents import START_ROLLOUT
 from tests.http.server import Project, create_project
 from tests.http.test_bin_races import (
     DEFINITION,
@@ -18,16 +19,6 @@ from tests.http.test_bin_races import (
 )
 
 pytestmark = pytest.mark.slow
-
-START_ROLLOUT = """
-mutation ($input: StartRolloutInput!) {
-  startRollout(input: $input) {
-    __typename
-    ... on StartRolloutSuccess { rollout { targetVersion { id } } }
-    ... on Error { code message }
-  }
-}
-"""
 
 
 async def test_starting_a_rollout_racing_the_bin_never_targets_a_binned_version(

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.databases import fresh_database
+from tests.graphql.connectors.documents import CREATE_CONNECTOR
+from tests.graphql.projects.documents import CREATE_PROJECT
 from tests.http.server import graphql, run_cli
 
 pytestmark = pytest.mark.slow
@@ -28,17 +30,13 @@ def test_a_platform_key_from_the_cli_drives_a_real_server(
     created = graphql(
         running_server,
         platform_key,
-        "mutation ($input: CreateProjectInput!) { createProject(input: $input) { __typename "
-        "... on CreateProjectSuccess { secret project { slug } } } }",
+        CREATE_PROJECT,
         {"input": {"slug": "e2e", "name": "End to end"}},
     ).json()["data"]["createProject"]
     assert created["__typename"] == "CreateProjectSuccess"
     admin_key = created["secret"]
     connector = graphql(
-        running_server,
-        admin_key,
-        'mutation { createConnector(input: {key: "crm", name: "CRM"}) { __typename } }',
-        {},
+        running_server, admin_key, CREATE_CONNECTOR, {"input": {"key": "crm", "name": "CRM"}}
     ).json()["data"]["createConnector"]
 
     # then the server answers over real HTTP with the data it stored

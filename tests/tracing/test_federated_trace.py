@@ -6,17 +6,17 @@ import base64
 from strawberry.extensions import SchemaExtension
 
 from app.graphql.schema import schema
+from tests.graphql.connectors.documents import CONNECTOR_KEYS
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 
-CONNECTORS = "query Connectors { connectors(first: 5) { edges { node { key } } } }"
 FTV1 = {"apollo-federation-include-trace": "ftv1"}
 
 
 async def _post(graphql: GraphQLClient, key: str, headers: dict[str, str]) -> dict[str, object]:
     response = await graphql.http.post(
         graphql.path,
-        json={"query": CONNECTORS},
+        json={"query": CONNECTOR_KEYS},
         headers={"Authorization": f"Bearer {key}", **headers},
     )
     assert response.status_code == 200, response.text

@@ -19,10 +19,9 @@ from app.db.engine import Database
 from app.main import create_app
 from app.settings import Settings
 from app.tracing.otel import OpenTelemetryTracing
+from tests.graphql.connectors.documents import CONNECTOR_KEYS
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, make_keys
-
-CONNECTORS = "query Connectors { connectors(first: 5) { edges { node { key } } } }"
 
 
 class Traced:
@@ -62,7 +61,7 @@ def _is_sql(span: ReadableSpan) -> bool:
 
 
 async def test_an_operation_gets_a_span_with_its_sql_statements_below_it(traced: Traced) -> None:
-    await traced.graphql(CONNECTORS, key=traced.keys.alpha.admin)
+    await traced.graphql(CONNECTOR_KEYS, key=traced.keys.alpha.admin)
 
     spans = traced.exporter.get_finished_spans()
     by_id = {span.context.span_id: span for span in spans if span.context is not None}
@@ -83,8 +82,8 @@ async def test_an_operation_gets_a_span_with_its_sql_statements_below_it(traced:
 
 
 async def test_each_operation_gets_its_own_span(traced: Traced) -> None:
-    await traced.graphql(CONNECTORS, key=traced.keys.alpha.admin)
-    await traced.graphql(CONNECTORS, key=traced.keys.beta.admin)
+    await traced.graphql(CONNECTOR_KEYS, key=traced.keys.alpha.admin)
+    await traced.graphql(CONNECTOR_KEYS, key=traced.keys.beta.admin)
 
     names = [span.name for span in traced.exporter.get_finished_spans()]
     assert names.count("GraphQL Query: Connectors") == 2
@@ -94,7 +93,7 @@ async def test_a_callers_trace_is_continued(traced: Traced) -> None:
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     await traced.graphql.http.post(
         "/graphql",
-        json={"query": CONNECTORS},
+        json={"query": CONNECTOR_KEYS},
         headers={
             "Authorization": f"Bearer {traced.keys.alpha.admin}",
             "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01",

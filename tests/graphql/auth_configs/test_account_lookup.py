@@ -4,6 +4,7 @@ statements for one auth config as for a page of them."""
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.graphql.auth_configs.documents import ACCOUNT_BY_EXTERNAL_ID
 from tests.graphql.auth_configs.edits import account_by_external_id
 from tests.graphql.auth_configs.pinning import link, pinned_auth_config, read_account, set_active
 from tests.graphql.versions.version_definitions import BASE
@@ -103,10 +104,7 @@ async def test_another_project_cannot_reach_the_lookup(graphql: GraphQLClient, k
 
     # when alpha looks through beta's auth config, and through its own
     through_beta = await graphql(
-        "query ($id: ID!) { node(id: $id) { ... on AuthConfig { "
-        'linkedAccount(externalId: "cust-1") { id } } } }',
-        {"id": beta},
-        key=keys.alpha.viewer,
+        ACCOUNT_BY_EXTERNAL_ID, {"id": beta, "externalId": "cust-1"}, key=keys.alpha.viewer
     )
     own = await account_by_external_id(graphql, alpha, "cust-1", key=keys.alpha.viewer)
 

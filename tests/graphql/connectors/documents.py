@@ -21,3 +21,9 @@ mutation ($input: UpdateConnectorInput!) {{
   }}
 }}
 """
+
+CONNECTOR_KEYS = "query Connectors { connectors(first: 5) { edges { node { key } } } }"
+"""The first connectors' keys, as a named operation: traces and spans are named after it."""
+
+READ_CONNECTOR = "query ($id: ID!) { node(id: $id) { ... on Connector { key name description } } }"
+"""A connector's names by its global id, and nothing more: its tests compare it whole."""

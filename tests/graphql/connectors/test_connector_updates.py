@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.domain.validation import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from tests.graphql.auth_configs.edits import update_connector
 from tests.graphql.auth_configs.pinning import written
+from tests.graphql.connectors.documents import READ_CONNECTOR
 from tests.graphql.operations import create_connector, global_id, with_type
 from tests.graphql.versions.version_rows import events_since, last_event_id, uuid_of
 from tests.graphql.versions.versioning import api_key_id, assert_error
@@ -43,7 +44,7 @@ async def test_a_project_admin_renames_and_redescribes_its_custom_connector(
     }
     assert described["connector"] == {**renamed["connector"], "description": "Contacts and deals"}
     read = await graphql(
-        "query ($id: ID!) { node(id: $id) { ... on Connector { key name description } } }",
+        READ_CONNECTOR,
         {"id": connector},
         key=keys.alpha.viewer,
     )

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.types import utc_now
 from tests.graphql.pipeline.deployments import ORDER, environment, read_pipeline, record, recorded
+from tests.graphql.pipeline.documents import READ_PIPELINE
 from tests.graphql.versions.version_definitions import BASE
 from tests.graphql.versions.version_rows import (
     events_since,
@@ -239,9 +240,7 @@ async def test_access_viewers_are_forbidden_and_other_projects_see_nothing(
     assert_error(other, "NotFoundError", "NOT_FOUND")
     assert await written(session) == before
     # and another project cannot read the history either
-    data = await graphql(
-        "query ($id: ID!) { node(id: $id) { id } }", {"id": version_id}, key=keys.beta.admin
-    )
+    data = await graphql(READ_PIPELINE, {"id": version_id}, key=keys.beta.admin)
     assert data["node"] is None
 
 

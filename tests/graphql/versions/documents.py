@@ -94,3 +94,24 @@ query ($connectorId: ID!, $from: String!, $to: String!) {{
   }}
 }}
 """
+
+STORED_VERSIONS = """
+query ($key: String!) {
+  connector(key: $key) {
+    id
+    versions(first: 100) { edges { node { id version contentHash definition } } }
+  }
+}
+"""
+"""A connector's id and the content of each version it lists (not those in the bin)."""
+
+VERSION_BY_NUMBER = """
+query ($key: String!, $number: String!) {
+  connector(key: $key) {
+    version(number: $number) { version name description published revision contentHash definition }
+    versions(first: 100) { totalCount }
+  }
+}
+"""
+"""One version of a connector by its number, and how many versions it lists: compared whole
+by the push command's tests, so it asks for nothing more."""
