@@ -139,6 +139,20 @@ class Settings(BaseSettings):
     json_max_depth: int = Field(
         default=32, ge=2, le=100, description="Levels of nesting of a definition or config."
     )
+    # Impact previews (DESIGN §12): each runs its change's mutation and rolls it back.
+    max_previews_per_operation: int = Field(
+        default=3,
+        ge=1,
+        le=50,
+        description="`impact` fields one operation may hold; more are refused before it runs.",
+    )
+    max_concurrent_previews: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Operations with `impact` fields a process runs at once; as many more wait "
+        "up to QUEUE_TIMEOUT, the rest get 503.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -15,6 +15,8 @@ class RefusalCode(StrEnum):
     """The body is larger than MAX_BODY_BYTES."""
     QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
     """The operation would cost more than MAX_QUERY_COST."""
+    TOO_MANY_PREVIEWS = "TOO_MANY_PREVIEWS"
+    """The operation holds more `impact` fields than MAX_PREVIEWS_PER_OPERATION."""
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     """The response would be larger than MAX_RESPONSE_BYTES."""
     TIMEOUT = "TIMEOUT"

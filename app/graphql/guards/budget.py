@@ -1,15 +1,19 @@
 """What one operation may cost: tokens in its document, its cost before it runs (see
-`app.graphql.guards.cost`), and the size of its response.
+`app.graphql.guards.cost`), how many impact previews it holds, and the size of its response;
+and how many operations with previews a process runs at once.
 
 The limits come from the settings, through the app (`app.state.budget`), so that each server —
 and each test's app — has its own.
 """
 
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
 
+from app.db.admission import Admission
 from app.graphql.context import Context
 from app.graphql.guards.cost import OperationCost, operation_cost
 from app.http.refusals import RefusalCode
@@ -22,6 +26,11 @@ class Budget:
     max_cost: int
     max_response_bytes: int
     request_timeout: float
+    max_previews: int
+    previews: Admission = field(compare=False)
+    """The process's preview slots (`MAX_CONCURRENT_PREVIEWS`): an operation with `impact`
+    fields holds one while it runs; as many more wait, in arrival order, up to `QUEUE_TIMEOUT`.
+    Its previews take turns on the request's one session, so one slot covers all of them."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Budget":
@@ -30,7 +39,15 @@ class Budget:
             max_cost=settings.max_query_cost,
             max_response_bytes=settings.max_response_bytes,
             request_timeout=settings.request_timeout,
+            max_previews=settings.max_previews_per_operation,
+            previews=preview_slots(settings.max_concurrent_previews, settings.queue_timeout),
         )
+
+
+def preview_slots(slots: int, wait_timeout: float) -> Admission:
+    """`slots` operations with previews at once, as many more waiting up to `wait_timeout` s:
+    a waiting operation holds a connection of the pool, so few may wait."""
+    return Admission(slots, max_waiting=slots, wait_timeout=wait_timeout)
 
 
 def _default(name: str) -> Any:
@@ -43,6 +60,8 @@ DEFAULT_BUDGET = Budget(
     max_cost=_default("max_query_cost"),
     max_response_bytes=_default("max_response_bytes"),
     request_timeout=_default("request_timeout"),
+    max_previews=_default("max_previews_per_operation"),
+    previews=preview_slots(_default("max_concurrent_previews"), _default("queue_timeout")),
 )
 
 
@@ -66,12 +85,31 @@ def cost_refusal(context: Any, budget: Budget) -> GraphQLError | None:
     if cost.total > budget.max_cost:
         return _refusal(
             f"the query would cost {cost.total:,}, over the limit of {budget.max_cost:,}: ask "
-            "for smaller pages (first), fewer aliases, or fewer definitions, configs and readmes "
-            "at once",
+            "for smaller pages (first), fewer aliases, or fewer definitions, configs and readmes, "
+            "writes and previews at once",
             RefusalCode.QUERY_TOO_COSTLY,
+        )
+    if cost.previews > budget.max_previews:
+        return _refusal(
+            f"the operation holds {cost.previews} impact previews, over the limit of "
+            f"{budget.max_previews} (MAX_PREVIEWS_PER_OPERATION): each runs its change's "
+            "mutation; send fewer at once",
+            RefusalCode.TOO_MANY_PREVIEWS,
         )
     _remember(context.context, cost)
     return None
+
+
+@asynccontextmanager
+async def preview_slot(context: Any, budget: Budget) -> AsyncIterator[None]:
+    """Hold one of the process's preview slots while an operation with previews runs (none for
+    one without); raise `app.db.admission.Overloaded` when none is free in time."""
+    cost = context.operation_cost if isinstance(context, Context) else None
+    if cost is None or cost.previews == 0:
+        yield
+        return
+    async with budget.previews.slot():
+        yield
 
 
 # The cost of documents whose cost no variable changes, by text and operation: clients send the

@@ -4,23 +4,31 @@
   number of aliases (`app.graphql.guards.limits`), no string literal the databases cannot store
   (`app.graphql.guards.storable_input`). These are validation rules, built once, so the validation
   cache keeps their answer with the document.
-- Its request: no variable holding text the databases cannot store, and a cost within
-  `MAX_QUERY_COST` with these variables (`app.graphql.guards.budget`). Checked for every request,
-  also for a document found in the caches.
+- Its request: no variable holding text the databases cannot store, a cost within
+  `MAX_QUERY_COST` with these variables and at most `MAX_PREVIEWS_PER_OPERATION` impact previews
+  (`app.graphql.guards.budget`). Checked for every request, also for a document found in the
+  caches.
+- Its execution, when it holds previews: one of the process's `MAX_CONCURRENT_PREVIEWS` slots,
+  waited for in arrival order up to `QUEUE_TIMEOUT`; else it is answered OVERLOADED (over HTTP
+  with 503 and `Retry-After`) and nothing of it runs.
 
 One extension rather than one per check: Strawberry wraps every hook of every extension for
 every operation, and this is the path every lookup takes.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import AddValidationRules
 from strawberry.schema.schema import validate_document
 
-from app.graphql.guards.budget import budget_of, cost_refusal
+from app.db.admission import Overloaded
+from app.graphql.guards.budget import budget_of, cost_refusal, preview_slot
 from app.graphql.guards.limits import SHAPE_RULES
 from app.graphql.guards.storable_input import LITERAL_RULES, unstorable_variable_error
+from app.http.refusals import RefusalCode
 
 _RULES: list[type[ASTValidationRule]] = [*SHAPE_RULES, *LITERAL_RULES]
 
@@ -56,3 +64,30 @@ class OperationChecks(AddValidationRules):
             if error is not None:
                 context.pre_execution_errors = [error]
         yield
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        budget = budget_of(getattr(context.context, "request", None))
+        async with AsyncExitStack() as stack:
+            try:
+                await stack.enter_async_context(preview_slot(context.context, budget))
+            except Overloaded:
+                # A result set here is the operation's: Strawberry then runs none of it.
+                context.result = GraphQLExecutionResult(
+                    data=None, errors=[_overloaded(context.context)]
+                )
+            yield
+
+
+def _overloaded(context: object) -> GraphQLError:
+    """The refusal of an operation whose previews found no slot: over HTTP a 503 with
+    `Retry-After`, as a request that found no connection gets."""
+    response = getattr(context, "response", None)
+    if response is not None and hasattr(response, "headers"):
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
+    return GraphQLError(
+        "the server is running all the impact previews it may at once "
+        "(MAX_CONCURRENT_PREVIEWS) and no slot came free in time: retry shortly",
+        extensions={"code": RefusalCode.OVERLOADED.value},
+    )

@@ -7,9 +7,13 @@ The rule, applied to the operation about to run (fragments inlined, variables su
   representation, and any other list of objects is counted as `ASSUMED_LIST_SIZE` objects;
 - a heavy value — a JSON document (a definition, a config, an event's payload) or a readme —
   costs `HEAVY_VALUE_COST`: it can be as large as a definition may be;
-- scalars, `__typename` and introspection cost nothing: their size is bounded by the schema.
+- scalars, `__typename` and introspection cost nothing: their size is bounded by the schema;
+- a write costs `WRITE_COST` on top of what it returns: each mutation field, and each `impact`
+  field, which runs its change's mutation (and reads before and after it) and rolls it back.
 
-Aliases count once each: fifty aliases of one field cost fifty times that field.
+Aliases count once each: fifty aliases of one field cost fifty times that field. So with the
+default `MAX_QUERY_COST` an operation makes fewer than 50 writes, and fifty aliased previews are
+refused before any of them runs.
 """
 
 from collections.abc import Mapping
@@ -41,6 +45,11 @@ ASSUMED_LIST_SIZE = 10
 HEAVY_VALUE_COST = 100
 HEAVY_SCALARS = frozenset({"JSON"})
 HEAVY_TEXT_FIELDS = frozenset({"readme"})
+WRITE_COST = 1_000
+"""What a write costs besides what it returns: a transaction, its locks and its statements, worth
+about as much work as a thousand objects read."""
+PREVIEW_FIELDS = frozenset({("Query", "impact")})
+"""Fields that run a mutation (rolled back): each costs a write."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,8 @@ class OperationCost:
     """How many heavy values the operation may return: when none, its response stays small."""
     uses_variables: bool = False
     """Whether a variable's value entered the count (else it holds for any variables)."""
+    previews: int = 0
+    """How many `impact` fields (previews, each running a mutation) the operation holds."""
 
 
 def operation_cost(
@@ -67,7 +78,9 @@ def operation_cost(
         return OperationCost(0, 0)
     counter = _Counter(schema, document, variables or {})
     total = counter.selection_cost(operation.selection_set, root)
-    return OperationCost(total, counter.heavy_values, counter.uses_variables)
+    if root is schema.mutation_type:
+        total += WRITE_COST * _field_count(operation.selection_set, counter.fragments)
+    return OperationCost(total, counter.heavy_values, counter.uses_variables, counter.previews)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
@@ -88,6 +101,7 @@ class _Counter:
         }
         self.heavy_values = 0
         self.uses_variables = False
+        self.previews = 0
 
     def selection_cost(
         self, selection_set: SelectionSetNode | None, parent: GraphQLType, *, paged: bool = False
@@ -121,6 +135,10 @@ class _Counter:
             return 0
         named, is_list = _unwrap(field.type)
         is_list = is_list and not paged
+        write = 0
+        if (parent.name, name) in PREVIEW_FIELDS:
+            write = WRITE_COST
+            self.previews += 1
         if node.selection_set is None:
             if named.name in HEAVY_SCALARS or name in HEAVY_TEXT_FIELDS:
                 self.heavy_values += self.multiplier(node, field, is_list)
@@ -131,7 +149,7 @@ class _Counter:
         per_object = 1 + self.selection_cost(node.selection_set, named, paged=is_connection)
         times = self.multiplier(node, field, is_list)
         self.heavy_values = before + (self.heavy_values - before) * times
-        return times * per_object
+        return times * per_object + write
 
     def multiplier(self, node: FieldNode, field: GraphQLField, is_list: bool) -> int:
         """How many objects (or values) the field can return."""
@@ -151,6 +169,23 @@ class _Counter:
             return definition.default_value
         self.uses_variables = self.uses_variables or _has_variable(node)
         return value_from_ast(getattr(node, "value", None), definition.type, dict(self.variables))
+
+
+def _field_count(
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> int:
+    """How many fields a selection runs, fragments' included (a mutation's root fields)."""
+    count = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            count += not selection.name.value.startswith("__")
+        elif isinstance(selection, InlineFragmentNode):
+            count += _field_count(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                count += _field_count(fragment.selection_set, fragments)
+    return count
 
 
 def _has_variable(node: object) -> bool:

@@ -1,14 +1,18 @@
 """The changes an impact preview can be asked about (DESIGN §12), each one a mutation's own
 service call plus the auth configs it may move.
 
-A change names its scope before it runs (which auth configs can move at all), taking the lock
-its mutation takes first, so that what is read before it is what the mutation decides on. Then
-`apply` runs the mutation's service function itself: the preview and the change cannot disagree.
-A new kind is one more class with these two methods.
+First `refuse` raises what the mutation raises before it takes a lock or writes: its checks of
+the input, then of the caller's right to make the change (a VIEWER, a project key for a managed
+version), with the same helpers and messages, reading without locks. Only a change that passes
+goes on: it names its scope (which auth configs can move at all), taking the lock its mutation
+takes first, so that what is read before it is what the mutation decides on. Then `apply` runs
+the mutation's service function itself: the preview and the change cannot disagree. A new kind
+is one more class with these three methods.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol
 from uuid import UUID
 
@@ -16,10 +20,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig, Connector, ConnectorVersion
-from app.domain.access import Principal
+from app.domain import validation
+from app.domain.access import Principal, require_project_admin
 from app.domain.content_limits import ContentLimits
 from app.domain.enums import PinSource
+from app.domain.errors import InvalidInput, NotFound
 from app.services.accounts import auth_configs, rollouts
+from app.services.connectors import connector_for_change, connector_for_push
 from app.services.versions import lifecycle, publishing
 
 EVERY_PROJECT = None
@@ -55,6 +62,11 @@ class ProposedChange(Protocol):
         means the caller's own project)."""
         ...
 
+    async def refuse(self, session: AsyncSession, actor: Principal) -> None:
+        """Raise what the mutation raises before its first lock and write, if anything: no
+        lock is taken and nothing is written."""
+        ...
+
     async def scope(self, session: AsyncSession, actor: Principal) -> Scope: ...
 
     async def apply(self, session: AsyncSession, actor: Principal) -> None: ...
@@ -75,9 +87,24 @@ async def _connector_of_version(session: AsyncSession, version_id: UUID) -> Conn
 class _VersionChange:
     version_id: UUID
 
+    action = ""
+    """The mutation's words for what it does, as its refusals say them."""
+
     @property
     def managed_by_platform(self) -> bool:
         return True
+
+    async def refuse(self, session: AsyncSession, actor: Principal) -> None:
+        """`version_for_change`'s checks, without its lock."""
+        version = await session.get(ConnectorVersion, self.version_id)
+        if version is None:
+            raise NotFound("connector version")
+        try:
+            await connector_for_change(
+                session, actor=actor, connector_id=version.connector_id, action=self.action
+            )
+        except NotFound:
+            raise NotFound("connector version") from None
 
     async def scope(self, session: AsyncSession, actor: Principal) -> Scope:
         return Scope.of_connector(await _connector_of_version(session, self.version_id))
@@ -85,6 +112,8 @@ class _VersionChange:
 
 @dataclass(frozen=True)
 class PublishChange(_VersionChange):
+    action = "publish versions"
+
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await publishing.publish_version(session, actor=actor, version_id=self.version_id)
 
@@ -93,6 +122,14 @@ class PublishChange(_VersionChange):
 class DeprecateChange(_VersionChange):
     message: str | None = None
     sunset_at: datetime | None = None
+
+    action = "deprecate versions"
+
+    async def refuse(self, session: AsyncSession, actor: Principal) -> None:
+        validation.optional_text(self.message, "message")
+        if self.sunset_at is not None and self.sunset_at.tzinfo is None:
+            raise InvalidInput("sunsetAt", "needs a time zone")
+        await super().refuse(session, actor)
 
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await lifecycle.deprecate_version(
@@ -106,12 +143,16 @@ class DeprecateChange(_VersionChange):
 
 @dataclass(frozen=True)
 class UndeprecateChange(_VersionChange):
+    action = "undeprecate versions"
+
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await lifecycle.undeprecate_version(session, actor=actor, version_id=self.version_id)
 
 
 @dataclass(frozen=True)
 class MoveToBinChange(_VersionChange):
+    action = "move versions to the bin"
+
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await lifecycle.move_version_to_bin(session, actor=actor, version_id=self.version_id)
 
@@ -134,6 +175,24 @@ class PushChange:
     def managed_by_platform(self) -> bool:
         return False
 
+    @cached_property
+    def request(self) -> publishing.PushRequest:
+        """The input checked, as the push checks it before its transaction."""
+        return publishing.prepare_push(
+            connector_key=self.connector_key,
+            number=self.number,
+            definition=self.definition,
+            name=self.name,
+            description=self.description,
+            readme=self.readme,
+            config=self.config,
+            force=self.force,
+            limits=self.limits,
+        )
+
+    async def refuse(self, session: AsyncSession, actor: Principal) -> None:
+        await connector_for_push(session, actor=actor, key=self.request.connector_key)
+
     async def scope(self, session: AsyncSession, actor: Principal) -> Scope:
         owner = (
             col(Connector.project_id).is_(None)
@@ -146,19 +205,7 @@ class PushChange:
         return Scope.of_connector((await session.exec(query)).first())
 
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
-        await publishing.push_version(
-            session,
-            actor=actor,
-            connector_key=self.connector_key,
-            number=self.number,
-            definition=self.definition,
-            name=self.name,
-            description=self.description,
-            readme=self.readme,
-            config=self.config,
-            force=self.force,
-            limits=self.limits,
-        )
+        await publishing.push_prepared(session, actor=actor, request=self.request)
 
 
 @dataclass(frozen=True)
@@ -168,9 +215,16 @@ class _AuthConfigChange:
     auth_config_id: UUID
     revision: int
 
+    action = ""
+    """The mutation's words for what it does, as its refusals say them."""
+
     @property
     def managed_by_platform(self) -> bool:
         return False
+
+    async def refuse(self, session: AsyncSession, actor: Principal) -> None:
+        """The mutation's first check, before it reads anything."""
+        require_project_admin(actor, self.action)
 
     async def scope(self, session: AsyncSession, actor: Principal) -> Scope:
         # Not locked here: the mutation locks the key's connectors before the auth config.
@@ -183,6 +237,8 @@ class _AuthConfigChange:
 @dataclass(frozen=True)
 class PinChange(_AuthConfigChange):
     """`pinAuthConfig`'s input."""
+
+    action = "pin auth configs"
 
     pin: str | None = None
     pin_source: PinSource | None = None
@@ -205,6 +261,8 @@ class StartRolloutChange(_AuthConfigChange):
     """`startRollout`'s input. The rollout's id derives from the auth config and the revision
     (`app.domain.rollouts.rollout_id_for`), so the preview's buckets are the start's."""
 
+    action = "start rollouts"
+
     target_version: str = ""
     target_source: PinSource = PinSource.ANY
     percent: int = 0
@@ -225,6 +283,8 @@ class StartRolloutChange(_AuthConfigChange):
 class SetRolloutPercentChange(_AuthConfigChange):
     """`setRolloutPercent`'s input."""
 
+    action = "change rollouts"
+
     percent: int = 0
 
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
@@ -241,6 +301,8 @@ class SetRolloutPercentChange(_AuthConfigChange):
 class CompleteRolloutChange(_AuthConfigChange):
     """`completeRollout`'s input."""
 
+    action = "complete rollouts"
+
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await rollouts.complete_rollout(
             session, actor=actor, auth_config_id=self.auth_config_id, revision=self.revision
@@ -250,6 +312,8 @@ class CompleteRolloutChange(_AuthConfigChange):
 @dataclass(frozen=True)
 class AbortRolloutChange(_AuthConfigChange):
     """`abortRollout`'s input."""
+
+    action = "abort rollouts"
 
     async def apply(self, session: AsyncSession, actor: Principal) -> None:
         await rollouts.abort_rollout(

@@ -10,13 +10,16 @@ the rollback. Every read in it bypasses the process caches (`cached=False`): a v
 moved inside the transaction goes back with it, and the next real change moves it to the same
 value, so candidates kept under it would be the preview's, not the change's.
 
-A caller who may not make the change (a VIEWER; a project key for a managed version) is
-answered FORBIDDEN, as the mutation would, together with what the change would do when made by
-someone who may: the project's ADMIN, then for a managed version a platform key. The answer
-only ever shows the caller's project's auth configs (a platform key's: every project's).
+Before any of that, the mutation's own checks that come before its first lock and write run
+without them (`ProposedChange.refuse`): a caller who may not make the change (a VIEWER; a project
+key for a managed version) is answered FORBIDDEN, as the mutation would, with no moves and
+without the change being made even in a rolled-back transaction — what it would do can only be
+found by making it, and making it costs what the write costs, which a key that may not write
+must not be able to spend. The answer only ever shows the caller's project's auth configs (a
+platform key's: every project's).
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -25,8 +28,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import AuthConfig
 from app.domain.access import Principal
-from app.domain.enums import Role, VersionSource
-from app.domain.errors import DomainError, Forbidden
+from app.domain.enums import VersionSource
+from app.domain.errors import DomainError
 from app.domain.resolution import ResolutionRule
 from app.domain.rollouts import bucket_limit
 from app.services.effective.read import (
@@ -120,40 +123,24 @@ class Impact:
 async def preview_change(
     session: AsyncSession, *, actor: Principal, change: ProposedChange
 ) -> Impact:
-    """What `change` would do, as `actor` sees it; writes nothing."""
-    refusal: DomainError | None = None
-    for acting in _stand_ins(actor, change):
-        try:
-            moves = await _moves(session, acting=acting, viewer=actor, change=change)
-        except Forbidden as error:
-            refusal = refusal or error
-            continue
-        except DomainError as error:
-            return Impact(refusal=refusal or error)
-        return Impact(moves=moves, refusal=refusal)
-    return Impact(refusal=refusal)
-
-
-def _stand_ins(actor: Principal, change: ProposedChange) -> Iterator[Principal]:
-    """The caller, then who could make the change in its place, within what the caller sees."""
-    yield actor
-    if actor.project_id is None:
-        return
-    if actor.role != Role.ADMIN:
-        yield Principal(api_key_id=actor.api_key_id, role=Role.ADMIN, project_id=actor.project_id)
-    if change.managed_by_platform:
-        yield Principal(api_key_id=actor.api_key_id, role=Role.PLATFORM_ADMIN, project_id=None)
+    """What `change` would do, as `actor` sees it; writes nothing. A change the mutation would
+    refuse before its first lock (bad input, FORBIDDEN, NOT_FOUND) is refused without running."""
+    try:
+        await change.refuse(session, actor)
+        return Impact(moves=await _moves(session, actor=actor, change=change))
+    except DomainError as error:
+        return Impact(refusal=error)
 
 
 async def _moves(
-    session: AsyncSession, *, acting: Principal, viewer: Principal, change: ProposedChange
+    session: AsyncSession, *, actor: Principal, change: ProposedChange
 ) -> list[AuthConfigMove]:
     async with rolled_back(session) as inside:
-        scope = await change.scope(inside, acting)
-        configs = await _auth_configs(inside, scope, viewer)
+        scope = await change.scope(inside, actor)
+        configs = await _auth_configs(inside, scope, actor)
         before, existing = await _resolve(inside, configs)
-        await change.apply(inside, acting)
-        after, _ = await _resolve(inside, await _auth_configs(inside, scope, viewer))
+        await change.apply(inside, actor)
+        after, _ = await _resolve(inside, await _auth_configs(inside, scope, actor))
         sides = [
             MoveSides(
                 auth_config_id=config.id,

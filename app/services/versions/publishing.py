@@ -216,7 +216,7 @@ async def release_version(
 
 
 @dataclass(frozen=True)
-class _PushRequest:
+class PushRequest:
     connector_key: str
     number: semver.Version
     definition: ConnectorDefinition
@@ -254,7 +254,35 @@ async def push_version(
 
     Everything sent is checked before the first statement, a definition against `limits`
     before anything else looks at it."""
-    request = _PushRequest(
+    request = prepare_push(
+        connector_key=connector_key,
+        number=number,
+        definition=definition,
+        name=name,
+        description=description,
+        readme=readme,
+        config=config,
+        force=force,
+        limits=limits,
+    )
+    return await push_prepared(session, actor=actor, request=request)
+
+
+def prepare_push(
+    *,
+    connector_key: str,
+    number: str,
+    definition: object,
+    name: str | None,
+    description: str | None,
+    readme: str | None,
+    config: object | None,
+    force: bool,
+    limits: ContentLimits,
+) -> "PushRequest":
+    """A push's input checked, without a statement: what `push_version` does first (an impact
+    preview does it before its transaction, as the push does)."""
+    return PushRequest(
         connector_key=validation.connector_key(connector_key, "connectorKey"),
         number=parse_version(number),
         definition=parse_definition_input(definition, limits),
@@ -264,6 +292,12 @@ async def push_version(
         config=validate_config({} if config is None else config, limits),
         force=force,
     )
+
+
+async def push_prepared(
+    session: AsyncSession, *, actor: Principal, request: "PushRequest"
+) -> PushOutcome:
+    """`push_version` for an input `prepare_push` checked."""
     for _ in range(_PUSH_ATTEMPTS):
         try:
             return await _push_once(session, actor, request)
@@ -275,7 +309,7 @@ async def push_version(
     raise Conflict("another push of this version landed at the same moment each time; try again")
 
 
-async def _push_once(session: AsyncSession, actor: Principal, request: _PushRequest) -> PushOutcome:
+async def _push_once(session: AsyncSession, actor: Principal, request: PushRequest) -> PushOutcome:
     async with transaction(session):
         connector = await connector_for_push(
             session, actor=actor, key=request.connector_key, lock=True

@@ -5,13 +5,18 @@ import pytest
 from graphql import get_introspection_query, parse
 
 from app.graphql.guards.budget import json_size_over
-from app.graphql.guards.cost import ASSUMED_LIST_SIZE, HEAVY_VALUE_COST, operation_cost
+from app.graphql.guards.cost import (
+    ASSUMED_LIST_SIZE,
+    HEAVY_VALUE_COST,
+    WRITE_COST,
+    operation_cost,
+)
 from app.graphql.schema import schema
 
 H = HEAVY_VALUE_COST
 L = ASSUMED_LIST_SIZE
 
-COSTS = {
+COSTS: dict[str, tuple[str, dict[str, object] | None, int, int]] = {
     "scalars cost nothing": ("{ viewer { role } }", None, 1, 0),
     "__typename and introspection cost nothing": (get_introspection_query(), None, 0, 0),
     "an object and its objects cost one each": (
@@ -75,6 +80,25 @@ COSTS = {
         40,
         0,
     ),
+    "a preview costs a write plus what it returns": (
+        (
+            'query ($d: JSON!) { impact(change: { pushVersion: { connectorKey: "k", '
+            'version: "1.1.0", definition: $d } }) { authConfigsChanged '
+            "moves(first: 5) { edges { node { accountsMoving } } } } }"
+        ),
+        {"d": {}},
+        WRITE_COST + 1 + 5 * 3,
+        0,
+    ),
+    "a mutation costs a write per field plus what it returns": (
+        (
+            'mutation { a: publishVersion(input: { versionId: "v" }) { __typename } '
+            'b: publishVersion(input: { versionId: "w" }) { __typename } }'
+        ),
+        None,
+        2 * WRITE_COST + 2,
+        0,
+    ),
     "fragments count where they are spread": (
         (
             "query { connectors(first: 2) { edges { node { ...C } } } } "
@@ -104,6 +128,18 @@ def test_the_attack_that_returned_419_mb_is_over_the_default_limit() -> None:
     cost = operation_cost(
         schema._schema, parse(f'{{ connector(key: "k") {{ {fields} }} }}'), None, {}
     )
+    assert cost.total > 50_000
+
+
+def test_fifty_previews_cost_more_than_the_default_limit() -> None:
+    fields = " ".join(
+        f'p{i}: impact(change: {{ pushVersion: {{ connectorKey: "k", version: "1.1.0", '
+        f"definition: $d }} }}) {{ authConfigsChanged }}"
+        for i in range(50)
+    )
+    document = parse(f"query ($d: JSON!) {{ {fields} }}")
+    cost = operation_cost(schema._schema, document, None, {"d": {}})
+    assert (cost.total, cost.previews) == (50 * (WRITE_COST + 1), 50)
     assert cost.total > 50_000
 
 
