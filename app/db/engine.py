@@ -1,12 +1,15 @@
 """The engine and session factory, with the per-dialect settings that make both databases behave."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,6 +22,8 @@ from app.db.admission import Admission
 from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info
 from app.db.rollout_buckets import register_sqlite_functions
+
+logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # The execution option that marks a connection whose transaction will write (SQLite: IMMEDIATE).
@@ -129,8 +134,13 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """A session whose connection goes back to the pool when the block ends, or is discarded
+        when it cannot be given back clean (see `release`)."""
+        session = self.sessions()
+        try:
             yield session
+        finally:
+            await release(session)
 
     async def start_listening(self) -> None:
         """Receive the events other processes commit (PostgreSQL; see `app.db.notifications`)."""
@@ -146,6 +156,49 @@ class Database:
     async def dispose(self) -> None:
         await self.live_events.stop()
         await self.engine.dispose()
+
+
+async def release(session: AsyncSession) -> None:
+    """Close `session` (rolling back what it left open), and if that fails, invalidate it: the
+    pool then discards its connection instead of handing it out again.
+
+    A request cut off by its time limit is cancelled wherever it is, in the middle of a statement
+    too; SQLAlchemy then invalidates the connection, and asyncpg's may already be closed, so the
+    rollback the close does can fail ("the underlying connection is closed"). That failure is the
+    cut-off's consequence, not a new error: it is logged, the connection is discarded, and the
+    exception that ended the block (the cancellation) goes on. The close runs to its end even if
+    the caller is cancelled meanwhile, so the connection is back in (or out of) the pool before the
+    request's answer is sent.
+    """
+    await _run_to_completion(_close_or_discard(session))
+
+
+async def _close_or_discard(session: AsyncSession) -> None:
+    try:
+        await session.close()
+    except (SQLAlchemyError, OSError) as error:
+        logger.warning("a session could not be closed, its connection is discarded: %r", error)
+        try:
+            await session.invalidate()
+        except (SQLAlchemyError, OSError):
+            logger.warning("discarding a session's connection failed", exc_info=True)
+
+
+async def _run_to_completion(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run `coroutine` in a task of its own and wait for its end even when the caller is cancelled
+    meanwhile; that cancellation is raised again once it has ended."""
+    task = asyncio.ensure_future(coroutine)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as error:
+            if task.cancelled():
+                raise
+            cancelled = error
+    if cancelled is not None:
+        raise cancelled
+    task.result()
 
 
 def create_engine(url: URL | str, **options: Any) -> AsyncEngine:

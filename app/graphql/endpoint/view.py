@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from cross_web import HTTPException  # what Strawberry raises for a request it cannot take
@@ -30,6 +31,8 @@ from app.services.access.key_usage import KeyUsage
 
 _BEARER = "bearer "
 
+logger = logging.getLogger(__name__)
+
 
 def bearer_token(request: HTTPConnection) -> str | None:
     """The key of a request's (or a websocket upgrade's) `Authorization` header."""
@@ -49,6 +52,15 @@ def unauthorized(message: str) -> JSONResponse:
         message,
         RefusalCode.UNAUTHENTICATED,
         headers={"WWW-Authenticate": 'Bearer realm="connector-registry"'},
+    )
+
+
+def _timed_out(timeout: float) -> JSONResponse:
+    return refusal(
+        503,
+        f"the request took longer than {timeout:g} s (REQUEST_TIMEOUT): ask for less at once; "
+        "a write it made was rolled back unless it had committed before then",
+        RefusalCode.TIMEOUT,
     )
 
 
@@ -121,8 +133,9 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
             return
         timeout = budget_of(request).request_timeout
+        deadline = asyncio.timeout(timeout)
         try:
-            async with asyncio.timeout(timeout):
+            async with deadline:
                 answer = await self._answer(request, database, token)
         except Overloaded as overloaded:
             answer = refusal(
@@ -132,12 +145,15 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
                 headers={"Retry-After": "1"},
             )
         except TimeoutError:
-            answer = refusal(
-                503,
-                f"the request took longer than {timeout:g} s (REQUEST_TIMEOUT): ask for less "
-                "at once; a write it made was rolled back unless its answer had been sent",
-                RefusalCode.TIMEOUT,
-            )
+            answer = _timed_out(timeout)
+        except Exception:
+            if not deadline.expired():
+                raise
+            # Cut off, the request was cancelled wherever it was, and undoing what it had begun
+            # failed in its turn (a rollback on the connection the cancellation closed, say):
+            # the session has discarded that connection, and the cut-off is the answer.
+            logger.warning("a request cut off by REQUEST_TIMEOUT failed as it ended", exc_info=True)
+            answer = _timed_out(timeout)
         await answer(scope, receive, send)
 
     async def _answer(self, request: Request, database: Database, token: str) -> Response:
