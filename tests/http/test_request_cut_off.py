@@ -84,7 +84,11 @@ class Served:
 
 @asynccontextmanager
 async def serving(
-    backend: str, workdir: Path, *, request_timeout: float = CUT_OFF_AFTER
+    backend: str,
+    workdir: Path,
+    *,
+    request_timeout: float = CUT_OFF_AFTER,
+    limits: dict[str, int] | None = None,
 ) -> AsyncIterator[Served]:
     async with fresh_database(backend, workdir) as url:
         migrating = Database.from_url(url)
@@ -93,7 +97,7 @@ async def serving(
         settings = Settings(
             database_url=url.render_as_string(hide_password=False),
             request_timeout=request_timeout,
-        )
+        ).model_copy(update=limits or {})
         database = Database.for_server(
             url, pool_size=2, statement_timeout=settings.statement_timeout
         )
@@ -241,8 +245,15 @@ def _previews(count: int) -> str:
 
 
 async def test_cut_off_inside_an_impact_preview(backend: str, database_workdir: Path) -> None:
-    # REQUEST_TIMEOUT as found: long enough to reach the tenth preview on a busy machine
-    async with serving(backend, database_workdir, request_timeout=2) as served:
+    # REQUEST_TIMEOUT as found: long enough to reach the tenth preview on a busy machine. The
+    # request as found is refused before it runs under the default preview limits, so they are
+    # raised here, as an operator may: a cut-off must still answer 503 wherever it lands.
+    async with serving(
+        backend,
+        database_workdir,
+        request_timeout=2,
+        limits={"max_previews_per_operation": 50, "max_query_cost": 1_000_000},
+    ) as served:
         await _cut_off_inside_an_impact_preview(served)
 
 
