@@ -18,6 +18,17 @@ class InProcessSocket:
         self.to_app: asyncio.Queue[Message] = asyncio.Queue()
         self.from_app: asyncio.Queue[Message] = asyncio.Queue()
         self.closed: Message | None = None
+        self.dropped = False
+
+    def drop(self) -> None:
+        """The client's connection is gone without a close: what the app sends from now on
+        fails as it does on a real server (an OSError), until the app reads the disconnect."""
+        self.dropped = True
+
+    async def from_app_put(self, message: Message) -> None:
+        if self.dropped:
+            raise OSError("the client is gone")
+        await self.from_app.put(message)
 
     def send(self, payload: dict[str, Any]) -> None:
         self.to_app.put_nowait({"type": "websocket.receive", "text": json.dumps(payload)})
@@ -74,7 +85,7 @@ async def in_process_socket(app: ASGIApp, key: str) -> AsyncIterator[InProcessSo
         "state": {},
     }
     handler: asyncio.Future[None] = asyncio.ensure_future(
-        app(scope, socket.to_app.get, socket.from_app.put)
+        app(scope, socket.to_app.get, socket.from_app_put)
     )
     try:
         socket.to_app.put_nowait({"type": "websocket.connect"})

@@ -3,6 +3,7 @@ REQUEST_TIMEOUT and the key's validity, with the same typed errors; the connecti
 after a refusal. (In process, over raw ASGI messages, on the test's database.)"""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -230,3 +231,29 @@ async def test_a_socket_without_subscriptions_stops_serving_a_key_revoked_unanno
         closed = await socket.receive()
         assert closed["type"] == "websocket.close"
         assert closed["code"] == 4403
+
+
+async def test_a_client_that_leaves_while_operations_run_is_one_log_line(
+    limited: Callable[..., Starlette],
+    database: Database,
+    keys: Keys,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="app")
+    app = limited()
+    async with (
+        admitting(database, Admission(1, max_waiting=50, wait_timeout=30)) as admission,
+        in_process_socket(app, keys.alpha.viewer) as socket,
+    ):
+        async with admission.slot():
+            for number in range(5):
+                socket.subscribe(str(number), VIEWER_ROLE)
+            await eventually(lambda: admission.waiting == 5, "the operations queue")
+            # when the client's connection goes before the server has read its close
+            socket.drop()
+        # then the operations, finishing, cannot send their answers
+        await eventually(lambda: admission.in_use + admission.waiting == 0, "all ran")
+    # and that is one line in the log, without a traceback
+    assert not [record for record in caplog.records if record.exc_info], caplog.text
+    left = [record for record in caplog.records if "client left" in record.getMessage()]
+    assert len(left) == 1, caplog.text

@@ -1,10 +1,11 @@
 """Slow operations over a websocket, on a real pool (PostgreSQL): twenty sent over one socket by a
 VIEWER key, each held up by a lock another connection holds, run no more at once than the pool
 has connections and each ends at REQUEST_TIMEOUT with the TIMEOUT error; the socket, and the
-pool, serve the next operations.
+pool, serve the next operations. A client that leaves while its operations run is one log line.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -126,3 +127,25 @@ async def test_slow_operations_over_one_socket_run_within_the_pool_and_end_at_th
                 assert answered["type"] == "next", answered
                 assert answered["payload"] == {"data": {"connector": None}}
         assert admission.in_use == 0
+
+
+async def test_a_client_that_leaves_while_its_operations_run_is_one_log_line(
+    server_url: URL, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="app")
+    limits = {"request_timeout": 30.0, "queue_timeout": 30.0, "statement_timeout": 60.0}
+    async with _served(server_url, **limits) as (app, _database, keys):
+        async with (
+            _connector_table_locked(server_url) as holder,
+            in_process_socket(app, keys.alpha.viewer) as socket,
+        ):
+            for number in range(5):
+                socket.subscribe(str(number), SLOW)
+            await _until_blocked(holder, POOL_SIZE)
+            # (the client leaves with two operations running and three waiting)
+        tracebacks = [record for record in caplog.records if record.exc_info]
+        assert not tracebacks, caplog.text
+        # and the pool still serves
+        async with in_process_socket(app, keys.alpha.viewer) as socket:
+            answered = await socket.answer("again", SLOW)
+            assert answered["payload"] == {"data": {"connector": None}}

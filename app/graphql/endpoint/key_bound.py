@@ -18,6 +18,8 @@ from contextlib import suppress
 from datetime import datetime
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocketState
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -49,6 +51,8 @@ class KeyBoundTransportWSHandler(
     """Strawberry's graphql-transport-ws handler, plus a watch on the connection's key."""
 
     _key_watch: asyncio.Task[None] | None = None
+    _ending = False
+    _departure_logged = False
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -142,7 +146,31 @@ class KeyBoundTransportWSHandler(
         except Exception as failure:  # noqa: BLE001  (logged; the client is gone, mostly)
             await self.handle_task_exception(failure)
 
+    async def handle_task_exception(self, error: Exception) -> None:
+        """A client that leaves while its operations run is one line in the log, not a
+        traceback per operation."""
+        if not self._client_gone(error):
+            await super().handle_task_exception(error)
+        elif not self._departure_logged:
+            self._departure_logged = True
+            logger.info(
+                "a websocket client left while its operations ran (%s: %s)",
+                type(error).__name__,
+                error,
+            )
+
+    def _client_gone(self, error: Exception) -> bool:
+        if self._ending or isinstance(error, WebSocketDisconnected):
+            return True
+        websocket = getattr(self.websocket, "ws", None)
+        states = (
+            getattr(websocket, "client_state", None),
+            getattr(websocket, "application_state", None),
+        )
+        return WebSocketState.DISCONNECTED in states
+
     async def shutdown(self) -> None:
+        self._ending = True
         if self._key_watch is not None:
             self._key_watch.cancel()
             with suppress(asyncio.CancelledError):
