@@ -257,3 +257,52 @@ async def test_a_client_that_leaves_while_operations_run_is_one_log_line(
     assert not [record for record in caplog.records if record.exc_info], caplog.text
     left = [record for record in caplog.records if "client left" in record.getMessage()]
     assert len(left) == 1, caplog.text
+
+
+# --- the document's checks --------------------------------------------------------------------
+
+
+def _aliases(count: int) -> str:
+    return "{ " + " ".join(f"a{number}: viewer {{ role }}" for number in range(count)) + " }"
+
+
+async def test_a_document_over_the_token_limit_is_refused_and_the_socket_stays_open(
+    limited: Callable[..., Starlette], keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = limited(max_query_tokens=100)
+    async with in_process_socket(app, keys.alpha.viewer) as socket:
+        refused = await socket.answer("long", _aliases(40))
+        assert refused["type"] == "error", refused
+        (error,) = refused["payload"]
+        assert "more than 100 tokens" in error["message"]
+        await still_answers(socket, "after")
+    assert not [record for record in caplog.records if record.exc_info], caplog.text
+
+
+async def test_an_operation_over_the_cost_limit_is_refused_before_it_runs(
+    limited: Callable[..., Starlette], keys: Keys
+) -> None:
+    app = limited(max_query_cost=100)
+    async with in_process_socket(app, keys.alpha.viewer) as socket:
+        refused = await socket.answer(
+            "costly", "{ projects(first: 100) { edges { node { id } } } }"
+        )
+        assert refused["type"] == "error", refused
+        assert code_of(refused["payload"]) == "QUERY_TOO_COSTLY"
+        await still_answers(socket, "after")
+
+
+async def test_a_result_over_the_response_limit_is_refused(
+    limited: Callable[..., Starlette], keys: Keys
+) -> None:
+    app = limited(max_response_bytes=1024)
+    async with in_process_socket(app, keys.alpha.viewer) as socket:
+        # ten aliases fit in 1 KB; forty-five (about 1.1 KB of JSON) do not
+        small = await socket.answer("small", _aliases(10))
+        assert small["type"] == "next"
+        assert "errors" not in small["payload"], small
+        large = await socket.answer("large", _aliases(45))
+        assert large["type"] == "next", large
+        assert large["payload"]["data"] is None
+        assert code_of(large["payload"]["errors"]) == "RESPONSE_TOO_LARGE"
+        await still_answers(socket, "after")

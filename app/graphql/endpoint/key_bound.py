@@ -10,21 +10,27 @@ so that none runs under a key that stopped working even while announcements cann
 Each operation waits for a slot of the process's admission queue and runs under REQUEST_TIMEOUT,
 as an HTTP request does (`app.graphql.endpoint.operation_limits`); a refused one gets an `error`
 message with the code HTTP's refusal has (OVERLOADED, TIMEOUT), and the connection stays open.
+The document's checks (MAX_QUERY_TOKENS, MAX_QUERY_COST, ...) are the schema's extensions, as for
+HTTP; a result over MAX_RESPONSE_BYTES is sent as RESPONSE_TOO_LARGE.
 """
 
 import asyncio
 import logging
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.websockets import WebSocketState
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+)
 
 from app.db.admission import Overloaded
 from app.db.types import utc_now
@@ -34,10 +40,14 @@ from app.graphql.endpoint.operation_limits import (
     OperationLimits,
     key_error,
     overloaded_error,
+    response_too_large_error,
     timeout_error,
 )
-from app.graphql.guards.budget import budget_of
+from app.graphql.guards.budget import budget_of, json_size_over
 from app.services.access.auth import key_refusal
+
+if TYPE_CHECKING:
+    from strawberry.schema.schema import StreamResult
 
 CLOSE_FORBIDDEN = 4403
 """The code graphql-transport-ws closes a connection with when its key is refused."""
@@ -112,6 +122,34 @@ class KeyBoundTransportWSHandler(
             await self._refuse(operation, timeout_error(timeout))
         finally:
             limits.release()
+
+    async def _send_result_stream(
+        self,
+        operation: Operation[Context | WebSocketConnection, None],
+        result_source: "StreamResult",
+    ) -> None:
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except GraphQLSyntaxError as error:
+            # The parser cache raises what the parser refuses (a document over MAX_QUERY_TOKENS,
+            # say) instead of answering it: answered as HTTP answers it, the connection open.
+            await operation.send_initial_errors([error])
+
+    async def send_message(self, message: Message) -> None:
+        """A `next` whose data is over MAX_RESPONSE_BYTES is sent as RESPONSE_TOO_LARGE, as
+        HTTP answers it (measured before it is encoded)."""
+        if message["type"] == "next" and isinstance(self.context, WebSocketConnection):
+            data = message["payload"].get("data")
+            limit = budget_of(self.context.request).max_response_bytes
+            size = None if data is None else json_size_over(data, limit)
+            if size is not None:
+                error = response_too_large_error(size, limit)
+                message = {
+                    "id": message["id"],
+                    "type": "next",
+                    "payload": {"data": None, "errors": [error.formatted]},
+                }
+        await super().send_message(message)
 
     async def _key_still_works(
         self,

@@ -62,3 +62,11 @@ def timeout_error(timeout: float) -> GraphQLError:
 
 def key_error(refused: KeyRefusal) -> GraphQLError:
     return _error(refused.value, RefusalCode.UNAUTHENTICATED)
+
+
+def response_too_large_error(size: int, limit: int) -> GraphQLError:
+    return _error(
+        f"the response would be about {size:,} bytes, over the limit of {limit:,} "
+        "(MAX_RESPONSE_BYTES): ask for smaller pages or fewer large fields at once",
+        RefusalCode.RESPONSE_TOO_LARGE,
+    )
