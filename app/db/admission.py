@@ -31,13 +31,25 @@ class Admission:
 
     def __init__(self, slots: int, *, max_waiting: int, wait_timeout: float) -> None:
         self._slots = asyncio.Semaphore(slots)
+        self.in_use = 0
+        """How many slots are held now."""
         self.max_waiting = max_waiting
         self.wait_timeout = wait_timeout
         self.waiting = 0
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one slot for the block; raise `Overloaded` rather than wait too long.
+        """Hold one slot for the block; raise `Overloaded` rather than wait too long."""
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    async def acquire(self) -> None:
+        """Take one slot, which the caller must `release`; raise `Overloaded` rather than wait
+        too long. (For a holder that gives its slot back before it ends: a subscription holds
+        one while it is set up, not while it waits for events.)
 
         Waiters go in first come, first served: the pool alone would hand a returned connection
         to whichever request asks first, passing some over again and again (p99 of 0.7-0.9 s at
@@ -46,10 +58,11 @@ class Admission:
             await self._wait_for_slot()
         else:
             await self._slots.acquire()
-        try:
-            yield
-        finally:
-            self._slots.release()
+        self.in_use += 1
+
+    def release(self) -> None:
+        self.in_use -= 1
+        self._slots.release()
 
     async def _wait_for_slot(self) -> None:
         if self.waiting >= self.max_waiting:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -112,10 +112,15 @@ class PostgresListener:
         deliver: Callable[[Sequence[int]], None],
         reconnection: Reconnection,
         other_channels: Mapping[str, "Callable[[object, int, str, object], None]"] | None = None,
+        on_connected: "Callable[[asyncpg.Connection, float], Awaitable[object]] | None" = None,
     ) -> None:
         """`other_channels`: more channels to LISTEN on through the same connection (again after
-        each reconnection), each with the asyncpg callback of its notifications."""
+        each reconnection), each with the asyncpg callback of its notifications.
+        `on_connected(connection, timeout)`: run on each new connection once it LISTENs and has
+        caught up, for what notifications sent while it was away would have said (the keys
+        revoked meanwhile); should it fail, the connection counts as failed and is tried again."""
         self._dsn = dsn
+        self._on_connected = on_connected
         self._other_channels = dict(other_channels or {})
         self._shown_as = shown_as
         self._password = password
@@ -226,7 +231,10 @@ class PostgresListener:
             await connection.add_listener(CHANNEL, self._on_notification)
             for channel, callback in self._other_channels.items():
                 await connection.add_listener(channel, callback)
-            return await self._catch_up(connection)
+            caught_up = await self._catch_up(connection)
+            if self._on_connected is not None:
+                await self._on_connected(connection, timeout)
+            return caught_up
         except BaseException:
             self._drop_connection()
             raise

@@ -103,6 +103,7 @@ class LiveEvents:
             deliver=self.publish,
             reconnection=self._reconnection,
             other_channels={revoked_keys.CHANNEL: self.revoked_keys.on_notification},
+            on_connected=self.revoked_keys.check_again,
         )
         await listener.start()
         self._listener = listener

@@ -12,6 +12,10 @@ deletes one:
   to this process's watchers; a rollback drops it. As with live events, a flush inside a
   SAVEPOINT is not announced.
 
+A notification sent while a process's listener is away never reaches it: each time the listener
+connects again, it checks every key watched in the process in one statement
+(`RevokedKeys.check_again`) and tells the watchers of those revoked or deleted meanwhile.
+
 A key that expires needs no announcement: its connections know when (`expires_at`).
 """
 
@@ -21,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -58,6 +63,34 @@ class RevokedKeys:
             if not ended.done():
                 ended.set_result(refusal)
 
+    def watched(self) -> list[UUID]:
+        """The keys someone watches now."""
+        return list(self._watchers)
+
+    async def check_again(self, connection: asyncpg.Connection, timeout_seconds: float) -> int:
+        """Check every watched key in one statement (PostgreSQL) and tell the watchers of those
+        revoked or deleted; how many keys stopped working."""
+        watched = self.watched()
+        if not watched:
+            return 0
+        rows = await connection.fetch(_KEY_STATES, watched, timeout=timeout_seconds)
+        revoked = {UUID(str(row[0])): bool(row[1]) for row in rows}
+        ended = 0
+        for api_key_id in watched:
+            refusal = (
+                KeyRefusal.UNKNOWN
+                if api_key_id not in revoked
+                else KeyRefusal.REVOKED
+                if revoked[api_key_id]
+                else None
+            )
+            if refusal is not None:
+                ended += 1
+                self.publish(api_key_id, refusal)
+        if ended:
+            logger.info("%d watched API key(s) stopped working while the listener was away", ended)
+        return ended
+
     def on_notification(
         self, _connection: object, _pid: int, _channel: str, payload: object
     ) -> None:
@@ -69,6 +102,11 @@ class RevokedKeys:
             logger.warning("ignoring a malformed revoked-key notification: %r", payload)
             return
         self.publish(api_key_id, refusal)
+
+
+_KEY_STATES = (
+    f"SELECT id, revoked_at IS NOT NULL FROM {ApiKey.__tablename__} WHERE id = ANY($1::uuid[])"
+)
 
 
 def _hub(session: Session) -> RevokedKeys | None:

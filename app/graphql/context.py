@@ -6,8 +6,9 @@ a session of its own.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +44,17 @@ class RequestSession:
             yield self._session
 
 
+def _nothing() -> None:
+    return None
+
+
+subscription_set_up_hook: ContextVar[Callable[[], None]] = ContextVar(
+    "subscription_set_up_hook", default=_nothing
+)
+"""What `Context.subscription_set_up` calls in the current websocket operation: the transport
+sets it (`app.graphql.endpoint.key_bound`) to lift the operation's request limits."""
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -54,6 +66,7 @@ class Context:
     loaders: Loaders = field(init=False)
     operation_cost: OperationCost | None = field(default=None, init=False)
     """What the operation was counted to cost before it ran (`app.graphql.guards.budget`)."""
+    set_up: Callable[[], None] = field(default=_nothing, repr=False)
 
     def __post_init__(self) -> None:
         self.refresh_loaders()
@@ -63,6 +76,12 @@ class Context:
         """The limits on what a version is sent, from the app's settings (`create_app`)."""
         limits: ContentLimits = self.request.app.state.content_limits
         return limits
+
+    def subscription_set_up(self) -> None:
+        """A subscription calls this once it is set up and about to wait for events: its setup
+        ran under the request's limits (REQUEST_TIMEOUT, a slot of the admission queue); its
+        waits between deliveries are no request, and hold neither."""
+        self.set_up()
 
     def refresh_loaders(self) -> None:
         """Forget what the loaders cached (a long subscription must not serve stale rows)."""
@@ -91,6 +110,7 @@ class WebSocketConnection:
             principal=self.principal,
             session=RequestSession(session),
             live_events=self.database.live_events,
+            set_up=subscription_set_up_hook.get(),
         )
 
 

@@ -3,6 +3,7 @@
 The listener reaches PostgreSQL through a TCP proxy the test can cut (`tests.db.tcp_proxy`):
 the backend is terminated with pg_terminate_backend, or the proxy stops passing bytes, while
 new connections are refused, so reconnection really fails until the proxy lets them through.
+A key revoked meanwhile (its announcement lost) closes its websockets once the listener is back.
 """
 
 import asyncio
@@ -22,15 +23,20 @@ from starlette.applications import Starlette
 
 from app.db.engine import Database
 from app.db.listener import APPLICATION_NAME, LiveEventsState, Reconnection
+from app.db.models import ApiKey
 from app.db.notifications import LiveEvents
+from app.db.types import utc_now
+from app.domain.api_keys import KeyRefusal
 from app.domain.events import EventKind
 from app.main import create_app
+from app.services.access.auth import authenticate
 from app.services.events import record_event
 from app.services.transactions import transaction
 from app.settings import Settings
 from tests.db.tcp_proxy import TcpProxy, tcp_proxy
 from tests.graphql.operations import CREATE_CONNECTOR, CREATE_VERSION
 from tests.graphql_client import GraphQLClient
+from tests.http.in_process_socket import in_process_socket
 from tests.http.server import free_port
 from tests.keys import make_keys
 
@@ -375,3 +381,47 @@ def test_reconnection_waits_double_up_to_a_cap_with_jitter(attempt: int) -> None
     delays = {policy.delay(attempt) for _ in range(50)}
     assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
     assert len(delays) > 1  # jittered: processes do not come back in step
+
+
+async def test_a_key_revoked_while_the_listener_is_away_closes_its_socket_on_return(
+    process: Process, committed_database: Database
+) -> None:
+    # given a websocket authenticated with alpha's viewer key, serving queries
+    async with process.database.session() as session:
+        keys = await make_keys(session)
+        authenticated = await authenticate(session, keys.alpha.viewer)
+        assert not isinstance(authenticated, KeyRefusal)
+        await session.commit()
+    async with in_process_socket(process.app, keys.alpha.viewer) as socket:
+        answered = await socket.answer("before", "{ viewer { role } }")
+        assert answered["payload"] == {"data": {"viewer": {"role": "VIEWER"}}}
+
+        # when the listener is away while another process revokes the key (its notification is
+        # lost to this process)
+        process.proxy.refuse()
+        assert await process.terminate_listener() == 1
+
+        async def down() -> bool:
+            return await process.health() == reconnecting()
+
+        await eventually(down, "the listener is down")
+        async with committed_database.session() as other, transaction(other):
+            key = await other.get(ApiKey, authenticated.principal.api_key_id)
+            assert key is not None
+            key.revoked_at = utc_now()
+        await asyncio.sleep(QUIET_SECONDS)
+        assert socket.from_app.empty()  # (nothing told this process yet)
+
+        # and the listener comes back
+        process.proxy.restore()
+
+        async def back() -> bool:
+            return await process.health() == listening()
+
+        await eventually(back, "the listener is back")
+
+        # then the socket is closed with 4403 within 5 s
+        closed = await socket.receive(within=5)
+        assert closed["type"] == "websocket.close", closed
+        assert closed["code"] == 4403
+        assert "revoked" in closed["reason"]

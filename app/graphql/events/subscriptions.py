@@ -51,6 +51,7 @@ class EventSubscriptions:
             raise PublicError(f"no connector with id {connector_id}", ErrorCode.NOT_FOUND)
         where = EventFilter(connector_id=decoded, kind=kind)
         with live_events.subscribe() as queue:
+            context.subscription_set_up()  # from here on, no request's time limit or slot
             while True:
                 # Between deliveries, hold no database connection.
                 async with context.session() as session:
