@@ -8,14 +8,17 @@ wakes only for events its filter keeps.
 
 A subscription's key is watched by its connection (`app.graphql.endpoint.key_bound`: revocation
 and deletion are announced, expiry is timed). A key deleted straight in the database is not
-announced: before a delivery the feed asks `key_refusal`, which reads a key's state at most once
-per `key_recheck_seconds` for the whole process.
+announced: before a batch is handed over, the pump reads the state of every key the batch would
+wake, in one statement for all of them (none for a batch that wakes nobody); a key found working
+is trusted for `key_recheck_seconds` (0, the default: read for every batch that wakes it). A feed
+whose key stopped working gets the refusal instead of the events.
 
 Caps: at most `per_key` open subscriptions per API key and `total` per process.
 """
 
 import asyncio
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -23,14 +26,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from app.db.engine import Database
-from app.db.models import Event
+from app.db.models import ApiKey, Event
 from app.db.notifications import MAX_QUEUED
+from app.db.types import utc_now
 from app.domain.access import Principal
-from app.domain.api_keys import KeyRefusal
+from app.domain.api_keys import KeyRefusal, refusal
 from app.domain.event_visibility import EventFilter, readable_project, visible
 from app.services import history
-from app.services.access.auth import key_refusal
+from app.services.lookups import column_rows
 
 MAX_BATCH = 100
 """Most event ids read at once, and most events a feed hands over at once."""
@@ -44,8 +52,8 @@ class FeedLimits:
     """Open subscriptions per API key, in one process (`MAX_SUBSCRIPTIONS_PER_KEY`)."""
     total: int = 1000
     """Open subscriptions in one process (`MAX_SUBSCRIPTIONS`)."""
-    key_recheck_seconds: float = 5.0
-    """How long a key found working is trusted before it is read again
+    key_recheck_seconds: float = 0.0
+    """How long a key found working is trusted before a delivery reads it again
     (`SUBSCRIPTION_KEY_RECHECK_SECONDS`)."""
 
 
@@ -63,32 +71,42 @@ class Feed:
         self.where = where
         self.wakeups = 0
         """Batches handed to this feed (a subscriber woken for nothing would be a defect)."""
+        self.refused: KeyRefusal | None = None
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=MAX_QUEUED)
+        self._woken = asyncio.Event()
 
-    def offer(self, rows: Sequence[Event]) -> None:
-        """Keep what this feed may see of `rows` (a feed far behind loses the excess)."""
-        kept = [row for row in rows if visible(self.actor, self.where, row)]
-        if not kept:
-            return
+    def keeps(self, rows: Sequence[Event]) -> list[Event]:
+        """What this feed may see of `rows`."""
+        return [row for row in rows if visible(self.actor, self.where, row)]
+
+    def hand_over(self, rows: Sequence[Event]) -> None:
+        """Queue `rows` (a feed far behind loses the excess)."""
         self.wakeups += 1
-        for row in kept:
+        for row in rows:
             try:
                 self._queue.put_nowait(row)
             except asyncio.QueueFull:
                 logger.warning("a live-event subscriber is too slow; dropping event %s", row.id)
+        self._woken.set()
 
-    async def next_batch(self) -> list[Event]:
-        """The next events, oldest first (waits for at least one)."""
-        rows = [await self._queue.get()]
+    def refuse(self, refused: KeyRefusal) -> None:
+        """The key stopped working: nothing more is handed over."""
+        self.refused = refused
+        self.wakeups += 1
+        self._woken.set()
+
+    async def next_batch(self) -> list[Event] | KeyRefusal:
+        """The next events, oldest first (waits for at least one), or why the key no longer
+        works."""
+        while self.refused is None and self._queue.empty():
+            self._woken.clear()
+            await self._woken.wait()
+        if self.refused is not None:
+            return self.refused
+        rows = [self._queue.get_nowait()]
         while not self._queue.empty() and len(rows) < MAX_BATCH:
             rows.append(self._queue.get_nowait())
         return rows
-
-
-@dataclass(slots=True)
-class _KeyCheck:
-    started_at: float
-    outcome: "asyncio.Future[KeyRefusal | None]"
 
 
 @dataclass
@@ -112,7 +130,7 @@ class EventFeeds:
         self._pump: asyncio.Task[None] | None = None
         self._pump_exits: ExitStack | None = None
         self._reading = False
-        self._keys: dict[UUID, _KeyCheck] = {}
+        self._keys_checked_at: dict[UUID, float] = {}
 
     @property
     def open_count(self) -> int:
@@ -150,34 +168,39 @@ class EventFeeds:
         self._per_key[key] -= 1
         if self._per_key[key] <= 0:
             del self._per_key[key]
-            self._keys.pop(key, None)
+            self._keys_checked_at.pop(key, None)
         self._open -= 1
         if self._open == 0 and not self._reading:
             self._stop_pump()
 
-    async def key_refusal(self, api_key_id: UUID) -> KeyRefusal | None:
-        """Why the key no longer works, or None: read at most once per `key_recheck_seconds`
-        for the whole process, however many feeds ask."""
+    async def _refusals(self, api_key_ids: set[UUID]) -> dict[UUID, KeyRefusal]:
+        """The keys of `api_key_ids` that stopped working, read in one statement; those read
+        within `key_recheck_seconds` are trusted without."""
         now = time.monotonic()
-        check = self._keys.get(api_key_id)
-        fresh = check is not None and (
-            not check.outcome.done()
-            or check.outcome.result() is not None
-            or now - check.started_at < self.limits.key_recheck_seconds
-        )
-        if check is None or not fresh:
-            check = _KeyCheck(now, asyncio.ensure_future(self._read_key(api_key_id)))
-            self._keys[api_key_id] = check
-        return await asyncio.shield(check.outcome)
-
-    async def _read_key(self, api_key_id: UUID) -> KeyRefusal | None:
+        due = {
+            key
+            for key in api_key_ids
+            if now - self._keys_checked_at.get(key, -math.inf) >= self.limits.key_recheck_seconds
+        }
+        if not due:
+            return {}
         self.stats.key_checks += 1
         try:
             async with self.database.session() as session:
-                return await key_refusal(session, api_key_id)
+                states = await key_states(session, due)
         except Exception:  # the connection's watch still ends it on an announcement
-            logger.warning("could not check a subscription's key again", exc_info=True)
-            return None
+            logger.warning(
+                "could not check the keys of %d subscription(s)", len(due), exc_info=True
+            )
+            return {}
+        refused: dict[UUID, KeyRefusal] = {}
+        for key in due:
+            reason = states.get(key, KeyRefusal.UNKNOWN)  # not found: deleted
+            if reason is None:
+                self._keys_checked_at[key] = now
+            else:
+                refused[key] = reason
+        return refused
 
     def _start_pump(self) -> None:
         # Subscribed now, not when the task first runs: nothing committed from here on is missed.
@@ -202,10 +225,9 @@ class EventFeeds:
                     batch.append(ids.get_nowait())
                 self._reading = True
                 try:
-                    rows = await self._read(batch)
+                    await self._deliver(batch)
                 finally:
                     self._reading = False
-                self._dispatch(rows)
                 if self._open == 0:
                     self._pump = self._pump_exits = None
                     return
@@ -219,13 +241,40 @@ class EventFeeds:
             logger.warning("could not read %d live event(s)", len(event_ids), exc_info=True)
             return []
 
-    def _dispatch(self, rows: Sequence[Event]) -> None:
+    async def _deliver(self, event_ids: Sequence[int]) -> None:
+        rows = await self._read(event_ids)
         by_project: dict[UUID | None, list[Event]] = {}
         for row in rows:
             by_project.setdefault(row.project_id, []).append(row)
+        handed: list[tuple[Feed, list[Event]]] = []
         for project, project_rows in by_project.items():
             for feed in list(self._by_project.get(project, ())):
-                feed.offer(project_rows)
+                kept = feed.keeps(project_rows)
+                if kept:
+                    handed.append((feed, kept))
+        if not handed:
+            return
+        refused = await self._refusals({feed.actor.api_key_id for feed, _ in handed})
+        for feed, kept in handed:
+            reason = refused.get(feed.actor.api_key_id)
+            if reason is not None:
+                feed.refuse(reason)
+            else:
+                feed.hand_over(kept)
+
+
+async def key_states(
+    session: AsyncSession, api_key_ids: set[UUID]
+) -> dict[UUID, KeyRefusal | None]:
+    """Each key of `api_key_ids` that exists: why it no longer works, or None while it does."""
+    query = select(col(ApiKey.id), col(ApiKey.revoked_at), col(ApiKey.expires_at)).where(
+        col(ApiKey.id).in_(sorted(api_key_ids))
+    )
+    now = utc_now()
+    return {
+        key: refusal(revoked_at=revoked_at, expires_at=expires_at, now=now)
+        for key, revoked_at, expires_at in await column_rows(session, query)
+    }
 
 
 def event_feeds(state: object, database: Database) -> EventFeeds:

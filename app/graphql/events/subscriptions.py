@@ -118,10 +118,9 @@ async def _follow(context: Context, where: EventFilter) -> AsyncGenerator[Event,
                 await session.close()
             rows = await feed.next_batch()
             # Revocations are announced (the connection closes), but a key deleted straight
-            # in the database is not: nothing is delivered under a key that no longer works.
-            refused = await feeds.key_refusal(context.principal.api_key_id)
-            if refused is not None:
-                await _end_connection(context, refused)
+            # in the database is not: the fan-out reads the key before it hands events over.
+            if isinstance(rows, KeyRefusal):
+                await _end_connection(context, rows)
             context.refresh_loaders()
             for row in rows:
                 EVENT_DELIVERY_LAG.observe(

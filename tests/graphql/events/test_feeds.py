@@ -24,10 +24,11 @@ from starlette.applications import Starlette
 from app.db.engine import Database
 from app.db.models import ApiKey, Event
 from app.domain.access import Principal
+from app.domain.api_keys import KeyRefusal
 from app.domain.enums import Role
 from app.domain.event_visibility import EventFilter, visible
 from app.domain.events import EventKind
-from app.graphql.events.feeds import EventFeeds, FeedLimits, TooManySubscriptions, event_feeds
+from app.graphql.events.feeds import EventFeeds, Feed, FeedLimits, TooManySubscriptions, event_feeds
 from app.main import create_app
 from app.services import history
 from app.services.access.auth import Authenticated, authenticate
@@ -62,7 +63,7 @@ class Live:
 
 @pytest.fixture
 async def live(committed_database: Database) -> AsyncIterator[Live]:
-    """Two subscriptions per key, and a key read again before every delivery."""
+    """Two subscriptions per key."""
     database = committed_database
     await database.start_listening()
     async with database.session() as session:
@@ -71,7 +72,6 @@ async def live(committed_database: Database) -> AsyncIterator[Live]:
     settings = Settings(
         database_url=database.engine.url.render_as_string(hide_password=False),
         max_subscriptions_per_key=PER_KEY,
-        subscription_key_recheck_seconds=0,
     )
     app = create_app(settings, database=database)
     transport = httpx.ASGITransport(app=app)
@@ -117,6 +117,13 @@ async def principal_of(session: AsyncSession, key: str) -> Principal:
     authenticated = await authenticate(session, key)
     assert isinstance(authenticated, Authenticated), authenticated
     return authenticated.principal
+
+
+async def rows_of(feed: Feed) -> list[Event]:
+    """The feed's next events (failing on a refusal)."""
+    batch = await asyncio.wait_for(feed.next_batch(), DEADLINE_SECONDS)
+    assert not isinstance(batch, KeyRefusal), batch
+    return batch
 
 
 def feeds_of(app: Starlette) -> EventFeeds:
@@ -221,11 +228,12 @@ async def test_an_event_of_another_project_wakes_no_subscriber_and_costs_one_rea
         await session.commit()
         (alphas,) = await announce_since(database, session, before)
         batches = await asyncio.wait_for(
-            asyncio.gather(*(feed.next_batch() for feed in opened)), DEADLINE_SECONDS
+            asyncio.gather(*(rows_of(feed) for feed in opened)), DEADLINE_SECONDS
         )
         assert {tuple(row.id for row in batch) for batch in batches} == {(alphas,)}
         assert [feed.wakeups for feed in opened] == [1] * 50
         assert feeds.stats.batches_read == 2
+        assert feeds.stats.key_checks == 1  # one statement for the 50 feeds' key
     finally:
         for feed in opened:
             feeds.close(feed)
@@ -251,37 +259,81 @@ async def test_a_feed_wakes_only_for_the_subject_it_follows(
             )
         await session.commit()
         await announce_since(database, session, before)
-        (row,) = await asyncio.wait_for(feed.next_batch(), DEADLINE_SECONDS)
+        (row,) = await rows_of(feed)
         assert row.auth_config_id == followed
         assert feed.wakeups == 1
     finally:
         feeds.close(feed)
 
 
-async def test_a_key_is_read_once_however_many_feeds_ask(
+async def alpha_event(database: Database, session: AsyncSession, keys: Keys) -> int:
+    """Write an event of alpha and publish it, as its commit would; its id."""
+    before = await latest_event_id(session)
+    record_event(
+        session, actor=None, kind=EventKind.DEMO_SEEDED, project_id=UUID(keys.alpha.project_id)
+    )
+    await session.commit()
+    (written,) = await ids_since(session, before)
+    database.live_events.publish([written])
+    return written
+
+
+async def test_keys_are_read_in_one_statement_per_batch_for_every_feed_it_wakes(
     database: Database, session: AsyncSession, keys: Keys
 ) -> None:
+    # given 20 feeds of alpha's VIEWER key and 5 of its ADMIN key, keys trusted for a minute
     feeds = EventFeeds(database, FeedLimits(key_recheck_seconds=60))
     viewer = await principal_of(session, keys.alpha.viewer)
-    with recorded_statements(database.engine) as statements:
-        refusals = await asyncio.gather(*(feeds.key_refusal(viewer.api_key_id) for _ in range(20)))
-        refusals.append(await feeds.key_refusal(viewer.api_key_id))
-    assert refusals == [None] * 21
-    assert feeds.stats.key_checks == 1
-    assert len([s for s in statements if "FROM api_key" in s]) == 1, statements
+    admin = await principal_of(session, keys.alpha.admin)
+    opened = [feeds.open(viewer, EventFilter()) for _ in range(20)]
+    opened += [feeds.open(admin, EventFilter()) for _ in range(5)]
+    try:
+        # when an event of alpha arrives
+        with recorded_statements(database.engine) as statements:
+            first = await alpha_event(database, session, keys)
+            batches = await asyncio.wait_for(
+                asyncio.gather(*(rows_of(feed) for feed in opened)), DEADLINE_SECONDS
+            )
+        # then both keys were read in one statement, and every feed got the event
+        key_reads = [s for s in statements if "FROM api_key" in s]
+        assert len(key_reads) == 1, statements
+        assert feeds.stats.key_checks == 1
+        assert all([row.id for row in batch] == [first] for batch in batches)
+
+        # and a second event within the minute reads no key
+        with recorded_statements(database.engine) as statements:
+            second = await alpha_event(database, session, keys)
+            batches = await asyncio.wait_for(
+                asyncio.gather(*(rows_of(feed) for feed in opened)), DEADLINE_SECONDS
+            )
+        assert not [s for s in statements if "FROM api_key" in s], statements
+        assert feeds.stats.key_checks == 1
+        assert all([row.id for row in batch] == [second] for batch in batches)
+    finally:
+        for feed in opened:
+            feeds.close(feed)
 
 
-async def test_a_deleted_key_is_refused_once_its_check_is_due(
+async def test_a_key_deleted_in_the_database_gets_the_refusal_not_the_events(
     database: Database, session: AsyncSession, keys: Keys
 ) -> None:
-    feeds = EventFeeds(database, FeedLimits(key_recheck_seconds=0))
+    # given feeds of alpha's VIEWER and ADMIN keys (read before every batch, the default)
+    feeds = EventFeeds(database, FeedLimits())
     viewer = await principal_of(session, keys.alpha.viewer)
-    assert await feeds.key_refusal(viewer.api_key_id) is None
-    await session.exec(delete(ApiKey).where(col(ApiKey.id) == viewer.api_key_id))
-    await session.commit()
-    refused = await feeds.key_refusal(viewer.api_key_id)
-    assert refused is not None
-    assert feeds.stats.key_checks == 2
+    admin = await principal_of(session, keys.alpha.admin)
+    viewers, admins = feeds.open(viewer, EventFilter()), feeds.open(admin, EventFilter())
+    try:
+        # when the VIEWER key is deleted straight in the database, and an event follows
+        await session.exec(delete(ApiKey).where(col(ApiKey.id) == viewer.api_key_id))
+        await session.commit()
+        written = await alpha_event(database, session, keys)
+        # then the VIEWER's feed gets why, and the ADMIN's the event
+        assert await asyncio.wait_for(viewers.next_batch(), DEADLINE_SECONDS) == KeyRefusal.UNKNOWN
+        batch = await rows_of(admins)
+        assert [row.id for row in batch] == [written]
+    finally:
+        feeds.close(viewers)
+        feeds.close(admins)
 
 
 # --- caps -----------------------------------------------------------------------------------
