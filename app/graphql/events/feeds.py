@@ -173,9 +173,9 @@ class EventFeeds:
         if self._open == 0 and not self._reading:
             self._stop_pump()
 
-    async def _refusals(self, api_key_ids: set[UUID]) -> dict[UUID, KeyRefusal]:
+    async def _refusals(self, api_key_ids: set[UUID]) -> dict[UUID, KeyRefusal] | None:
         """The keys of `api_key_ids` that stopped working, read in one statement; those read
-        within `key_recheck_seconds` are trusted without."""
+        within `key_recheck_seconds` are trusted without. None when they could not be read."""
         now = time.monotonic()
         due = {
             key
@@ -188,11 +188,11 @@ class EventFeeds:
         try:
             async with self.database.session() as session:
                 states = await key_states(session, due)
-        except Exception:  # the connection's watch still ends it on an announcement
+        except Exception:
             logger.warning(
                 "could not check the keys of %d subscription(s)", len(due), exc_info=True
             )
-            return {}
+            return None
         refused: dict[UUID, KeyRefusal] = {}
         for key in due:
             reason = states.get(key, KeyRefusal.UNKNOWN)  # not found: deleted
@@ -226,6 +226,8 @@ class EventFeeds:
                 self._reading = True
                 try:
                     await self._deliver(batch)
+                except Exception:  # the fan-out must outlive one bad batch
+                    logger.exception("could not deliver %d live event(s)", len(batch))
                 finally:
                     self._reading = False
                 if self._open == 0:
@@ -255,6 +257,10 @@ class EventFeeds:
         if not handed:
             return
         refused = await self._refusals({feed.actor.api_key_id for feed, _ in handed})
+        if refused is None:
+            # Nothing is handed over under keys that could not be checked (`Query.events`
+            # still lists these events).
+            return
         for feed, kept in handed:
             reason = refused.get(feed.actor.api_key_id)
             if reason is not None:

@@ -28,6 +28,7 @@ from app.domain.api_keys import KeyRefusal
 from app.domain.enums import Role
 from app.domain.event_visibility import EventFilter, visible
 from app.domain.events import EventKind
+from app.graphql.events import feeds as feeds_module
 from app.graphql.events.feeds import EventFeeds, Feed, FeedLimits, TooManySubscriptions, event_feeds
 from app.main import create_app
 from app.services import history
@@ -334,6 +335,25 @@ async def test_a_key_deleted_in_the_database_gets_the_refusal_not_the_events(
     finally:
         feeds.close(viewers)
         feeds.close(admins)
+
+
+async def test_nothing_is_handed_over_under_keys_that_could_not_be_checked(
+    database: Database, session: AsyncSession, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreachable(*_args: object) -> object:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(feeds_module, "key_states", unreachable)
+    feeds = EventFeeds(database, FeedLimits())
+    viewer = await principal_of(session, keys.alpha.viewer)
+    feed = feeds.open(viewer, EventFilter())
+    try:
+        await alpha_event(database, session, keys)
+        await until(lambda: feeds.stats.key_checks == 1, "the key check was tried")
+        await asyncio.sleep(QUIET_SECONDS)
+        assert feed.wakeups == 0
+    finally:
+        feeds.close(feed)
 
 
 # --- caps -----------------------------------------------------------------------------------
