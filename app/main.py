@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from app.db.engine import Database
 from app.graphql.endpoint import ide
 from app.graphql.endpoint.view import RegistryGraphQL
+from app.graphql.events.feeds import FeedLimits
 from app.graphql.guards.budget import Budget
 from app.graphql.schema import schema
 from app.http.body_limit import BodySizeLimit
@@ -113,6 +114,11 @@ def create_app(
     )
     app.state.budget = Budget.from_settings(settings)
     app.state.content_limits = settings.content_limits()
+    app.state.subscription_limits = FeedLimits(
+        per_key=settings.max_subscriptions_per_key,
+        total=settings.max_subscriptions,
+        key_recheck_seconds=settings.subscription_key_recheck_seconds,
+    )
     app.state.key_usage = key_usage
     app.state.tracing = tracing  # read per operation: `app.tracing.per_request`
     if database is not None:

@@ -78,6 +78,26 @@ class Settings(BaseSettings):
         le=600,
         description="Seconds a request may wait for a database connection before it gets 503.",
     )
+    max_subscriptions_per_key: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Open subscriptions one API key may hold in one server process.",
+    )
+    max_subscriptions: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Open subscriptions one server process serves, all keys together.",
+    )
+    subscription_key_recheck_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=300,
+        description="Seconds a subscription's key, found working, is trusted before a delivery "
+        "reads it again; 0: read before every delivery (one statement per batch of events for "
+        "all the keys it wakes). Catches keys deleted straight in the database.",
+    )
     cors_origins: str = Field(
         default="",
         description="Comma-separated origins whose pages may call the API (HTTP and websockets); "

@@ -27,7 +27,7 @@ from app.settings import DEFAULT_DATABASE_POOL_SIZE, parse_database_url
 from benchmarks import servers
 from benchmarks.cursors import deep_account_cursor
 from benchmarks.databases import asyncpg_dsn, fresh_postgres, fresh_sqlite
-from benchmarks.figures import FIGURES, Bench, check, run_round
+from benchmarks.figures import FIGURES, PLAIN_FIGURES, Bench, check, run_round
 from benchmarks.load import Generator
 from benchmarks.report import Row, backend_json, figures, summary, write_json
 from benchmarks.seed import FULL, QUICK, SQLITE, seed
@@ -150,7 +150,7 @@ def _measure(
     with servers.registry(url, log=logs / f"{backend}-graphql.log", **options) as graphql:
         plain_server = (
             servers.plain(url, log=logs / f"{backend}-plain.log", **options)
-            if backend == "postgresql"
+            if backend == "postgresql" and set(args.only) & set(PLAIN_FIGURES)
             else None
         )
         with plain_server or contextlib.nullcontext() as plain:

@@ -15,6 +15,7 @@ import httpx
 
 from app.domain.events import EventKind
 from app.graphql.relay.ids import encode_id
+from benchmarks import subscriptions
 from benchmarks.definitions import definition
 from benchmarks.load import Generator, Measurement, Request
 from benchmarks.queries import (
@@ -32,7 +33,20 @@ from benchmarks.queries import (
 from benchmarks.seed import FILTER_KIND, DataSet
 from benchmarks.servers import Server
 
-FIGURES = ("lookup", "lookup1", "history", "pages", "rollout", "deep", "events", "push", "impact")
+FIGURES = (
+    "lookup",
+    "lookup1",
+    "history",
+    "pages",
+    "rollout",
+    "deep",
+    "events",
+    "push",
+    "impact",
+    "subscriptions",
+)
+PLAIN_FIGURES = ("lookup", "lookup1", "history")
+"""The figures that compare with the plain endpoint (the others need no plain server)."""
 ROLLOUT_SIDES = ("off", "on")  # the "steady" key's auth configs, and the "rolling" key's
 IMPACT_PREVIEWS = 3
 """Previews timed one after the other in each round of the impact figure."""
@@ -59,6 +73,9 @@ class Bench:
     memory: dict[str, list[int]] = field(default_factory=dict)
     push_rates: dict[str, list[float]] = field(default_factory=dict)
     impact_seconds: list[float] = field(default_factory=list)
+    write_rates: dict[str, list[float]] = field(default_factory=dict)
+    """The subscriptions figure: another project's writes/s "without" and "with" them."""
+    subscribers: int = subscriptions.SUBSCRIBERS
 
     def config_id(self, auth_config: object) -> str:
         return encode_id("AuthConfig", auth_config)  # type: ignore[arg-type]
@@ -222,6 +239,9 @@ def run_round(
         if figure == "impact":
             _impact_round(bench, number, say)
             continue
+        if figure == "subscriptions":
+            _subscriptions_round(bench, number, say)
+            continue
         for name in _names(bench, figure):
             request, connections = requests[name]
             server = bench.graphql if name.endswith(".graphql") else bench.plain
@@ -290,6 +310,23 @@ def _impact_round(bench: Bench, number: int, say: Callable[[str], None]) -> None
         f"  round {number} impact preview x{IMPACT_PREVIEWS}: "
         + ", ".join(f"{value * 1000:.0f} ms" for value in seconds)
     )
+
+
+def _subscriptions_round(bench: Bench, number: int, say: Callable[[str], None]) -> None:
+    """Another project's write rate without, then with, idle subscriptions of the VIEWER key."""
+    without, with_them = subscriptions.measure_round(
+        bench.graphql.base_url,
+        subscriber_key=bench.data.viewer_key,
+        subscriber_admin_key=bench.data.admin_key,
+        subscribed_connector=bench.data.pages_connector_key,
+        writer_key=bench.data.neighbour_admin_key,
+        seconds=bench.duration,
+        subscribers=bench.subscribers,
+        say=say,
+        number=number,
+    )
+    bench.write_rates.setdefault("without", []).append(without)
+    bench.write_rates.setdefault("with", []).append(with_them)
 
 
 def median(values: list[float]) -> float:

@@ -263,6 +263,25 @@ def figures(bench: Bench, selected: tuple[str, ...]) -> tuple[list[str], list[Ro
                 seconds <= 1.5,
             )
         )
+    if "subscriptions" in selected and bench.write_rates:
+        without, with_them = (median(bench.write_rates[side]) for side in ("without", "with"))
+        ratio = with_them / without
+        lines.append(
+            f"Another project's createConnector, one client, without and with "
+            f"{bench.subscribers} idle subscriptions of one project's VIEWER key"
+        )
+        lines.append(
+            f"  without: {without:.1f}/s   with: {with_them:.1f}/s   with/without {ratio:.2f}x"
+            "   (target ≥ 0.7x)"
+        )
+        rows.append(
+            Row(
+                f"writes with {bench.subscribers} idle subscriptions / without",
+                f"{ratio:.2f}x ({without:.1f}/s → {with_them:.1f}/s)",
+                "≥ 0.7x",
+                ratio >= 0.7,
+            )
+        )
     return lines, rows
 
 
@@ -314,5 +333,6 @@ def backend_json(bench: Bench, rows: list[Row]) -> dict[str, Any]:
         "memory_bytes": bench.memory,
         "push_rates_per_second": bench.push_rates,
         "impact_seconds": bench.impact_seconds,
+        "write_rates_per_second": bench.write_rates,
         "figures": [asdict(row) for row in rows],
     }

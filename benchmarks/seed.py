@@ -95,6 +95,8 @@ class DataSet:
     growth_keys: list[str]
     rollout_keys: tuple[str, str] = ("steady", "rolling")
     """Keys whose page configs are pinned to 1.x.x; the second's roll 2.0.0 out to half."""
+    neighbour_admin_key: str = ""
+    """An ADMIN key of another project (the subscriptions figure's writer)."""
     impact_draft: UUID | None = None
     """The draft whose publish the impact figure previews (seeded only for that figure)."""
     impact_accounts: int = 0
@@ -135,7 +137,19 @@ async def _seed(connection: AsyncConnection, scale: Scale, *, rounds: int) -> Da
         )
         for name, role, s in (("admin", Role.ADMIN, admin), ("viewer", Role.VIEWER, viewer))
     ]
-    await _insert(connection, [project])
+    # Another project, whose writes the subscriptions figure times.
+    neighbour = Project(slug="neighbour", name="Neighbour Ltd.", created_at=now)
+    neighbour_admin = new_secret()
+    keys.append(
+        ApiKey(
+            project_id=neighbour.id,
+            name="admin",
+            role=Role.ADMIN,
+            prefix=neighbour_admin.prefix,
+            secret_hash=neighbour_admin.secret_hash,
+        )
+    )
+    await _insert(connection, [project, neighbour])
     await _insert(connection, keys)
 
     versions: list[ConnectorVersion] = []
@@ -237,6 +251,7 @@ async def _seed(connection: AsyncConnection, scale: Scale, *, rounds: int) -> Da
         project_id=project.id,
         admin_key=admin.secret,
         viewer_key=viewer.secret,
+        neighbour_admin_key=neighbour_admin.secret,
         lookup_config=lookup.id,
         history_configs={n: config.id for n, config in per_history.items()},
         pages_connector_key="pages",

@@ -51,6 +51,8 @@ def _environment(url: URL, pool_size: int) -> dict[str, str]:
         # Read by the app once it has the setting; the plain endpoint sizes its pool with it.
         "DATABASE_POOL_SIZE": str(pool_size),
         "LOG_LEVEL": "warning",
+        # The subscriptions figure holds 200 of one key, over however many workers.
+        "MAX_SUBSCRIPTIONS_PER_KEY": "1000",
     }
 
 

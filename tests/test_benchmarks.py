@@ -64,7 +64,7 @@ async def test_plain_endpoint_answers_as_the_server_does(tmp_path: Path) -> None
         assert counts == {
             "linked_account": 30 + 3 * 2 * 3,  # deep, and the pages and rollout page configs
             "event": 40,
-            "api_key": 2,
+            "api_key": 3,  # the benchmark project's ADMIN and VIEWER, and a neighbour's ADMIN
             # lookup and deep, one per history key, the page configs, the rollout page configs
             "auth_config": 2 + 2 + 2 + 2 * 2,
         }
@@ -119,3 +119,31 @@ async def test_the_impact_figure_previews_a_publish_of_every_auth_config(tmp_pat
             check(bench, ("impact",))
             run_round(bench, ("impact",), 1, lambda line: None)
         assert len(bench.impact_seconds) == IMPACT_PREVIEWS
+
+
+async def test_the_subscriptions_figure_times_writes_with_live_subscriptions(
+    tmp_path: Path,
+) -> None:
+    async with fresh_postgres(await _postgres_server()) as url:
+        engine = create_engine(url)
+        try:
+            data = await seed(engine, TINY, rounds=1)
+        finally:
+            await engine.dispose()
+        with servers.registry(url, log=tmp_path / "graphql.log", workers=1, pool_size=4) as graphql:
+            bench = Bench(
+                data=data,
+                graphql=graphql,
+                plain=None,
+                generator=Generator(),
+                connections=1,
+                duration=0.5,
+                deep_cursor="",
+                deep_position=0,
+                pushes=0,
+                subscribers=6,
+            )
+            # a round raises unless every subscription received the event of their project
+            run_round(bench, ("subscriptions",), 1, lambda line: None)
+        assert [len(bench.write_rates[side]) for side in ("without", "with")] == [1, 1]
+        assert min(bench.write_rates["without"] + bench.write_rates["with"]) > 0

@@ -13,7 +13,9 @@ Every session of a `Database` carries its `LiveEvents` in `session.info`. When a
   published: the app opens none, and a session joined to a test's rolled-back transaction (see
   `Database.bound_to`) "commits" only a savepoint.
 
-Subscribers get ids only: they load the rows themselves, with their own access rules.
+Subscribers get ids only. The GraphQL subscriptions share one subscriber per process, the
+fan-out of `app.graphql.events.feeds`: it reads each batch of rows once and gives each
+subscription the events it may see, so an event costs a subscription nothing it cannot see.
 
 The same listener connection also receives the keys that stop working (`app.db.revoked_keys`).
 """

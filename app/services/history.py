@@ -1,13 +1,10 @@
 """Reading the history (DESIGN §1): the events a caller may see, newest first.
 
-A project key sees its project's events; a platform key sees the platform's own (those with no
-project, e.g. managed connectors and their versions). History outlives what it mentions, so the
-filters are plain ids and need no longer name a visible object.
+The rule of who reads which events, and what a filter keeps, is `app.domain.event_visibility`;
+here it becomes SQL (the live fan-out applies the same rule in memory).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from uuid import UUID
 
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
@@ -16,35 +13,25 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db.models import Event
 from app.domain.access import Principal
-from app.domain.events import EventKind
+from app.domain.event_visibility import EventFilter, readable_project
 from app.services.pages import Order, Page, PageRequest, fetch_page
 
-
-@dataclass(frozen=True, slots=True)
-class EventFilter:
-    """Each set field narrows the events to those naming that object or kind."""
-
-    connector_id: UUID | None = None
-    version_id: UUID | None = None
-    auth_config_id: UUID | None = None
-    kind: EventKind | None = None
+__all__ = ["EventFilter", "events_by_id", "in_scope", "list_events", "visible_events"]
 
 
 def in_scope(actor: Principal) -> ColumnElement[bool]:
-    """The events `actor` may read."""
-    if actor.is_platform:
+    """The events `actor` may read (`event_visibility.may_read`, in SQL)."""
+    project_id = readable_project(actor)
+    if project_id is None:
         return col(Event.project_id).is_(None)
-    return col(Event.project_id) == actor.project_id
+    return col(Event.project_id) == project_id
 
 
 def _visible(actor: Principal, where: EventFilter) -> SelectOfScalar[Event]:
+    """`event_visibility.visible`, in SQL."""
     conditions = [in_scope(actor)]
-    if where.connector_id is not None:
-        conditions.append(col(Event.connector_id) == where.connector_id)
-    if where.version_id is not None:
-        conditions.append(col(Event.version_id) == where.version_id)
-    if where.auth_config_id is not None:
-        conditions.append(col(Event.auth_config_id) == where.auth_config_id)
+    for column, value in where.subject_ids().items():
+        conditions.append(getattr(Event, column) == value)
     if where.kind is not None:
         conditions.append(col(Event.kind) == where.kind)
     return select(Event).where(*conditions)
@@ -77,3 +64,12 @@ async def visible_events(
         return []
     query = _visible(actor, where).where(col(Event.id).in_(event_ids))
     return list((await session.exec(query.order_by(col(Event.id)))).all())
+
+
+async def events_by_id(session: AsyncSession, event_ids: Sequence[int]) -> list[Event]:
+    """The events of `event_ids`, whoever may read them, oldest first: for the live fan-out,
+    which applies `event_visibility.visible` to each subscriber in memory."""
+    if not event_ids:
+        return []
+    query = select(Event).where(col(Event.id).in_(event_ids)).order_by(col(Event.id))
+    return list((await session.exec(query)).all())
