@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import AUTOCOMMIT_READS, WRITE_TRANSACTION, WRITE_WITHOUT_WAITING
@@ -31,14 +31,22 @@ async def transaction(
 
 @asynccontextmanager
 async def rolled_back(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """A session whose work is all undone: a write transaction on `session`'s connection, which
-    the session yielded joins (its commits only release savepoints) and which is rolled back at
-    the end, whatever happened in it. Services run in it unchanged, with their locks and waits,
-    and nothing they write (rows, events, notifications) outlives the block.
+    """A session whose work is all undone: a transaction on `session`'s connection, which the
+    session yielded joins (its commits only release savepoints) and which is rolled back at the
+    end, whatever happened in it. Services run in it unchanged, and nothing they write (rows,
+    events, notifications) outlives the block.
+
+    On SQLite the transaction begins DEFERRED, not IMMEDIATE as a write's does: the block reads
+    under a snapshot without the database's write lock, and takes the lock at its first write
+    statement, so it holds it from there to the rollback only. A write there does not wait for
+    another writer: it fails at once (OperationalError, see `is_write_contention`) when another
+    connection holds the lock, or has committed since the block's snapshot began; the caller
+    then waits for that writer (`wait_for_other_writers`) and runs the block again. On PostgreSQL it
+    is the write transaction `transaction` begins, with its locks and waits.
 
     The session yielded reports no events (no live-events info): nothing is committed to report.
     """
-    await _begin_writing(session, wait_for_writers=True)
+    await _begin_writing(session, wait_for_writers=True, deferred=True)
     connection = await session.connection()
     inner = AsyncSession(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
@@ -52,7 +60,25 @@ async def rolled_back(session: AsyncSession) -> AsyncIterator[AsyncSession]:
             await session.rollback()
 
 
-async def _begin_writing(session: AsyncSession, *, wait_for_writers: bool) -> None:
+async def wait_for_other_writers(session: AsyncSession) -> None:
+    """On SQLite, wait (busy timeout) until no other connection holds the write lock, without
+    keeping it: an empty write transaction. Elsewhere nothing to do."""
+    if session.get_bind().dialect.name == "sqlite":
+        async with transaction(session):
+            pass
+
+
+def is_write_contention(error: OperationalError) -> bool:
+    """Whether `error` is SQLite refusing a DEFERRED transaction's first write: another
+    connection holds the write lock (SQLITE_BUSY, given at once: waiting could deadlock), or has
+    committed since the transaction's snapshot (SQLITE_BUSY_SNAPSHOT)."""
+    name = getattr(error.orig, "sqlite_errorname", None)
+    return name in ("SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT")
+
+
+async def _begin_writing(
+    session: AsyncSession, *, wait_for_writers: bool, deferred: bool = False
+) -> None:
     """Start the block in a transaction that can write, whatever the request read before.
 
     SQLite: a request's reads run in a deferred transaction, and SQLite cannot turn its snapshot
@@ -60,11 +86,14 @@ async def _begin_writing(session: AsyncSession, *, wait_for_writers: bool) -> No
     write transaction begins with BEGIN IMMEDIATE. A server's PostgreSQL session reads in
     autocommit (`Database.for_server`): its writes begin a transaction at the server's default
     isolation level. Otherwise (tests' sessions inside a transaction) the block writes within
-    the transaction it is in.
+    the transaction it is in. `deferred` (SQLite): a fresh transaction begun DEFERRED, which
+    takes the write lock at its first write (see `rolled_back`).
     """
     dialect = session.get_bind().dialect
-    if dialect.name == "sqlite":
-        options: dict[str, object] = {
+    if dialect.name == "sqlite" and deferred:
+        options: dict[str, object] = {}
+    elif dialect.name == "sqlite":
+        options = {
             WRITE_TRANSACTION: True,
             WRITE_WITHOUT_WAITING: not wait_for_writers,
         }

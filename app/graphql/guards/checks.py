@@ -21,6 +21,7 @@ from contextlib import AsyncExitStack
 
 from graphql import ASTValidationRule, GraphQLError
 from graphql import ExecutionResult as GraphQLExecutionResult
+from starlette.responses import Response
 from strawberry.extensions import AddValidationRules
 from strawberry.schema.schema import validate_document
 
@@ -82,8 +83,9 @@ class OperationChecks(AddValidationRules):
 def _overloaded(context: object) -> GraphQLError:
     """The refusal of an operation whose previews found no slot: over HTTP a 503 with
     `Retry-After`, as a request that found no connection gets."""
+    # Over a websocket the context's `response` is the socket, whose headers are the client's.
     response = getattr(context, "response", None)
-    if response is not None and hasattr(response, "headers"):
+    if isinstance(response, Response):
         response.status_code = 503
         response.headers["Retry-After"] = "1"
     return GraphQLError(

@@ -3,12 +3,15 @@
 from typing import cast
 
 import strawberry
+from graphql import GraphQLError
+from starlette.responses import Response
 
 from app.domain.errors import DomainError
 from app.graphql.context import Info
-from app.graphql.errors import EXCEPTION_HANDLERS
+from app.graphql.errors import EXCEPTION_HANDLERS, PublicError
 from app.graphql.impact.inputs import ChangeInput
 from app.graphql.impact.types import Impact, ImpactRefusal
+from app.http.refusals import RefusalCode
 from app.services.impact import preview as impact
 
 
@@ -26,12 +29,34 @@ class ImpactQueries:
             proposed = change.proposed(info)
         except DomainError as error:
             return Impact(result=impact.Impact(), refusal=_refusal(error, info))
-        async with info.context.session() as session:
-            result = await impact.preview_change(
-                session, actor=info.context.principal, change=proposed
-            )
+        try:
+            async with info.context.session() as session:
+                result = await impact.preview_change(
+                    session, actor=info.context.principal, change=proposed
+                )
+        except impact.PreviewContended:
+            raise _contended(info) from None
         refusal = None if result.refusal is None else _refusal(result.refusal, info)
         return Impact(result=result, refusal=refusal)
+
+
+class _Overloaded(PublicError):
+    """A preview that other writers kept from the write lock (SQLite): OVERLOADED, as a request
+    refused for capacity, with `Retry-After` over HTTP."""
+
+    def __init__(self, message: str) -> None:
+        GraphQLError.__init__(self, message, extensions={"code": RefusalCode.OVERLOADED.value})
+
+
+def _contended(info: Info) -> _Overloaded:
+    response = info.context.response
+    if isinstance(response, Response):  # over a websocket: the socket
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
+    return _Overloaded(
+        f"other writes kept the impact preview from the database's write lock "
+        f"{impact.PREVIEW_ATTEMPTS} times in a row: retry shortly"
+    )
 
 
 def _refusal(error: DomainError, info: Info) -> ImpactRefusal:

@@ -4,8 +4,9 @@ decided by making the change and undoing it.
 The change's own service function runs inside a transaction that is always rolled back
 (`app.services.transactions.rolled_back`); the effective versions of the auth configs it can
 move are read before and after it within that transaction. So the preview resolves with the
-same code, on the same state, under the same locks as the mutation, and a refusal is the very
-domain error the mutation raises. Nothing is written: rows, events and notifications go with
+same code, on the same state, under the mutation's locks (on SQLite the write lock only from the
+mutation's first write: see `preview_change`), and a refusal is the very domain error the
+mutation raises. Nothing is written: rows, events and notifications go with
 the rollback. Every read in it bypasses the process caches (`cached=False`): a version stamp
 moved inside the transaction goes back with it, and the next real change moves it to the same
 value, so candidates kept under it would be the preview's, not the change's.
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,7 +41,20 @@ from app.services.effective.read import (
 )
 from app.services.impact.accounts import Content, MoveSides, Split, judge_moves
 from app.services.impact.changes import EVERY_PROJECT, ProposedChange, Scope
-from app.services.transactions import rolled_back
+from app.services.transactions import (
+    is_write_contention,
+    rolled_back,
+    wait_for_other_writers,
+)
+
+PREVIEW_ATTEMPTS = 4
+"""How many times a preview runs on SQLite when other writers keep taking the write lock from
+it (see `preview_change`) before it gives up with `PreviewContended`."""
+
+
+class PreviewContended(Exception):
+    """On SQLite, other writers committed during each of the preview's `PREVIEW_ATTEMPTS`
+    attempts: nothing was answered, and asking again shortly may be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +139,35 @@ async def preview_change(
     session: AsyncSession, *, actor: Principal, change: ProposedChange
 ) -> Impact:
     """What `change` would do, as `actor` sees it; writes nothing. A change the mutation would
-    refuse before its first lock (bad input, FORBIDDEN, NOT_FOUND) is refused without running."""
+    refuse before its first lock (bad input, FORBIDDEN, NOT_FOUND) is refused without running.
+
+    The write lock on SQLite: the preview's transaction begins DEFERRED (`rolled_back`), so
+    the change's scope, the "before" reads and the mutation's own reads up to its first write
+    run under a read snapshot, without the lock; the lock is taken by the mutation's first
+    write statement and held from there to the rollback: the rest of the mutation, the "after"
+    reads and the accounts' judgement. Those last two cannot come out of it: they must see the
+    change, which exists only inside the transaction that holds the lock. The mutation made for
+    real holds it from its BEGIN IMMEDIATE to its COMMIT, its reads before its first write
+    included; so the preview holds it for no more statements than the mutation plus the
+    "after" reads and judgement, and for none at all when the mutation refuses before writing.
+
+    That first write cannot wait for the lock (SQLite refuses at once a snapshot's upgrade that
+    another writer holds, or one that another writer committed after): the attempt is rolled
+    back, the preview waits until no other writer holds the lock (without keeping it) and runs
+    again on a fresh snapshot, up to `PREVIEW_ATTEMPTS` times in all; then `PreviewContended`.
+    An answer therefore always comes from a snapshot that was the latest when the lock was
+    taken, as the mutation's does. On PostgreSQL nothing changes: the preview takes the
+    mutation's row locks, and waits for them, as the mutation would."""
     try:
         await change.refuse(session, actor)
-        return Impact(moves=await _moves(session, actor=actor, change=change))
+        for _ in range(PREVIEW_ATTEMPTS):
+            try:
+                return Impact(moves=await _moves(session, actor=actor, change=change))
+            except OperationalError as error:
+                if not is_write_contention(error):
+                    raise
+            await wait_for_other_writers(session)
+        raise PreviewContended(PREVIEW_ATTEMPTS)
     except DomainError as error:
         return Impact(refusal=error)
 
