@@ -170,7 +170,7 @@ async def release(session: AsyncSession) -> None:
     the caller is cancelled meanwhile, so the connection is back in (or out of) the pool before the
     request's answer is sent.
     """
-    await _run_to_completion(_close_or_discard(session))
+    await run_to_completion(_close_or_discard(session))
 
 
 async def _close_or_discard(session: AsyncSession) -> None:
@@ -184,7 +184,7 @@ async def _close_or_discard(session: AsyncSession) -> None:
             logger.warning("discarding a session's connection failed", exc_info=True)
 
 
-async def _run_to_completion(coroutine: Coroutine[Any, Any, None]) -> None:
+async def run_to_completion(coroutine: Coroutine[Any, Any, None]) -> None:
     """Run `coroutine` in a task of its own and wait for its end even when the caller is cancelled
     meanwhile; that cancellation is raised again once it has ended."""
     task = asyncio.ensure_future(coroutine)

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
-from app.db.engine import Database
+from app.db.engine import Database, run_to_completion
 from app.db.notifications import LiveEvents
 from app.domain.access import Principal
 from app.domain.content_limits import ContentLimits
@@ -27,21 +27,48 @@ from app.graphql.guards.cost import OperationCost
 from app.graphql.loaders import Loaders
 
 
+class RequestEnded(RuntimeError):
+    """A resolver asked for the session of a request (or websocket operation) that has ended."""
+
+
 class RequestSession:
     """The request's one session, used by one resolver at a time.
 
     Strawberry resolves sibling fields concurrently, and an AsyncSession allows only one
     operation at a time; the lock makes them take turns.
+
+    The request must `end` it before it closes the session. A request cut off by
+    REQUEST_TIMEOUT stops waiting for its resolvers as soon as the first of them is cancelled
+    (`asyncio.gather` does not wait for the others): the one using the session may still be
+    undoing its work, discarding its connection on SQLite or PostgreSQL, in a task of its own.
     """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._lock = asyncio.Lock()
+        self._ended = False
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:
         async with self._lock:
+            if self._ended:
+                raise RequestEnded("the request has ended: its database session is closed")
             yield self._session
+
+    async def end(self) -> None:
+        """Wait until no resolver uses the session (the one using it is done with it, connection
+        given back or discarded), and let none use it after; the session can then be closed.
+
+        Runs to its end even if the caller is cancelled meanwhile (that cancellation is raised
+        again afterwards): closing the session while a resolver still runs a statement on its
+        connection, or closes that connection, would leave the pool with a connection two tasks
+        close at once, which the next checkout can find gone.
+        """
+        await run_to_completion(self._end())
+
+    async def _end(self) -> None:
+        async with self._lock:
+            self._ended = True
 
 
 def _nothing() -> None:
@@ -123,11 +150,13 @@ class WebSocketOperations(SchemaExtension):
             yield
             return
         async with connection.database.session() as session:
-            self.execution_context.context = connection.operation_context(session)
+            context = connection.operation_context(session)
+            self.execution_context.context = context
             try:
                 yield
             finally:
                 self.execution_context.context = connection
+                await context.session.end()
 
 
 Info = strawberry.Info[Context, None]

@@ -287,6 +287,68 @@ async def _cut_off_inside_an_impact_preview(served: Served) -> None:
     await served.assert_still_serving()
 
 
+async def test_cut_off_answers_once_the_cut_resolver_let_go_of_its_connection(
+    backend: str, database_workdir: Path
+) -> None:
+    # Cut off, a request stops waiting for its resolvers as soon as the first of them ends
+    # cancelled (asyncio.gather): siblings waiting for the session end at once, while the one
+    # that was using it still discards its connection in its own task. Were the session closed
+    # meanwhile, two tasks would close one connection, and the pool could hand out a slot whose
+    # connection the late one had just dropped. (It could also stop the connection's worker
+    # thread with the late close still queued: that close, and so the engine's disposal, then
+    # never end; hence the time limit on the whole test.)
+    async with (
+        asyncio.timeout(60),
+        serving(
+            backend, database_workdir, request_timeout=2, limits={"max_query_cost": 1_000_000}
+        ) as served,
+    ):
+        await _answers_once_the_cut_resolver_let_go(served)
+
+
+async def _answers_once_the_cut_resolver_let_go(served: Served) -> None:
+    # given "crm" 1.0.0, and three previews, the first held at its INSERT until cut off, and its
+    # connection then held as it is discarded
+    admin = served.keys.alpha.admin
+    created = await served.post(admin, CREATE, {"key": "crm"})
+    assert created.json()["data"]["createConnector"]["__typename"] == "CreateConnectorSuccess"
+    pushed = await served.post(admin, PUSH, {"d": in_line(1)})
+    assert pushed.json()["data"]["pushVersion"]["__typename"] == "PushVersionSuccess"
+    before = await served.counts()
+    stall = Stall()
+    inserts_version = _is_insert_into("connector_version")
+    discarding = asyncio.Event()
+    may_discard = asyncio.Event()
+
+    def before_execute(_conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        stall.once(inserts_version(statement))
+
+    def on_invalidate(*_: Any) -> None:
+        if stall.reached and not discarding.is_set():
+            discarding.set()
+            await_(may_discard.wait())
+
+    # when it is cut off there
+    engine = served.engine.sync_engine
+    with (
+        stalled(engine, "before_cursor_execute", before_execute),
+        stalled(engine.pool, "invalidate", on_invalidate),
+    ):
+        request = asyncio.ensure_future(served.post(admin, _previews(3), {"d": in_line(2)}))
+        await asyncio.wait_for(discarding.wait(), timeout=60)
+        answered_before_let_go = (await asyncio.wait({request}, timeout=1))[0]
+        may_discard.set()
+        response = await asyncio.wait_for(request, timeout=60)
+
+    # then no answer while the cut resolver still held its connection; 503 TIMEOUT; the
+    # preview's write undone; and the pool still serving
+    assert not answered_before_let_go, "answered while the cut resolver discarded its connection"
+    assert stall.reached == 1
+    assert_cut_off(response)
+    assert await served.counts() == before
+    await served.assert_still_serving()
+
+
 @asynccontextmanager
 async def _writes_locked_out(backend: str, url: URL) -> AsyncIterator[None]:
     """Another connection holds what a write to `connector` needs: on PostgreSQL a lock on the

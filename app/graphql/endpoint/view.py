@@ -167,12 +167,17 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             request.scope.setdefault("state", {})
             request.scope["state"]["principal"] = authenticated.principal
             current_record().api_key_id = authenticated.principal.api_key_id
-            request.scope["state"]["session"] = RequestSession(session)
+            shared = RequestSession(session)
+            request.scope["state"]["session"] = shared
             try:
                 return await self.run(request)
             except HTTPException as error:
                 # Strawberry answers a request it cannot parse in plain text; clients read JSON.
                 return client_error(error.status_code, error.reason)
+            finally:
+                # Cut off, the request stops waiting for its resolvers before the one using the
+                # session is done with it; the session is closed only once it is.
+                await shared.end()
 
     async def process_result(
         self, request: Request, result: ExecutionResult
