@@ -64,6 +64,11 @@ class RequestSession:
         connection, or closes that connection, would leave the pool with a connection two tasks
         close at once, which the next checkout can find gone.
         """
+        if not self._lock.locked():
+            # The usual end: no resolver holds the session, so none is left to wait for (and the
+            # request pays for no task of its own).
+            self._ended = True
+            return
         await run_to_completion(self._end())
 
     async def _end(self) -> None:

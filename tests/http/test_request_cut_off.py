@@ -245,13 +245,15 @@ def _previews(count: int) -> str:
 
 
 async def test_cut_off_inside_an_impact_preview(backend: str, database_workdir: Path) -> None:
-    # REQUEST_TIMEOUT as found: long enough to reach the tenth preview on a busy machine. The
-    # request as found is refused before it runs under the default preview limits, so they are
-    # raised here, as an operator may: a cut-off must still answer 503 wherever it lands.
+    # The request as found, cut off inside its tenth preview. REQUEST_TIMEOUT is longer than the
+    # 2 s it was found with, so that a busy machine reaches the tenth preview before it runs out
+    # (the stall then holds the request there until it does). The request as found is refused
+    # before it runs under the default preview limits, so they are raised here, as an operator
+    # may: a cut-off must still answer 503 wherever it lands.
     async with serving(
         backend,
         database_workdir,
-        request_timeout=2,
+        request_timeout=5,
         limits={"max_previews_per_operation": 50, "max_query_cost": 1_000_000},
     ) as served:
         await _cut_off_inside_an_impact_preview(served)
