@@ -9,8 +9,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message
 
+from tests.graphql.events.websocket import websocket_scope
+
 TIMEOUT_SECONDS = 15
-_PROTOCOL = "graphql-transport-ws"
 
 
 class InProcessSocket:
@@ -69,21 +70,7 @@ async def in_process_socket(app: ASGIApp, key: str) -> AsyncIterator[InProcessSo
     """A socket whose `connection_init` with `key` was acknowledged; the client leaves (a
     disconnect) at the end of the block, and the app's handler has ended when it returns."""
     socket = InProcessSocket()
-    scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "server": ("registry.test", 80),
-        "client": ("127.0.0.1", 50000),
-        "root_path": "",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "headers": [(b"host", b"registry.test"), (b"sec-websocket-protocol", _PROTOCOL.encode())],
-        "subprotocols": [_PROTOCOL],
-        "state": {},
-    }
+    scope = websocket_scope()
     handler: asyncio.Future[None] = asyncio.ensure_future(
         app(scope, socket.to_app.get, socket.from_app_put)
     )

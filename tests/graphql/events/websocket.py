@@ -14,14 +14,9 @@ TIMEOUT_SECONDS = 10
 _PROTOCOL = "graphql-transport-ws"
 
 
-async def websocket_operation(
-    app: ASGIApp, document: str, variables: dict[str, Any], *, key: str
-) -> dict[str, Any]:
-    """The first message the server sends about the operation (`next`, `error` or `complete`),
-    after a `connection_init` with `key` was acknowledged."""
-    to_app: asyncio.Queue[Message] = asyncio.Queue()
-    from_app: asyncio.Queue[Message] = asyncio.Queue()
-    scope = {
+def websocket_scope() -> dict[str, Any]:
+    """The ASGI scope of a graphql-transport-ws upgrade to `/graphql`, as a client sends it."""
+    return {
         "type": "websocket",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -36,6 +31,16 @@ async def websocket_operation(
         "subprotocols": [_PROTOCOL],
         "state": {},
     }
+
+
+async def websocket_operation(
+    app: ASGIApp, document: str, variables: dict[str, Any], *, key: str
+) -> dict[str, Any]:
+    """The first message the server sends about the operation (`next`, `error` or `complete`),
+    after a `connection_init` with `key` was acknowledged."""
+    to_app: asyncio.Queue[Message] = asyncio.Queue()
+    from_app: asyncio.Queue[Message] = asyncio.Queue()
+    scope = websocket_scope()
     connection: asyncio.Future[None] = asyncio.ensure_future(app(scope, to_app.get, from_app.put))
 
     async def receive() -> dict[str, Any]:
