@@ -18,8 +18,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
+from app.cli import _check_pooled_statement_timeout
 from app.db.engine import pooled_statement_timeout
 from app.db.listener import APPLICATION_NAME
+from app.settings import load_settings
 from tests.databases import IN_CI, fresh_database, postgres_server_url
 from tests.graphql.access.documents import CREATE_API_KEY, REVOKE_API_KEY
 from tests.graphql.auth_configs.documents import CREATE_AUTH_CONFIG, READ_AUTH_CONFIG
@@ -95,6 +97,8 @@ def pooled_env(pgbouncer: PgBouncer, direct_url: URL) -> dict[str, str]:
         "DATABASE_DIRECT_URL": direct_url.render_as_string(hide_password=False),
         "DATABASE_POOLER": "transaction",
         "STATEMENT_TIMEOUT": "7",
+        # A busy machine must not turn waiting for a connection into 503s: not what is tested.
+        "QUEUE_TIMEOUT": "60",
         "LOG_LEVEL": "warning",
     }
 
@@ -340,6 +344,21 @@ async def test_statements_through_the_pooler_run_with_the_databases_timeout(
     pgbouncer: PgBouncer, direct_url: URL
 ) -> None:
     assert await pooled_statement_timeout(pgbouncer.url_for(direct_url)) == 7.0
+
+
+@pytest.mark.parametrize(("setting", "warned"), [(7.0, False), (3.0, True)])
+def test_serve_warns_when_the_pooled_statement_timeout_is_not_the_setting(
+    pooled_env: dict[str, str], capsys: pytest.CaptureFixture[str], setting: float, warned: bool
+) -> None:
+    settings = load_settings(
+        database_url=pooled_env["DATABASE_URL"],
+        database_pooler="transaction",
+        statement_timeout=setting,
+    )
+    _check_pooled_statement_timeout(settings)
+    warning = capsys.readouterr().err
+    assert (f"statement_timeout 7 s, not STATEMENT_TIMEOUT={setting:g} s" in warning) == warned
+    assert bool(warning) == warned
 
 
 async def test_the_instances_survive_a_restart_of_the_pooler(
