@@ -113,6 +113,8 @@ def serve(
             err=True,
         )
         raise typer.Exit(1)
+    else:
+        _check_pooled_statement_timeout(settings)
     typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
     with _metrics_directory():
         uvicorn.run(
@@ -157,7 +159,7 @@ def _migrate(settings: "Settings") -> None:
     from app.db.migrate import upgrade
 
     async def run() -> None:
-        engine = create_engine(settings.url)
+        engine = create_engine(settings.direct_url)
         try:
             await upgrade(engine)
         finally:
@@ -171,7 +173,7 @@ def _up_to_date(settings: "Settings") -> bool:
     from app.db.migrate import is_up_to_date
 
     async def run() -> bool:
-        engine = create_engine(settings.url)
+        engine = create_engine(settings.direct_url)
         try:
             return await is_up_to_date(engine)
         finally:
@@ -180,9 +182,28 @@ def _up_to_date(settings: "Settings") -> bool:
     return _run(run)
 
 
+def _check_pooled_statement_timeout(settings: "Settings") -> None:
+    """Behind a transaction pooler, the statements run under the statement_timeout of the
+    pooler's server connections (see `Database.for_server`): say so when it is not
+    STATEMENT_TIMEOUT. This also connects through the pooler once before the workers start."""
+    from app.db.engine import pooled_statement_timeout
+
+    if settings.database_pooler == "none":
+        return
+    seconds = _run(lambda: pooled_statement_timeout(settings.url))
+    if seconds != settings.statement_timeout:
+        shown = f"{seconds:g} s" if seconds else "none"
+        typer.echo(
+            f"connector-registry: warning: statements through the pooler run with "
+            f"statement_timeout {shown}, not STATEMENT_TIMEOUT={settings.statement_timeout:g} s; "
+            "set it on the database role (ALTER ROLE ... SET statement_timeout)",
+            err=True,
+        )
+
+
 @cli.command()
 def migrate() -> None:
-    """Bring the database (DATABASE_URL) to the newest schema."""
+    """Bring the database (DATABASE_DIRECT_URL, else DATABASE_URL) to the newest schema."""
     settings = _settings()
     _migrate(settings)
     typer.echo("The database schema is up to date.")
@@ -390,7 +411,7 @@ def _push_file(file: Path, url: str, api_key: str | None, command: str) -> tuple
 async def _database(settings: "Settings") -> AsyncIterator["AsyncSession"]:
     from app.db.engine import Database
 
-    database = Database.from_url(settings.url)
+    database = Database.from_url(settings.url, pooler=settings.database_pooler)
     try:
         async with database.session() as session:
             yield session

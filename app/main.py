@@ -64,6 +64,8 @@ def create_app(
             max_waiting=settings.max_queued_requests,
             wait_timeout=settings.queue_timeout,
             statement_timeout=settings.statement_timeout,
+            pooler=settings.database_pooler,
+            listener_url=settings.direct_url,
         )
         app.state.database = db
         if owned and tracing is not None:

@@ -4,7 +4,7 @@ from dataclasses import fields
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -19,6 +19,10 @@ LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 Tracing = Literal["off", "otlp"]
 LogFormat = Literal["console", "json"]
 MetricsMode = Literal["on", "off"]
+# What stands between the server and PostgreSQL (DESIGN §18): nothing, or a pooler that hands a
+# server connection to a client for one transaction at a time (PgBouncer's `pool_mode =
+# transaction` and the poolers of managed PostgreSQL services).
+DatabasePooler = Literal["none", "transaction"]
 
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
@@ -34,6 +38,16 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite+aiosqlite:///FILE (default) or postgresql+asyncpg://…",
+    )
+    database_pooler: DatabasePooler = Field(
+        default="none",
+        description="`transaction`: DATABASE_URL reaches PostgreSQL through a transaction-pooling "
+        "pooler (PgBouncer); nothing then relies on a session outliving a transaction.",
+    )
+    database_direct_url: str = Field(
+        default="",
+        description="A URL that reaches PostgreSQL itself, for what needs a session of its own "
+        "(migrations, each process's LISTEN connection); empty: DATABASE_URL.",
     )
     database_pool_size: int = Field(
         default=DEFAULT_DATABASE_POOL_SIZE,
@@ -179,12 +193,35 @@ class Settings(BaseSettings):
     def _supported_database_url(cls, value: str) -> str:
         return str(parse_database_url(value).render_as_string(hide_password=False))
 
+    @field_validator("database_direct_url")
+    @classmethod
+    def _supported_direct_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = parse_database_url(value)
+        except ValueError as error:
+            raise ValueError(str(error).replace("DATABASE_URL", "DATABASE_DIRECT_URL")) from None
+        return str(url.render_as_string(hide_password=False))
+
+    @model_validator(mode="after")
+    def _pooler_needs_postgresql(self) -> "Settings":
+        if self.database_pooler != "none" and self.is_sqlite:
+            raise ValueError(
+                f"DATABASE_POOLER={self.database_pooler} needs a PostgreSQL DATABASE_URL"
+            )
+        if self.database_direct_url and (
+            make_url(self.database_direct_url).get_backend_name() != self.url.get_backend_name()
+        ):
+            raise ValueError("DATABASE_DIRECT_URL must reach the database of DATABASE_URL")
+        return self
+
     @field_validator("cors_origins")
     @classmethod
     def _origins(cls, value: str) -> str:
         return ",".join(parse_origins(value))
 
-    @field_validator("log_level", "log_format", "metrics", mode="before")
+    @field_validator("log_level", "log_format", "metrics", "database_pooler", mode="before")
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
@@ -207,6 +244,11 @@ class Settings(BaseSettings):
     @cached_property
     def url(self) -> URL:
         return make_url(self.database_url)
+
+    @cached_property
+    def direct_url(self) -> URL:
+        """Where migrations and the LISTEN connection go: `DATABASE_DIRECT_URL`, else `url`."""
+        return make_url(self.database_direct_url) if self.database_direct_url else self.url
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -257,8 +299,14 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']).upper()}: "
-            f"{problem['msg'].removeprefix('Value error, ')}"
+            ": ".join(
+                part
+                for part in (
+                    ".".join(str(part) for part in problem["loc"]).upper(),
+                    problem["msg"].removeprefix("Value error, "),
+                )
+                if part
+            )
             for problem in error.errors()
         )
         raise SettingsError(f"invalid settings: {problems}") from None

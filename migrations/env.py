@@ -32,7 +32,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_with_new_engine() -> None:
-    url = config.attributes.get("database_url") or load_settings().database_url
+    url = config.attributes.get("database_url") or load_settings().direct_url
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:

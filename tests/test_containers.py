@@ -1,7 +1,9 @@
 """The image and docker-compose.yml: the schema is migrated once, by a one-shot service the API
 waits for, so `--scale api=N` never races on it; the server runs as a non-root user, with a
-pinned uv, a health check, and the worker count from WEB_CONCURRENCY."""
+pinned uv, a health check, and the worker count from WEB_CONCURRENCY; several API containers
+share PostgreSQL through PgBouncer in transaction mode."""
 
+import configparser
 import re
 import shutil
 import subprocess
@@ -10,6 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import URL, make_url
+
+from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -101,3 +106,78 @@ def test_docker_compose_accepts_the_file() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# The pooled topology (DESIGN §18): the API containers reach PostgreSQL through PgBouncer.
+
+PGBOUNCER = ROOT / "pgbouncer"
+POSTGRES_MAX_CONNECTIONS = 100  # the postgres image's default
+
+
+def _pgbouncer_ini() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(inline_comment_prefixes=(";",))
+    parser.read_string((PGBOUNCER / "pgbouncer.ini").read_text())
+    return parser
+
+
+def _url(value: str) -> URL:
+    return make_url(value)
+
+
+def test_the_api_containers_query_through_the_pooler_and_listen_directly() -> None:
+    services = _compose()["services"]
+    api = services["api"]["environment"]
+    assert api["DATABASE_POOLER"] == "transaction"
+    pooled, direct = _url(api["DATABASE_URL"]), _url(api["DATABASE_DIRECT_URL"])
+    assert (pooled.host, pooled.port) == ("pgbouncer", 6432)
+    assert (direct.host, direct.port) == ("db", 5432)
+    assert pooled.database == direct.database
+    # migrations need a session of their own: straight to PostgreSQL
+    migrate = services["migrate"]["environment"]
+    assert _url(migrate["DATABASE_URL"]).host == "db"
+    assert "DATABASE_POOLER" not in migrate
+    assert services["api"]["depends_on"]["pgbouncer"] == {"condition": "service_healthy"}
+    assert services["pgbouncer"]["build"] == "./pgbouncer"
+
+
+def test_several_api_containers_run_by_default() -> None:
+    assert _compose()["services"]["api"]["deploy"]["replicas"] >= 2
+
+
+def test_the_pooler_pools_transactions_in_front_of_the_compose_database() -> None:
+    ini = _pgbouncer_ini()
+    assert ini["pgbouncer"]["pool_mode"] == "transaction"
+    direct = _url(_compose()["services"]["api"]["environment"]["DATABASE_DIRECT_URL"])
+    (target,) = ini["databases"].values()
+    fields = dict(re.findall(r"(\w+)=('[^']*'|\S+)", target))
+    assert (fields["host"], int(fields["port"]), fields["dbname"]) == (
+        direct.host,
+        direct.port,
+        direct.database,
+    )
+    # the STATEMENT_TIMEOUT the containers cannot send through it, on every server connection
+    timeout_ms = int(Settings.model_fields["statement_timeout"].default * 1000)
+    assert fields["connect_query"] == f"'SET statement_timeout = {timeout_ms}'"
+    users = (PGBOUNCER / "userlist.txt").read_text()
+    assert f'"{direct.username}" "{direct.password}"' in users
+
+
+def test_the_connection_counts_fit() -> None:
+    """API containers x workers x pool size fit the pooler's client connections, and its server
+    connections with one LISTEN connection per worker fit PostgreSQL's."""
+    api = _compose()["services"]["api"]
+    processes = api["deploy"]["replicas"] * int(api["environment"]["WEB_CONCURRENCY"])
+    ini = _pgbouncer_ini()["pgbouncer"]
+    clients = processes * Settings.model_fields["database_pool_size"].default
+    assert clients <= int(ini["max_client_conn"])
+    assert int(ini["default_pool_size"]) + processes < POSTGRES_MAX_CONNECTIONS
+
+
+def test_the_pooler_image_is_debians_pgbouncer_run_as_another_user_than_root() -> None:
+    text = (PGBOUNCER / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+    assert any(re.search(r"apt-get install .*\bpgbouncer\b", line) for line in lines)
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users
+    assert users[-1] not in ("root", "0")
+    assert any(line.startswith("HEALTHCHECK") for line in lines)

@@ -4,24 +4,30 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.admission import Admission
 from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info
 from app.db.rollout_buckets import register_sqlite_functions
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+
+    from app.settings import DatabasePooler
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +66,10 @@ class Database:
         )
 
     @classmethod
-    def from_url(cls, url: URL | str, **engine_options: Any) -> "Database":
-        return cls(create_engine(url, **engine_options))
+    def from_url(
+        cls, url: URL | str, *, pooler: "DatabasePooler" = "none", **engine_options: Any
+    ) -> "Database":
+        return cls(create_engine(url, pooler=pooler, **engine_options))
 
     @classmethod
     def for_server(
@@ -72,6 +80,8 @@ class Database:
         max_waiting: int = 256,
         wait_timeout: float = POOL_TIMEOUT_SECONDS,
         statement_timeout: float | None = None,
+        pooler: "DatabasePooler" = "none",
+        listener_url: URL | str | None = None,
     ) -> "Database":
         """A fixed pool of `pool_size` connections: no overflow connections that are opened for
         a burst and closed after it (connection churn); up to `max_waiting` requests beyond it
@@ -82,18 +92,32 @@ class Database:
         COMMITTED every statement sees its own snapshot anyway, so a read-only transaction
         would cost a BEGIN and a ROLLBACK per request and buy nothing. A write begins a real
         transaction (`app.services.transactions.transaction`).
+
+        `pooler="transaction"`: `url` goes through a transaction pooler (see `create_engine`),
+        which refuses a `statement_timeout` sent with the connection: the limit is then the one
+        the pooler's server connections have (the role's or database's, `SHOW statement_timeout`).
+        `listener_url`: where this process's LISTEN connection goes, when not to `url`.
         """
         options: dict[str, Any] = {}
-        if statement_timeout is not None and make_url(url).get_backend_name() == "postgresql":
+        if (
+            statement_timeout is not None
+            and pooler == "none"
+            and make_url(url).get_backend_name() == "postgresql"
+        ):
             milliseconds = str(max(1, round(statement_timeout * 1000)))
             options["connect_args"] = {"server_settings": {"statement_timeout": milliseconds}}
         engine = create_engine(
-            url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT_SECONDS, **options
+            url,
+            pooler=pooler,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            **options,
         )
         if engine.dialect.name != "postgresql":
             database = cls(engine)
         else:
-            live_events = LiveEvents()
+            live_events = LiveEvents(listener_url=listener_url)
             sessions = async_sessionmaker(
                 engine.execution_options(isolation_level="AUTOCOMMIT"),
                 class_=AsyncSession,
@@ -143,7 +167,8 @@ class Database:
             await release(session)
 
     async def start_listening(self) -> None:
-        """Receive the events other processes commit (PostgreSQL; see `app.db.notifications`)."""
+        """Receive the events other processes commit (PostgreSQL; see `app.db.notifications`):
+        on the `listener_url` of `for_server` when it was given, else on the engine's URL."""
         await self.live_events.start(self.engine.url)
 
     def live_events_state(self) -> LiveEventsState:
@@ -201,11 +226,62 @@ async def run_to_completion(coroutine: Coroutine[Any, Any, None]) -> None:
     task.result()
 
 
-def create_engine(url: URL | str, **options: Any) -> AsyncEngine:
+def create_engine(
+    url: URL | str, *, pooler: "DatabasePooler" = "none", **options: Any
+) -> AsyncEngine:
+    """An engine for `url`; `pooler="transaction"` when `url` is a transaction pooler's (on
+    PostgreSQL, see `POOLED_CONNECT_ARGS`)."""
+    if pooler == "transaction" and make_url(url).get_backend_name() == "postgresql":
+        options["connect_args"] = {**options.get("connect_args", {}), **POOLED_CONNECT_ARGS}
+        engine = create_async_engine(url, **options)
+        _discard_closed_connections(engine)
+        return engine
     engine = create_async_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+# A transaction pooler hands each transaction (and, outside one, each statement) the server
+# connection that is free, so a statement prepared under a name on one of them is not there for
+# the next (`prepared statement "__asyncpg_stmt_1__" already exists` / `does not exist`). With no
+# cache, asyncpg prepares every statement unnamed and parses it again in the same message batch
+# as its execution, which a pooler keeps on one server connection; the dialect's own cache of
+# prepared statements is off with it. Named statements with unique names (a
+# `prepared_statement_name_func`) are no way out here: the server reads outside transactions, and
+# a name prepared in one round trip is looked up on another server connection in the next.
+POOLED_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+}
+
+
+async def pooled_statement_timeout(url: URL | str) -> float:
+    """The statement_timeout, in seconds (0: none), of a statement run through the transaction
+    pooler at `url`: the one its server connections have."""
+    engine = create_engine(url, pooler="transaction", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            milliseconds = await connection.scalar(
+                text("SELECT setting::int FROM pg_settings WHERE name = 'statement_timeout'")
+            )
+    finally:
+        await engine.dispose()
+    return int(milliseconds or 0) / 1000
+
+
+def _discard_closed_connections(engine: AsyncEngine) -> None:
+    """Never hand out a pooled connection whose socket the pooler has closed (a restart of the
+    pooler closes every client connection): the pool opens a new one in its place instead.
+    This reads the driver's own state, with no round trip (unlike `pool_pre_ping`)."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(
+        _dbapi_connection: Any, record: "ConnectionPoolEntry", _proxy: "PoolProxiedConnection"
+    ) -> None:
+        driver_connection = record.driver_connection
+        if driver_connection is not None and driver_connection.is_closed():
+            raise DisconnectionError("the pooler closed this connection")
 
 
 class _SQLiteCompiler(SQLiteCompiler):
