@@ -98,6 +98,7 @@ class RegistrySchema(strawberry.federation.Schema):
         """The cost rule's directives join the schema's own before they are collected, so that
         the served schema, its SDL and its federation `@link` all carry them."""
         types = list(graphql_types)
+        # Strawberry hands the root types first: query, mutation, subscription, then the others.
         mutation = types[1] if isinstance(types[1], GraphQLObjectType) else None
         attach_cost_directives(types, mutation)
         return super()._collect_schema_directives(explicit_directive_types, types)

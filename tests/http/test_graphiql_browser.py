@@ -51,9 +51,12 @@ class Opened:
         self.result_text = ""
 
 
-def open_graphiql(browser_path: Path, url: str, graphql_url: str) -> Opened:
-    """Open `url` in a fresh profile (no saved GraphiQL state) and wait until the page is up and
-    the network quiet: the schema request, when the page sends one, has its answer."""
+def open_graphiql(
+    browser_path: Path, url: str, graphql_url: str, saved_headers: str | None = None
+) -> Opened:
+    """Open `url` in a fresh profile (no saved GraphiQL state, or only `saved_headers` as an
+    earlier visit would have left them) and wait until the page is up and the network quiet: the
+    schema request, when the page sends one, has its answer."""
     from playwright.sync_api import sync_playwright
 
     seen = Opened()
@@ -75,7 +78,12 @@ def open_graphiql(browser_path: Path, url: str, graphql_url: str) -> Opened:
             executable_path=str(browser_path), headless=True, args=["--no-sandbox"]
         )
         try:
-            page = browser.new_context().new_page()
+            context = browser.new_context()
+            if saved_headers is not None:
+                context.add_init_script(
+                    f"window.localStorage.setItem('graphiql:headers', {json.dumps(saved_headers)})"
+                )
+            page = context.new_page()
             page.on("console", on_console)
             page.on("pageerror", lambda error: seen.page_errors.append(str(error)))
             page.on("request", on_request)
@@ -115,6 +123,24 @@ def test_with_a_key_in_the_headers_graphiql_loads_the_schema(
     headers = json.dumps({"Authorization": f"Bearer {platform_key}"})
 
     opened = open_graphiql(browser_path, f"{graphql_url}?headers={quote(headers)}", graphql_url)
+
+    assert_no_error(opened)
+    assert len(opened.graphql_requests) >= 1
+    assert all(
+        request.get("authorization") == f"Bearer {platform_key}"
+        for request in opened.graphql_requests
+    )
+    assert opened.graphql_statuses
+    assert set(opened.graphql_statuses) == {200}
+
+
+def test_a_key_kept_from_an_earlier_visit_loads_the_schema(
+    browser_path: Path, running_server: str, platform_key: str
+) -> None:
+    graphql_url = f"{running_server}/graphql"
+    saved = json.dumps({"Authorization": f"Bearer {platform_key}"})
+
+    opened = open_graphiql(browser_path, graphql_url, graphql_url, saved_headers=saved)
 
     assert_no_error(opened)
     assert len(opened.graphql_requests) >= 1
