@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 import structlog
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLNamedType, GraphQLObjectType
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -27,6 +27,7 @@ from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, s
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
 from app.graphql.guards.checks import OperationChecks
+from app.graphql.guards.cost_directives import attach_cost_directives
 from app.graphql.guards.masking import MaskUnexpectedErrors, is_statement_timeout
 from app.graphql.guards.observation import OperationObservation
 from app.graphql.impact.queries import ImpactQueries
@@ -89,6 +90,19 @@ _ENTITY_NAMES = frozenset(entity.__name__ for entity in ENTITY_TYPES)
 
 
 class RegistrySchema(strawberry.federation.Schema):
+    def _collect_schema_directives(
+        self,
+        explicit_directive_types: Iterable[type],
+        graphql_types: Iterable[GraphQLNamedType | None],
+    ) -> list[type]:
+        """The cost rule's directives join the schema's own before they are collected, so that
+        the served schema, its SDL and its federation `@link` all carry them."""
+        types = list(graphql_types)
+        # Strawberry hands the root types first: query, mutation, subscription, then the others.
+        mutation = types[1] if isinstance(types[1], GraphQLObjectType) else None
+        attach_cost_directives(types, mutation)
+        return super()._collect_schema_directives(explicit_directive_types, types)
+
     def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
     ) -> list[FederationAny]:

@@ -4,8 +4,10 @@ through it equals what the registry answers directly.
 
 Needs Node and the gateway's packages (`cd gateway && npm ci`); skipped otherwise."""
 
+import json
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.graphql.schema import schema
 from tests.http.server import Project, create_project, free_port, graphql, running
 
 GATEWAY_DIR = Path(__file__).resolve().parents[2] / "gateway"
@@ -132,3 +135,41 @@ def test_a_caller_without_a_valid_key_gets_the_registrys_refusal_through_the_gat
     (registry_error,) = refused.json()["errors"]
     assert registry_error["extensions"]["code"] == "UNAUTHENTICATED"
     assert via_gateway == {"data": None, "errors": [registry_error]}
+
+
+COMPOSE = """
+const { composeServices } = require('@apollo/composition');
+const { parse } = require('graphql');
+const sdl = require('fs').readFileSync(0, 'utf8');
+const registry = { name: 'registry', typeDefs: parse(sdl), url: 'http://registry/graphql' };
+const composed = composeServices([registry]);
+process.stdout.write(JSON.stringify({
+  errors: (composed.errors || []).map((error) => error.message),
+  hints: (composed.hints || []).map((hint) => `${hint.definition.code}: ${hint.message}`),
+  supergraph: composed.supergraphSdl || '',
+}));
+"""
+
+
+def test_the_subgraph_composes_with_no_error_nor_hint_and_keeps_its_cost_directives() -> None:
+    # when Apollo's composition composes the subgraph's SDL (what `_service { sdl }` serves)
+    composed = subprocess.run(
+        ["node", "-e", COMPOSE],
+        input=schema.as_str(),
+        capture_output=True,
+        text=True,
+        cwd=GATEWAY_DIR,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(composed.stdout)
+
+    # then it composes cleanly, and the supergraph carries the cost directives to the gateway
+    assert result["errors"] == []
+    assert result["hints"] == []
+    supergraph = result["supergraph"]
+    assert "https://specs.apollo.dev/cost/v0.1" in supergraph
+    assert "@cost(weight: 1001)" in supergraph
+    assert "@cost(weight: 100)" in supergraph
+    assert '@listSize(slicingArguments: ["first"], sizedFields: ["edges"]' in supergraph
+    assert "@listSize(assumedSize: 10)" in supergraph

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
-from app.graphql.endpoint.ide import ASSETS, localize
+from app.graphql.endpoint.ide import ASSETS, HEADERS_TEMPLATE, localize
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -95,7 +95,11 @@ async def test_the_page_opens_on_a_welcome_that_says_how_to_authenticate(
     assert "connector-registry demo" in page
     # the headers editor starts from a template to fill in
     assert "defaultHeaders: HEADERS_TEMPLATE" in page
-    assert 'const HEADERS_TEMPLATE = "{\\"Authorization\\": \\"Bearer crk_…\\"}";' in page
+    template = '"{\\"Authorization\\": \\"Bearer crk_YOUR_API_KEY\\"}"'
+    assert f"const HEADERS_TEMPLATE = {template};" in page
+    # whose placeholder is plain ASCII, and never goes out as a header
+    assert HEADERS_TEMPLATE.isascii()
+    assert 'const KEY_PLACEHOLDER = "crk_YOUR_API_KEY";' in page
     # and a key typed there makes a new fetcher, which has GraphiQL fetch the schema again
     assert "React.useMemo(() => keyedFetcher(authorization), [authorization])" in page
     assert "setAuthorization(authorizationIn(newHeaders));" in page

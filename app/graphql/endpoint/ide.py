@@ -75,7 +75,7 @@ WELCOME = """# Connector Registry
 #
 # Every request needs an API key. Paste one into the Headers tab below:
 #
-#     {"Authorization": "Bearer crk_…"}
+#     {"Authorization": "Bearer crk_YOUR_API_KEY"}
 #
 # `connector-registry demo` prints an ADMIN, a VIEWER and a PLATFORM_ADMIN key;
 # `connector-registry create-platform-key` issues a platform key. Once a key is
@@ -88,7 +88,10 @@ WELCOME = """# Connector Registry
   connectors(first: 5) { edges { node { key latestVersion { version } } } }
 }
 """
-HEADERS_TEMPLATE = '{"Authorization": "Bearer crk_…"}'
+KEY_PLACEHOLDER = "crk_YOUR_API_KEY"
+"""Where a key goes in the headers template; a header holding it is never sent (nor a header with
+characters beyond ISO-8859-1, which a browser refuses to send at all)."""
+HEADERS_TEMPLATE = f'{{"Authorization": "Bearer {KEY_PLACEHOLDER}"}}'
 
 
 def _tag(asset: str, integrity: str) -> str:
@@ -117,6 +120,7 @@ def render_page(pinned: dict[str, str]) -> str:
         body_assets=tags(in_body=True),
         welcome=json.dumps(WELCOME, ensure_ascii=False),
         headers_template=json.dumps(HEADERS_TEMPLATE, ensure_ascii=False),
+        key_placeholder=json.dumps(KEY_PLACEHOLDER),
     )
 
 

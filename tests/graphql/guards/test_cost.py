@@ -8,6 +8,7 @@ from app.graphql.guards.budget import json_size_over
 from app.graphql.guards.cost import (
     ASSUMED_LIST_SIZE,
     HEAVY_VALUE_COST,
+    MUTATION_COST,
     WRITE_COST,
     operation_cost,
 )
@@ -25,26 +26,38 @@ COSTS: dict[str, tuple[str, dict[str, object] | None, int, int]] = {
         2,
         0,
     ),
-    "a connection costs first times its edge": (
+    "a connection costs one, and first times its edge": (
         "{ connectors(first: 30) { edges { node { id } } } }",
         None,
-        30 * (1 + 1 + 1),
+        1 + 30 * (1 + 1),
+        0,
+    ),
+    "a connection's page info counts once": (
+        "{ connectors(first: 30) { totalCount pageInfo { hasNextPage } edges { node { id } } } }",
+        None,
+        1 + 1 + 30 * (1 + 1),
         0,
     ),
     "first from a variable": (
         "query ($n: Int!) { connectors(first: $n) { edges { node { id } } } }",
         {"n": 7},
-        7 * 3,
+        1 + 7 * 2,
         0,
     ),
-    "first's default": ("{ connectors { edges { node { id } } } }", None, 20 * 3, 0),
+    "first's default": ("{ connectors { edges { node { id } } } }", None, 1 + 20 * 2, 0),
+    "first's default when its variable is absent": (
+        "query ($n: Int) { connectors(first: $n) { edges { node { id } } } }",
+        {},
+        1 + 20 * 2,
+        0,
+    ),
     "nested connections multiply": (
         (
             "{ authConfigs(first: 10) { edges { node { linkedAccounts(first: 100) "
             "{ edges { node { id } } } } } } }"
         ),
         None,
-        10 * (1 + 1 + 1 + 100 * (1 + 1 + 1)),
+        1 + 10 * (1 + 1 + 1 + 100 * (1 + 1)),
         0,
     ),
     "a heavy value costs HEAVY_VALUE_COST": (
@@ -65,7 +78,7 @@ COSTS: dict[str, tuple[str, dict[str, object] | None, int, int]] = {
     "heavy values under a connection multiply": (
         '{ connector(key: "k") { versions(first: 50) { edges { node { definition } } } } }',
         None,
-        1 + 50 * (1 + 1 + 1 + H),
+        1 + 1 + 50 * (1 + 1 + H),
         50,
     ),
     "a plain list of objects counts as ASSUMED_LIST_SIZE": (
@@ -87,16 +100,16 @@ COSTS: dict[str, tuple[str, dict[str, object] | None, int, int]] = {
             "moves(first: 5) { edges { node { accountsMoving } } } } }"
         ),
         {"d": {}},
-        WRITE_COST + 1 + 5 * 3,
+        WRITE_COST + 1 + 1 + 5 * 2,
         0,
     ),
-    "a mutation costs a write per field plus what it returns": (
+    "a mutation costs a write per field plus what it returns, and its base once": (
         (
             'mutation { a: publishVersion(input: { versionId: "v" }) { __typename } '
             'b: publishVersion(input: { versionId: "w" }) { __typename } }'
         ),
         None,
-        2 * WRITE_COST + 2,
+        MUTATION_COST + 2 * WRITE_COST + 2,
         0,
     ),
     "fragments count where they are spread": (
@@ -105,7 +118,7 @@ COSTS: dict[str, tuple[str, dict[str, object] | None, int, int]] = {
             "fragment C on Connector { versions(first: 3) { edges { node { id } } } }"
         ),
         None,
-        2 * (1 + 1 + 1 + 3 * 3),
+        1 + 2 * (1 + 1 + 1 + 3 * 2),
         0,
     ),
 }
