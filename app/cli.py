@@ -90,10 +90,12 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the API: /graphql (GraphiQL in a browser) and /healthz."""
+    """Serve the API: /graphql (GraphiQL in a browser), /livez, /readyz and /metrics."""
+    import logging.config
+
     import uvicorn
 
-    from app.observability.logs import uvicorn_log_config
+    from app.observability.logs import configure_structlog, uvicorn_log_config
 
     settings = _settings(
         host=host,
@@ -102,10 +104,13 @@ def serve(
         web_concurrency=workers,
         worker_healthcheck_timeout=worker_healthcheck_timeout,
     )
+    log_config = uvicorn_log_config(settings.log_format, settings.log_level)
+    # From the first line on, the log is in LOG_FORMAT (uvicorn would set it up only below).
+    logging.config.dictConfig(log_config)
+    configure_structlog()
     if settings.is_sqlite:
         # Migrate once here, not in every worker, so that workers never race on the schema.
         _migrate(settings)
-        typer.echo(f"Using the SQLite database {settings.url.database}")
     elif not _up_to_date(settings):
         typer.echo(
             "connector-registry: the database schema is not up to date; "
@@ -113,7 +118,7 @@ def serve(
             err=True,
         )
         raise typer.Exit(1)
-    typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    _log_start(settings)
     with _metrics_directory():
         uvicorn.run(
             "app.main:create_app",
@@ -122,13 +127,39 @@ def serve(
             port=settings.port,
             workers=settings.web_concurrency,
             timeout_worker_healthcheck=settings.worker_healthcheck_timeout,
+            # After the drain (`app.http.drain`): how long uvicorn then waits for connections
+            # to close, subscriptions closed with 1012, before it cancels what is left.
+            timeout_graceful_shutdown=SHUTDOWN_CLOSE_SECONDS,
             log_level=settings.log_level,
-            log_config=uvicorn_log_config(settings.log_format, settings.log_level),
+            log_config=log_config,
             # The app writes one line per request, with its id, operation and duration.
             access_log=False,
             # A websocket message is a request too: the same ceiling as an HTTP body.
             ws_max_size=settings.max_body_bytes,
         )
+
+
+SHUTDOWN_CLOSE_SECONDS = 5
+
+
+def _log_start(settings: "Settings") -> None:
+    """One line that says what runs: where the data is, how many workers, what is observed."""
+    import structlog
+
+    logger = structlog.get_logger("app.serve")
+    database = settings.url.get_backend_name()
+    logger.info(
+        "starting",
+        database=database,
+        sqlite_file=settings.url.database if settings.is_sqlite else None,
+        workers=settings.web_concurrency,
+        tracing=settings.tracing,
+        metrics=settings.metrics,
+        metrics_token_required=bool(settings.metrics_token),
+        log_format=settings.log_format,
+        shutdown_grace_seconds=settings.shutdown_grace_seconds,
+        graphiql=f"http://{settings.host}:{settings.port}/graphql",
+    )
 
 
 @contextmanager
