@@ -112,10 +112,8 @@ def serve(
         # Migrate once here, not in every worker, so that workers never race on the schema.
         _migrate(settings)
     elif not _up_to_date(settings):
-        typer.echo(
-            "connector-registry: the database schema is not up to date; "
-            "run `connector-registry migrate` first",
-            err=True,
+        logging.getLogger("app.serve").error(
+            "the database schema is not up to date; run `connector-registry migrate` first"
         )
         raise typer.Exit(1)
     _log_start(settings)

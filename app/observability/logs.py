@@ -113,6 +113,8 @@ def uvicorn_log_config(log_format: str, log_level: str) -> dict[str, Any]:
             "uvicorn.error": {"handlers": [], "propagate": True},
             # One line per request, from the app; uvicorn's has no request id or duration.
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+            # Alembic lists the plugins it loads whenever it sets up: nothing an operator needs.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 

@@ -32,10 +32,14 @@ async def test_livez_answers_and_readyz_names_what_it_checked(
 ) -> None:
     await database.start_listening()
     try:
-        live = await http.get("/livez")
-        ready = await http.get("/readyz")
+        with json_log_lines() as log:
+            live = await http.get("/livez")
+            ready = await http.get("/readyz")
     finally:
         await database.live_events.stop()
+    # one line per probe, its request's: a probe every few seconds adds nothing more
+    server_lines = [line for line in log.parsed() if line["logger"] != "httpx"]  # the client's
+    assert [line["logger"] for line in server_lines] == ["app.requests", "app.requests"]
     assert (live.status_code, live.json()) == (200, {"status": "ok"})
     assert (ready.status_code, ready.json()) == (
         200,
