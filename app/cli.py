@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+SHUTDOWN_CLOSE_SECONDS = 5
+"""After a drain, how long uvicorn waits for connections to close before it cancels them."""
+
 cli = typer.Typer(
     help="Connector Registry: connector versions, and which one every linked account runs.",
     no_args_is_help=True,
@@ -135,9 +138,6 @@ def serve(
             # A websocket message is a request too: the same ceiling as an HTTP body.
             ws_max_size=settings.max_body_bytes,
         )
-
-
-SHUTDOWN_CLOSE_SECONDS = 5
 
 
 def _log_start(settings: "Settings") -> None:
