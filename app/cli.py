@@ -1,6 +1,7 @@
 """The `connector-registry` command."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from app.settings import Settings
 
 T = TypeVar("T")
+
+SHUTDOWN_CLOSE_SECONDS = 5
+"""After a drain, how long uvicorn waits for connections to close before it cancels them."""
 
 cli = typer.Typer(
     help="Connector Registry: connector versions, and which one every linked account runs.",
@@ -90,10 +94,12 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the API: /graphql (GraphiQL in a browser) and /healthz."""
+    """Serve the API: /graphql (GraphiQL in a browser), /livez, /readyz and /metrics."""
+    import logging.config
+
     import uvicorn
 
-    from app.observability.logs import uvicorn_log_config
+    from app.observability.logs import configure_structlog, uvicorn_log_config
 
     settings = _settings(
         host=host,
@@ -102,20 +108,21 @@ def serve(
         web_concurrency=workers,
         worker_healthcheck_timeout=worker_healthcheck_timeout,
     )
+    log_config = uvicorn_log_config(settings.log_format, settings.log_level)
+    # From the first line on, the log is in LOG_FORMAT (uvicorn would set it up only below).
+    logging.config.dictConfig(log_config)
+    configure_structlog()
     if settings.is_sqlite:
         # Migrate once here, not in every worker, so that workers never race on the schema.
         _migrate(settings)
-        typer.echo(f"Using the SQLite database {settings.url.database}")
     elif not _up_to_date(settings):
-        typer.echo(
-            "connector-registry: the database schema is not up to date; "
-            "run `connector-registry migrate` first",
-            err=True,
+        logging.getLogger("app.serve").error(
+            "the database schema is not up to date; run `connector-registry migrate` first"
         )
         raise typer.Exit(1)
     else:
         _check_pooled_statement_timeout(settings)
-    typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    _log_start(settings)
     with _metrics_directory():
         uvicorn.run(
             "app.main:create_app",
@@ -124,13 +131,36 @@ def serve(
             port=settings.port,
             workers=settings.web_concurrency,
             timeout_worker_healthcheck=settings.worker_healthcheck_timeout,
+            # After the drain (`app.http.drain`): how long uvicorn then waits for connections
+            # to close, subscriptions closed with 1012, before it cancels what is left.
+            timeout_graceful_shutdown=SHUTDOWN_CLOSE_SECONDS,
             log_level=settings.log_level,
-            log_config=uvicorn_log_config(settings.log_format, settings.log_level),
+            log_config=log_config,
             # The app writes one line per request, with its id, operation and duration.
             access_log=False,
             # A websocket message is a request too: the same ceiling as an HTTP body.
             ws_max_size=settings.max_body_bytes,
         )
+
+
+def _log_start(settings: "Settings") -> None:
+    """One line that says what runs: where the data is, how many workers, what is observed."""
+    import structlog
+
+    logger = structlog.get_logger("app.serve")
+    database = settings.url.get_backend_name()
+    logger.info(
+        "starting",
+        database=database,
+        sqlite_file=settings.url.database if settings.is_sqlite else None,
+        workers=settings.web_concurrency,
+        tracing=settings.tracing,
+        metrics=settings.metrics,
+        metrics_token_required=bool(settings.metrics_token),
+        log_format=settings.log_format,
+        shutdown_grace_seconds=settings.shutdown_grace_seconds,
+        graphiql=f"http://{settings.host}:{settings.port}/graphql",
+    )
 
 
 @contextmanager
@@ -193,11 +223,12 @@ def _check_pooled_statement_timeout(settings: "Settings") -> None:
     seconds = _run(lambda: pooled_statement_timeout(settings.url))
     if seconds != settings.statement_timeout:
         shown = f"{seconds:g} s" if seconds else "none"
-        typer.echo(
-            f"connector-registry: warning: statements through the pooler run with "
-            f"statement_timeout {shown}, not STATEMENT_TIMEOUT={settings.statement_timeout:g} s; "
-            "set it on the database role (ALTER ROLE ... SET statement_timeout)",
-            err=True,
+        logging.getLogger("app.serve").warning(
+            "statements through the pooler run with statement_timeout %s, not "
+            "STATEMENT_TIMEOUT=%g s; set it on the database role "
+            "(ALTER ROLE ... SET statement_timeout)",
+            shown,
+            settings.statement_timeout,
         )
 
 

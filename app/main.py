@@ -1,4 +1,5 @@
-"""The ASGI application: `/graphql` (GraphiQL in a browser), its static files and `/healthz`."""
+"""The ASGI application: `/graphql` (GraphiQL in a browser), its static files, the probes
+(`/livez`, `/readyz`, `/healthz`) and `/metrics`."""
 
 import asyncio
 import gc
@@ -23,6 +24,8 @@ from app.graphql.guards.budget import Budget
 from app.graphql.schema import schema
 from app.http.body_limit import BodySizeLimit
 from app.http.cors import cors
+from app.http.drain import Drain, DrainGate, hand_over_after_drain
+from app.http.probes import livez, readyz
 from app.observability import logs, metrics
 from app.observability.middleware import RequestObservation
 from app.observability.request_ids import request_id_middleware
@@ -54,6 +57,7 @@ def create_app(
     logs.configure_structlog()
     logs.silence_uvicorn_access_log()
     key_usage = KeyUsage()
+    drain = Drain()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -74,9 +78,12 @@ def create_app(
         usage_writer = asyncio.create_task(key_usage.keep_writing(db))
         pool_sampler = asyncio.create_task(metrics.keep_sampling_pool(db))
         _freeze_startup_objects()
+        restore_sigterm = hand_over_after_drain(drain, settings.shutdown_grace_seconds)
         try:
             yield
         finally:
+            if restore_sigterm is not None:
+                restore_sigterm()
             for task in (usage_writer, pool_sampler):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
@@ -96,6 +103,8 @@ def create_app(
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        Route("/livez", livez),
+        Route("/readyz", readyz),
         Route("/healthz", healthz),
         Mount(ide.STATIC_URL, StaticFiles(directory=ide.STATIC_DIR), name="graphiql"),
     ]
@@ -104,12 +113,15 @@ def create_app(
     app = Starlette(
         routes=routes,
         # CORS outermost: a refusal (413, 401, 503) must carry its headers too, or a page on
-        # another origin cannot read why it was refused; every response carries its request id.
+        # another origin cannot read why it was refused. The request's span holds everything
+        # else, so that every log line of the request (its own line too) carries its trace id;
+        # every response carries its request id.
         middleware=[
             cors(settings.allowed_origins),
+            *([tracing.middleware()] if tracing is not None else []),
             request_id_middleware(),
             Middleware(RequestObservation),
-            *([tracing.middleware()] if tracing is not None else []),
+            Middleware(DrainGate, drain=drain),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         ],
         lifespan=lifespan,
@@ -122,6 +134,7 @@ def create_app(
         key_recheck_seconds=settings.subscription_key_recheck_seconds,
     )
     app.state.key_usage = key_usage
+    app.state.drain = drain
     app.state.tracing = tracing  # read per operation: `app.tracing.per_request`
     if database is not None:
         app.state.database = database
@@ -140,8 +153,9 @@ def _freeze_startup_objects() -> None:
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Ready when the database answers and live events reach this process (`liveEvents`: a
-    process whose listener is reconnecting would leave its subscribers waiting)."""
+    """The health check of earlier releases, kept as it was for the probes that use it: the
+    database answers and live events reach this process (`liveEvents`: a process whose listener
+    is reconnecting would leave its subscribers waiting). `/livez` and `/readyz` split it."""
     database: Database = request.app.state.database
     try:
         async with database.engine.connect() as connection:

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
         description="`otlp`: OpenTelemetry spans sent by OTLP, set up by the standard OTEL_* "
         "variables (needs the `otel` extra). Apollo's ftv1 traces need no setting.",
     )
+    tracing_background_sql: Literal["off", "on"] = Field(
+        default="off",
+        description="`on`: SQL run outside a request (live-events listener, key-usage writes, "
+        "probes) is traced too, each statement a trace of its own.",
+    )
     # Read by `serve` when --workers is not given; the name is the one uvicorn and PaaS use.
     web_concurrency: int = Field(
         default=1, ge=1, le=64, description="Worker processes `serve` starts."
@@ -137,6 +142,14 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds a worker of `serve` may take to answer uvicorn's health check (while "
         "it starts, and every half second after) before uvicorn kills and replaces it.",
+    )
+    # Longer than REQUEST_TIMEOUT (30 s), so that a request that may still run is let finish.
+    shutdown_grace_seconds: float = Field(
+        default=35.0,
+        ge=0,
+        le=3600,
+        description="Seconds a process lets its requests in flight finish after SIGTERM (it is "
+        "not ready and refuses new work meanwhile) before it stops them and exits.",
     )
     log_format: LogFormat = Field(
         default="console", description="`console` (readable lines) or `json` (one object a line)."
@@ -221,7 +234,14 @@ class Settings(BaseSettings):
     def _origins(cls, value: str) -> str:
         return ",".join(parse_origins(value))
 
-    @field_validator("log_level", "log_format", "metrics", "database_pooler", mode="before")
+    @field_validator(
+        "log_level",
+        "log_format",
+        "metrics",
+        "database_pooler",
+        "tracing_background_sql",
+        mode="before",
+    )
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

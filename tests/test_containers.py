@@ -1,7 +1,8 @@
 """The image and docker-compose.yml: the schema is migrated once, by a one-shot service the API
 waits for, so `--scale api=N` never races on it; the server runs as a non-root user, with a
-pinned uv, a health check, and the worker count from WEB_CONCURRENCY; several API containers
-share PostgreSQL through PgBouncer in transaction mode."""
+pinned uv, base images pinned by digest, a health check on readiness, the worker count from
+WEB_CONCURRENCY, one build of the image, and time to drain when it is stopped; several API
+containers share PostgreSQL through PgBouncer in transaction mode."""
 
 import configparser
 import re
@@ -14,6 +15,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import URL, make_url
 
+from app.cli import SHUTDOWN_CLOSE_SECONDS
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,10 +75,60 @@ def test_uv_is_pinned() -> None:
     assert all(re.search(r"astral-sh/uv:\d+\.\d+\.\d+", line) for line in copies)
 
 
-def test_the_image_has_a_health_check_on_healthz() -> None:
+def test_the_image_has_a_health_check_on_readiness() -> None:
     (check,) = _instruction("HEALTHCHECK")
-    assert "/healthz" in check
+    assert "/readyz" in check  # not ready while draining: a router stops sending at once
     assert "urllib" in check  # python's own client: the slim image has no curl
+
+
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def test_base_images_are_pinned_by_digest() -> None:
+    bases = [line.split()[1] for line in _instruction("FROM")]
+    assert bases
+    assert all(DIGEST.search(base) for base in bases), bases
+
+
+def test_images_compose_pulls_are_pinned_by_digest() -> None:
+    services = _compose()["services"]
+    pulled = [
+        service["image"]
+        for service in services.values()
+        if "build" not in service and service.get("pull_policy") != "never"
+    ]
+    assert pulled
+    assert all(DIGEST.search(image) for image in pulled), pulled
+
+
+def test_the_image_is_built_once_and_shared() -> None:
+    services = _compose()["services"]
+    building = [name for name, service in services.items() if "build" in service]
+    assert building == ["api"]
+    image = services["api"]["image"]
+    sharing = [name for name, service in services.items() if service.get("image") == image]
+    assert sorted(sharing) == ["api", "migrate"]
+    # the other one never pulls what only a build makes
+    assert services["migrate"]["pull_policy"] == "never"
+
+
+def _seconds(duration: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", duration)
+    assert "".join(number + unit for number, unit in parts) == duration, duration
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def test_docker_waits_for_the_drain_before_it_kills_the_api() -> None:
+    api = _compose()["services"]["api"]
+    grace = float(
+        api["environment"].get(
+            "SHUTDOWN_GRACE_SECONDS", Settings.model_fields["shutdown_grace_seconds"].default
+        )
+    )
+    assert grace >= Settings.model_fields["request_timeout"].default
+    assert _seconds(api["stop_grace_period"]) > grace + SHUTDOWN_CLOSE_SECONDS
+    assert _instruction("STOPSIGNAL") in ([], ["STOPSIGNAL SIGTERM"])
 
 
 def _compose_command() -> list[str] | None:

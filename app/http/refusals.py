@@ -23,6 +23,10 @@ class RefusalCode(StrEnum):
     """The request took longer than REQUEST_TIMEOUT, or a statement than STATEMENT_TIMEOUT."""
     OVERLOADED = "OVERLOADED"
     """The process serves all it can and its queue is full: retry shortly."""
+    SHUTTING_DOWN = "SHUTTING_DOWN"
+    """The process is draining before it stops (SIGTERM): send the request again."""
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    """Something the server did not expect; the message names an error id its log carries."""
 
 
 def refusal(

@@ -2,11 +2,13 @@
 
 Both structlog's loggers and the standard library's (uvicorn's, SQLAlchemy's, Strawberry's) end
 in one handler whose formatter adds the time, the level and the request id, so every line of a
-request — its one access line, a traceback — carries the same `request_id`. Uvicorn's own access
+request — its one access line, a traceback — carries the same `request_id`; with tracing on
+(`TRACING`), also the `trace_id` and `span_id` of the span it was written in. Uvicorn's own access
 line is switched off: `app.observability.middleware` writes a richer one.
 """
 
 import logging
+import sys
 from typing import Any
 
 import structlog
@@ -25,6 +27,19 @@ def _add_request_id(_logger: WrappedLogger, _name: str, event: EventDict) -> Eve
     return event
 
 
+def _add_trace_ids(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    """The current span's ids, in the form trace back ends show them (hex). OpenTelemetry is
+    looked up, not imported: it is an optional extra, loaded only when tracing is on."""
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is None:
+        return event
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
+
 def _drop_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     for key in [key for key in event if key.lower() in _SECRET_KEYS]:
         event[key] = "[hidden]"
@@ -37,6 +52,7 @@ def _shared_processors() -> list[Processor]:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_request_id,
+        _add_trace_ids,
         _drop_secrets,
     ]
 
@@ -97,6 +113,8 @@ def uvicorn_log_config(log_format: str, log_level: str) -> dict[str, Any]:
             "uvicorn.error": {"handlers": [], "propagate": True},
             # One line per request, from the app; uvicorn's has no request id or duration.
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+            # Alembic lists the plugins it loads whenever it sets up: nothing an operator needs.
+            "alembic.runtime.plugins": {"level": "WARNING"},
         },
     }
 

@@ -4,6 +4,10 @@ With several worker processes (`connector-registry serve --workers N`), each pro
 values to files under `PROMETHEUS_MULTIPROC_DIR` and a scrape, served by whichever worker,
 sums them (prometheus-client's multiprocess mode). `serve` makes that directory when the
 operator has not; each worker marks itself dead on exit so its gauges stop counting.
+
+The `process_*` metrics (memory, CPU, open files, start time) come from prometheus-client's
+`ProcessCollector`: in one process, as the default registry has them; with several, each worker
+writes its own, labelled with its `pid`, for as long as it lives (`sample_process`).
 """
 
 import asyncio
@@ -19,6 +23,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
     multiprocess,
 )
@@ -62,6 +67,11 @@ POOL_WAITING = Gauge(
     "Requests waiting for a database connection.",
     multiprocess_mode="livesum",
 )
+REQUESTS_IN_FLIGHT = Gauge(
+    "registry_requests_in_flight",
+    "HTTP requests being served (probes and scrapes aside); what a drain waits for.",
+    multiprocess_mode="livesum",
+)
 SUBSCRIPTIONS_OPEN = Gauge(
     "registry_subscriptions_open",
     "Subscriptions being served.",
@@ -74,6 +84,9 @@ EVENT_DELIVERY_LAG = Histogram(
 )
 
 POOL_SAMPLE_SECONDS = 1.0
+
+_this_process = ProcessCollector(registry=None)
+_process_gauges: dict[str, Gauge] = {}
 
 _operation_labels: set[str] = set()
 
@@ -100,10 +113,31 @@ def sample_pool(database: Database) -> None:
     POOL_WAITING.set(0 if database.admission is None else database.admission.waiting)
 
 
+def sample_process() -> None:
+    """Note this process's `process_*` values where a scrape by any worker reads them (several
+    workers only: with one, the default registry's collector reads them at the scrape)."""
+    if not is_multiprocess():
+        return
+    for family in _this_process.collect():
+        for sample in family.samples:
+            gauge = _process_gauges.get(sample.name)
+            if gauge is None:
+                gauge = Gauge(
+                    sample.name,
+                    family.documentation,
+                    registry=None,  # the default registry has these names (its own collector)
+                    multiprocess_mode="liveall",
+                )
+                _process_gauges[sample.name] = gauge
+            gauge.set(sample.value)
+
+
 async def keep_sampling_pool(database: Database) -> None:
-    """Sample the pool every `POOL_SAMPLE_SECONDS` (a scrape also samples its own process)."""
+    """Sample the pool and the process every `POOL_SAMPLE_SECONDS` (a scrape also samples its
+    own process)."""
     while True:
         sample_pool(database)
+        sample_process()
         await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
 
@@ -139,6 +173,7 @@ def metrics_endpoint(token: str) -> Callable[[Request], Awaitable[Response]]:
                     headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
                 )
         sample_pool(request.app.state.database)
+        sample_process()
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

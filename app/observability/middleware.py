@@ -2,7 +2,8 @@
 
 It sits inside the request-id middleware (so the id is known, and echoed on every answer) and
 outside everything else: an exception nothing else caught becomes a 500 here, with an error id
-in both the answer and the logged traceback.
+in both the answer and the logged traceback, and the code INTERNAL_SERVER_ERROR. A websocket the
+server refuses (before its upgrade, or closed with a 4xxx code) gets a log line too.
 """
 
 import time
@@ -12,6 +13,7 @@ import structlog
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http.refusals import RefusalCode
 from app.observability import metrics
 from app.observability.record import Outcome, RequestRecord, start_record
 
@@ -25,6 +27,9 @@ class RequestObservation:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, _logging_refusals(scope, send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -47,12 +52,46 @@ class RequestObservation:
             if answered:
                 raise
             status = 500
-            response = JSONResponse(
-                {"errors": [{"message": f"Unexpected error (id {error_id})."}]}, status_code=500
-            )
+            error_body = {
+                "message": f"Unexpected error (id {error_id}).",
+                "extensions": {"code": RefusalCode.INTERNAL_SERVER_ERROR.value},
+            }
+            response = JSONResponse({"errors": [error_body]}, status_code=500)
             await response(scope, receive, send)
         finally:
             _observe(scope, record, status, time.perf_counter() - started)
+
+
+FIRST_APPLICATION_CLOSE_CODE = 4000
+"""Close codes from here up are the application's (graphql-transport-ws: 4400, 4401, 4403, 4408,
+4429...), which this server sends only to refuse something; below are the protocol's own."""
+
+
+def _logging_refusals(scope: Scope, send: Send) -> Send:
+    """`send`, writing a line when the server refuses the connection: before accepting it (a
+    close, or an HTTP answer instead of the upgrade), or by closing it with a 4xxx code."""
+    accepted = False
+
+    async def watched_send(message: Message) -> None:
+        nonlocal accepted
+        kind = message["type"]
+        if kind == "websocket.accept":
+            accepted = True
+        elif kind == "websocket.http.response.start":
+            logger.info("websocket refused", path=scope["path"], status=message["status"])
+        elif kind == "websocket.close":
+            code = message.get("code", 1000)
+            if not accepted or code >= FIRST_APPLICATION_CLOSE_CODE:
+                logger.info(
+                    "websocket refused",
+                    path=scope["path"],
+                    code=code,
+                    reason=message.get("reason") or None,
+                    accepted=accepted,
+                )
+        await send(message)
+
+    return watched_send
 
 
 def _observe(scope: Scope, record: RequestRecord, status: int, seconds: float) -> None:

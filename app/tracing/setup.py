@@ -23,4 +23,6 @@ def tracing_from(settings: "Settings") -> "OpenTelemetryTracing | None":
         return None
     from app.tracing.otel import OpenTelemetryTracing
 
-    return OpenTelemetryTracing.exporting_by_otlp()
+    return OpenTelemetryTracing.exporting_by_otlp(
+        background_sql=settings.tracing_background_sql == "on"
+    )

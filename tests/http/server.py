@@ -71,14 +71,14 @@ def running(
     name: str,
     cwd: Path | None = None,
     timeout: float = START_TIMEOUT_SECONDS,
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """`command` in a process of its own, logging to `log_path`, from when `ready()` holds
-    until the block ends."""
+    until the block ends (which stops it, unless it has stopped)."""
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_until_ready(process, ready, log_path, name, timeout)
-            yield
+            yield process
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -125,6 +125,36 @@ def test_metrics_sum_both_workers_and_logs_are_json_lines(
     assert {line["operation"] for line in probes} == {OPERATION}
     assert all(line["api_key_id"] and line["duration_ms"] >= 0 for line in probes)
     assert not [line for line in log.splitlines() if '"POST /graphql' in line]
+    # every line of the log is JSON, from the first (the start-up lines too)
+    assert all(json.loads(line) for line in log.splitlines() if line.strip())
+
+
+def _process_pids(text: str, name: str) -> set[str]:
+    return {
+        sample.labels.get("pid", "")
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    }
+
+
+def test_each_worker_publishes_its_process_metrics(
+    observed_server: tuple[str, Path, Path],
+) -> None:
+    base_url, _metrics_dir, _log_path = observed_server
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def workers_seen() -> float:
+        scraped = httpx.get(f"{base_url}/metrics", headers=headers, timeout=30).text
+        return len(_process_pids(scraped, "process_resident_memory_bytes"))
+
+    # each worker samples itself every second; a scrape shows both, by pid
+    assert _settled(workers_seen, 2, seconds=30) == 2
+    scraped = httpx.get(f"{base_url}/metrics", headers=headers, timeout=30).text
+    for name in ("process_cpu_seconds_total", "process_start_time_seconds", "process_open_fds"):
+        pids = _process_pids(scraped, name)
+        assert len(pids) == 2, (name, pids)
+        assert all(pid.isdigit() for pid in pids)
 
 
 def test_serve_removes_the_metrics_folder_it_made(

@@ -7,6 +7,7 @@ database is migrated and seeded through the CLI as an operator would.
 """
 
 import asyncio
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -348,15 +349,16 @@ async def test_statements_through_the_pooler_run_with_the_databases_timeout(
 
 @pytest.mark.parametrize(("setting", "warned"), [(7.0, False), (3.0, True)])
 def test_serve_warns_when_the_pooled_statement_timeout_is_not_the_setting(
-    pooled_env: dict[str, str], capsys: pytest.CaptureFixture[str], setting: float, warned: bool
+    pooled_env: dict[str, str], caplog: pytest.LogCaptureFixture, setting: float, warned: bool
 ) -> None:
     settings = load_settings(
         database_url=pooled_env["DATABASE_URL"],
         database_pooler="transaction",
         statement_timeout=setting,
     )
-    _check_pooled_statement_timeout(settings)
-    warning = capsys.readouterr().err
+    with caplog.at_level(logging.WARNING, logger="app.serve"):
+        _check_pooled_statement_timeout(settings)
+    warning = "\n".join(r.getMessage() for r in caplog.records if r.name == "app.serve")
     assert (f"statement_timeout 7 s, not STATEMENT_TIMEOUT={setting:g} s" in warning) == warned
     assert bool(warning) == warned
 

@@ -1,6 +1,8 @@
 """Every request: an `X-Request-ID` on its answer and one log line with its id, operation,
 duration, outcome and key id — never the key's secret."""
 
+import asyncio
+import json
 import logging
 import re
 from typing import Any, NoReturn
@@ -8,10 +10,13 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.applications import Starlette
+from starlette.types import Message
 
 from app.graphql.endpoint.view import RegistryGraphQL
 from app.services import connectors
 from app.services.access.auth import authenticate
+from tests.graphql.events.websocket import websocket_scope
 from tests.graphql.operations import CREATE_CONNECTOR
 from tests.keys import Keys
 from tests.observability.log_lines import json_log_lines
@@ -144,7 +149,9 @@ async def test_an_error_outside_graphql_is_a_500_with_ids(
         response = await _post(http, WHO_AM_I, key=keys.alpha.admin)
     # then the client gets a 500 in JSON with an error id and the request id
     assert response.status_code == 500
-    message = response.json()["errors"][0]["message"]
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    message = error["message"]
     error_id = re.fullmatch(r"Unexpected error \(id ([0-9a-f]{16})\)\.", message)
     assert error_id is not None, message
     assert SECRET_DETAIL not in response.text
@@ -195,3 +202,26 @@ async def test_no_log_line_ever_holds_a_key_secret(
         assert secret not in log.text
         assert secret.split("_", 1)[-1] not in log.text
     assert "[hidden]" in log.text
+
+
+async def test_a_refused_websocket_is_logged_with_its_close_code(app: Starlette) -> None:
+    # given a websocket client whose key is not valid
+    incoming: asyncio.Queue[Message] = asyncio.Queue()
+    incoming.put_nowait({"type": "websocket.connect"})
+    init = {"type": "connection_init", "payload": {"apiKey": "not-a-key"}}
+    incoming.put_nowait({"type": "websocket.receive", "text": json.dumps(init)})
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message["type"] == "websocket.close":
+            incoming.put_nowait({"type": "websocket.disconnect", "code": message["code"]})
+
+    with json_log_lines() as log:
+        await asyncio.wait_for(app(websocket_scope(), incoming.get, send), 15)
+    # then the server closes it with 4403, and says so in its log
+    (close,) = [message for message in sent if message["type"] == "websocket.close"]
+    assert close["code"] == 4403
+    (line,) = log.events("websocket refused")
+    assert (line["code"], line["path"], line["accepted"]) == (4403, "/graphql", True)
+    assert "not-a-key" not in log.text

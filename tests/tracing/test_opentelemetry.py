@@ -1,6 +1,7 @@
 """OpenTelemetry (the `otel` extra): a span per GraphQL operation, with the SQL statements it
 runs below it, on the app's engine."""
 
+import logging
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,14 +15,16 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
 from opentelemetry.trace import SpanKind
+from sqlalchemy import text
 
-from app.db.engine import Database
+from app.db.engine import Database, create_engine
 from app.main import create_app
 from app.settings import Settings
-from app.tracing.otel import OpenTelemetryTracing
+from app.tracing.otel import EXCLUDED_URLS_VARIABLES, OpenTelemetryTracing, excluded_urls
 from tests.graphql.connectors.documents import CONNECTOR_KEYS
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, make_keys
+from tests.observability.log_lines import json_log_lines
 
 
 class Traced:
@@ -103,3 +106,76 @@ async def test_a_callers_trace_is_continued(traced: Traced) -> None:
     spans = traced.exporter.get_finished_spans()
     assert spans
     assert {f"{span.context.trace_id:032x}" for span in spans if span.context} == {trace_id}
+
+
+async def test_the_log_lines_of_a_request_carry_its_trace_and_span_ids(traced: Traced) -> None:
+    with json_log_lines() as log:
+        await traced.graphql(CONNECTOR_KEYS, key=traced.keys.alpha.admin)
+
+    spans = traced.exporter.get_finished_spans()
+    (request_span,) = [span for span in spans if span.parent is None]
+    assert request_span.context is not None
+    (line,) = log.events("request")
+    assert line["trace_id"] == f"{request_span.context.trace_id:032x}"
+    assert line["span_id"] in {f"{span.context.span_id:016x}" for span in spans if span.context}
+
+
+async def test_a_line_written_outside_any_span_has_no_trace_ids(traced: Traced) -> None:
+    with json_log_lines() as log:
+        logging.getLogger("app.test").info("outside")
+    (line,) = log.events("outside")
+    assert "trace_id" not in line
+    assert "span_id" not in line
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/livez", "/readyz", "/metrics"])
+async def test_probes_and_scrapes_make_no_span(traced: Traced, path: str) -> None:
+    response = await traced.graphql.http.get(path)
+
+    assert response.status_code in (200, 503)  # 503: a PostgreSQL app that is not listening
+    assert traced.exporter.get_finished_spans() == ()
+    # while a request to the API still has its span
+    await traced.graphql(CONNECTOR_KEYS, key=traced.keys.alpha.admin)
+    assert traced.exporter.get_finished_spans()
+
+
+def test_opentelemetrys_variable_chooses_the_urls_without_spans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in EXCLUDED_URLS_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    assert excluded_urls().url_disabled("http://registry.test/healthz")
+    assert not excluded_urls().url_disabled("http://registry.test/graphql")
+
+    monkeypatch.setenv("OTEL_PYTHON_ASGI_EXCLUDED_URLS", "graphql")
+    assert excluded_urls().url_disabled("http://registry.test/graphql")
+    assert not excluded_urls().url_disabled("http://registry.test/healthz")
+
+
+async def test_sql_outside_a_request_is_not_traced_unless_asked(
+    committed_database: Database,
+) -> None:
+    url = committed_database.engine.url
+    counts = {}
+    for background_sql in (False, True):
+        exporter = InMemorySpanExporter()
+        tracing = OpenTelemetryTracing(SimpleSpanProcessor(exporter), background_sql=background_sql)
+        engine = create_engine(url)
+        tracing.instrument(engine)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+                # within a span (a request's), a statement is traced either way
+                with tracing.provider.get_tracer(__name__).start_as_current_span("request"):
+                    await connection.execute(text("SELECT 2"))
+        finally:
+            await engine.dispose()
+            tracing.shutdown()
+        statements = [
+            (span.attributes or {}).get("db.statement") for span in exporter.get_finished_spans()
+        ]
+        # (SQLite's connection also runs its own BEGIN, traced or not as the SELECTs are)
+        counts[background_sql] = sorted(
+            str(statement) for statement in statements if str(statement).startswith("SELECT")
+        )
+    assert counts == {False: ["SELECT 2"], True: ["SELECT 1", "SELECT 2"]}

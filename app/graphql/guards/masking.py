@@ -1,6 +1,7 @@
 """What a client sees of an error the server did not expect: "Unexpected error (id …)." with
-the id its logged traceback carries — except a statement the database cancelled for running too
-long, which the client can do something about (ask for less), and so reads as a TIMEOUT."""
+the id its logged traceback carries, and the code INTERNAL_SERVER_ERROR — except a statement the
+database cancelled for running too long, which the client can do something about (ask for less),
+and so reads as a TIMEOUT."""
 
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +36,7 @@ class MaskUnexpectedErrors(MaskErrors):
                 source=error.source,
                 positions=error.positions,
                 path=error.path,
+                extensions={"code": RefusalCode.INTERNAL_SERVER_ERROR.value},
             )
         return GraphQLError(
             "a database statement took longer than the server allows (STATEMENT_TIMEOUT): "

@@ -46,6 +46,7 @@ async def test_an_unexpected_error_is_masked_for_the_client_and_logged(
     assert response.status_code == 200
     (error,) = response.json()["errors"]
     assert re.fullmatch(r"Unexpected error \(id [0-9a-f]{16}\)\.", error["message"])
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert SECRET_DETAIL not in response.text
     assert "RuntimeError" not in response.text
     # while the server's log keeps the cause, under the id the client was shown
