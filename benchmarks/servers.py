@@ -123,18 +123,27 @@ def _running(
                 process.wait()
 
 
+STARTUP_FAILED = "Application startup failed"
+"""What uvicorn logs when the app's lifespan fails; the process may linger after it."""
+
+
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerExited(f"the {server.name} server exited at start:\n{log.read_text()}")
+        if STARTUP_FAILED in log.read_text(errors="replace"):
+            raise ServerExited(f"the {server.name} server failed to start:\n{log.read_text()}")
         try:
             if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise ServerExited(f"the {server.name} server was not healthy in {START_TIMEOUT_SECONDS}s")
+    raise ServerExited(
+        f"the {server.name} server was not healthy in {START_TIMEOUT_SECONDS}s:\n"
+        + log.read_text(errors="replace")[-3000:]
+    )
 
 
 def _tree(root: int) -> list[int]:
