@@ -125,20 +125,32 @@ def _running(
 
 STARTUP_FAILED = "Application startup failed"
 """What uvicorn logs when the app's lifespan fails; the process may linger after it."""
+UNHEALTHY_SECONDS = 20.0
+"""How long a server may answer /healthz with an error before it counts as failed to start."""
 
 
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    failing_since: float | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerExited(f"the {server.name} server exited at start:\n{log.read_text()}")
         if STARTUP_FAILED in log.read_text(errors="replace"):
             raise ServerExited(f"the {server.name} server failed to start:\n{log.read_text()}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
-                return
+            status = httpx.get(f"{server.base_url}/healthz", timeout=1).status_code
         except httpx.TransportError:
-            pass
+            status = None
+        if status == 200:
+            return
+        if status is not None:
+            # It answers, and says it is not healthy (e.g. it cannot reach its database).
+            failing_since = failing_since or time.monotonic()
+            if time.monotonic() - failing_since > UNHEALTHY_SECONDS:
+                raise ServerExited(
+                    f"the {server.name} server answered /healthz with HTTP {status} for"
+                    f" {UNHEALTHY_SECONDS:.0f} s:\n" + log.read_text(errors="replace")[-3000:]
+                )
         time.sleep(0.2)
     raise ServerExited(
         f"the {server.name} server was not healthy in {START_TIMEOUT_SECONDS}s:\n"
