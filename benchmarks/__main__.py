@@ -2,8 +2,11 @@
 
 Creates its own databases (a fresh PostgreSQL database, and with --sqlite a temporary SQLite
 file), migrates and seeds them, starts the server as an operator does and the plain endpoint
-next to it, measures every figure in interleaved rounds, prints medians, ratios and targets, and
-drops the databases at the end.
+next to it, measures every figure in interleaved rounds (the order alternating between rounds),
+prints medians, each comparison as the median of the rounds' own ratios, and targets, and drops
+the databases at the end. The lookup figures run at each worker count of --workers, on the server
+at each log level of --log-levels and, with --pooled, behind a PgBouncer of its own; the other
+figures run at the largest worker count.
 """
 
 import argparse
@@ -16,23 +19,54 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from sqlalchemy.engine import URL
 
 from app.db.engine import create_engine
+from app.graphql.relay.ids import encode_id
 from app.settings import DEFAULT_DATABASE_POOL_SIZE, parse_database_url
 from benchmarks import servers
 from benchmarks.cursors import deep_account_cursor
 from benchmarks.databases import asyncpg_dsn, fresh_postgres, fresh_sqlite
-from benchmarks.figures import FIGURES, PLAIN_FIGURES, Bench, check, run_round
+from benchmarks.delay import DelayProbe, Sighting
+from benchmarks.figures import (
+    FIGURES,
+    OWN_SERVER_FIGURES,
+    PLAIN_FIGURES,
+    VARIANT_FIGURES,
+    Bench,
+    Variant,
+    check,
+    run_round,
+)
 from benchmarks.load import Generator
-from benchmarks.report import Row, backend_json, figures, summary, write_json
-from benchmarks.seed import FULL, QUICK, SQLITE, seed
+from benchmarks.pooler import PoolerUnavailable, find_pgbouncer, pgbouncer
+from benchmarks.queries import LOOKUP, graphql_request
+from benchmarks.report import (
+    Row,
+    backend_json,
+    delay_figures,
+    delay_json,
+    figures,
+    statement_figures,
+    summary,
+    write_json,
+)
+from benchmarks.rounds import parse_counts
+from benchmarks.seed import FULL, QUICK, SQLITE, DataSet, seed
+from benchmarks.statement_counts import count_statements
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1:5432/postgres"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+POOLER_SETTINGS = {"DATABASE_POOLER": "transaction"}
+"""What the pooled server is given besides its URL through the pooler (and DATABASE_DIRECT_URL)."""
 
 
 def say(line: str) -> None:
@@ -46,7 +80,27 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5; quick 1)")
     parser.add_argument("--duration", type=float, default=None, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=16, help="for the loaded figures")
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="server worker processes: one count, or several (e.g. 1,2) for the lookup figures;"
+        " the other figures run at the largest (default 1,2)",
+    )
+    parser.add_argument(
+        "--log-levels",
+        default="warning,info",
+        help="the GraphQL server's LOG_LEVEL: the first for every figure, the others (as"
+        " variants) for the lookup figures (default warning,info; `serve` defaults to info)",
+    )
+    parser.add_argument(
+        "--pooled",
+        action="store_true",
+        help="also run the lookup figures through a PgBouncer in transaction mode (PostgreSQL)",
+    )
+    parser.add_argument("--pgbouncer", default=None, help="the PgBouncer executable to use")
+    parser.add_argument(
+        "--changes", type=int, default=None, help="changes per round of the delay figure"
+    )
     parser.add_argument(
         "--pool-size",
         type=int,
@@ -60,6 +114,16 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (1 if args.quick else 5)
     args.duration = args.duration or (1.0 if args.quick else 10.0)
+    args.changes = args.changes or (20 if args.quick else 100)
+    try:
+        args.workers = parse_counts(args.workers)
+    except ValueError as error:
+        parser.error(f"--workers: {error}")
+    args.log_levels = tuple(
+        dict.fromkeys(level.strip().lower() for level in args.log_levels.split(",") if level)
+    )
+    if not args.log_levels or not set(args.log_levels) <= set(LOG_LEVELS):
+        parser.error(f"--log-levels: some of {', '.join(LOG_LEVELS)}")
     args.only = tuple(name.strip() for name in args.only.split(",") if name.strip())
     unknown = set(args.only) - set(FIGURES)
     if unknown:
@@ -104,13 +168,16 @@ def header(args: argparse.Namespace, generator: Generator) -> dict[str, Any]:
         "postgresql": asyncio.run(_postgres_version(args.database)),
         "sqlite": sqlite3.sqlite_version if args.sqlite else None,
         "commit": _commit(),
-        "workers": args.workers,
+        "workers": list(args.workers),
+        "log_levels": list(args.log_levels),
+        "pooled": args.pooled,
         "pool_size": args.pool_size,
         "connections": args.connections,
         "duration_seconds": args.duration,
         "rounds": args.rounds,
         "generator": generator.name,
         "figures": list(args.only),
+        "delay_changes_per_round": args.changes if "delay" in args.only else None,
     }
 
 
@@ -142,36 +209,247 @@ def _measure(
     args: argparse.Namespace,
     generator: Generator,
     logs: Path,
-    data: Any,
+    data: DataSet,
     cursor: str,
     position: int,
 ) -> tuple[list[str], list[Row], dict[str, Any]]:
-    options = {"workers": args.workers, "pool_size": args.pool_size}
-    with servers.registry(url, log=logs / f"{backend}-graphql.log", **options) as graphql:
-        plain_server = (
-            servers.plain(url, log=logs / f"{backend}-plain.log", **options)
-            if backend == "postgresql" and set(args.only) & set(PLAIN_FIGURES)
+    lines: list[str] = []
+    rows: list[Row] = []
+    result: dict[str, Any] = {"by_workers": {}}
+    largest = max(args.workers)
+    for workers in args.workers:
+        selected = tuple(
+            figure
+            for figure in args.only
+            if figure not in OWN_SERVER_FIGURES
+            and (workers == largest or figure in VARIANT_FIGURES)
+        )
+        if not selected:
+            continue
+        say(f"\n== {backend}: {workers} worker(s) per server: {', '.join(selected)}")
+        bench = _bench(backend, url, args, generator, logs, data, cursor, position, workers)
+        with bench as running:
+            check(running, selected)
+            say("   answers checked (plain, variants and GraphQL agree); measuring")
+            for number in range(1, args.rounds + 1):
+                run_round(running, selected, number, say)
+        more_lines, more_rows = figures(running, selected)
+        lines += running.notes_lines() + more_lines
+        rows += more_rows
+        result["by_workers"][str(workers)] = backend_json(running, more_rows)
+    if "statements" in args.only and backend == "postgresql":
+        say(f"\n== {backend}: statements per warm lookup")
+        counts = count_statements(
+            url,
+            viewer_key=data.viewer_key,
+            auth_config_id=encode_id("AuthConfig", data.lookup_config),
+            logs=logs,
+            with_plain=True,
+        )
+        more_lines, more_rows = statement_figures(counts)
+        lines += more_lines
+        rows += more_rows
+        result["statements"] = [count.as_json() for count in counts]
+    if "delay" in args.only:
+        say(f"\n== {backend}: the notification delay between two server processes")
+        rounds = _delay(backend, url, args, logs, data)
+        more_lines, more_rows = delay_figures(rounds)
+        lines += more_lines
+        rows += more_rows
+        result["delay"] = delay_json(rounds)
+    return lines, rows, result
+
+
+class _Servers:
+    """The servers of one worker count, started on entering and stopped on leaving."""
+
+    def __init__(self, start: Any) -> None:
+        self._start = start
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> Bench:
+        with self._stack as stack:
+            bench: Bench = self._start(stack)
+            self._stack = stack.pop_all()
+        return bench
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+def _bench(
+    backend: str,
+    url: URL,
+    args: argparse.Namespace,
+    generator: Generator,
+    logs: Path,
+    data: DataSet,
+    cursor: str,
+    position: int,
+    workers: int,
+) -> _Servers:
+    options = {"workers": workers, "pool_size": args.pool_size}
+    main_level, *other_levels = args.log_levels
+    selected = set(args.only)
+
+    def start(stack: contextlib.ExitStack) -> Bench:
+        def log(name: str) -> Path:
+            return logs / f"{backend}-w{workers}-{name}.log"
+
+        graphql = stack.enter_context(
+            servers.registry(url, log=log("graphql"), log_level=main_level, **options)
+        )
+        variants: dict[str, Variant] = {}
+        notes: list[str] = []
+        if selected & set(VARIANT_FIGURES):
+            for level in other_levels:
+                server = stack.enter_context(
+                    servers.registry(
+                        url,
+                        log=log(f"graphql-{level}"),
+                        log_level=level,
+                        name=f"graphql-{level}",
+                        **options,
+                    )
+                )
+                variants[level] = Variant(f"GraphQL (log {level})", server)
+            if args.pooled and backend == "postgresql":
+                pooled = _pooled(stack, url, args, workers, main_level, log, notes, data)
+                if pooled is not None:
+                    variants["pooled"] = pooled
+            elif args.pooled:
+                notes.append("pooled run skipped: PgBouncer pools PostgreSQL only")
+        plain = (
+            stack.enter_context(servers.plain(url, log=log("plain"), **options))
+            if backend == "postgresql" and selected & set(PLAIN_FIGURES)
             else None
         )
-        with plain_server or contextlib.nullcontext() as plain:
-            bench = Bench(
-                data=data,
-                graphql=graphql,
-                plain=plain,
-                generator=generator,
-                connections=args.connections,
-                duration=args.duration,
-                deep_cursor=cursor,
-                deep_position=position,
-                pushes=40 if args.quick else 120,
-                workers=args.workers,
+        return Bench(
+            data=data,
+            graphql=graphql,
+            plain=plain,
+            generator=generator,
+            connections=args.connections,
+            duration=args.duration,
+            deep_cursor=cursor,
+            deep_position=position,
+            pushes=40 if args.quick else 120,
+            workers=workers,
+            log_level=main_level,
+            variants=variants,
+            notes=notes,
+        )
+
+    return _Servers(start)
+
+
+def _pooled(
+    stack: contextlib.ExitStack,
+    url: URL,
+    args: argparse.Namespace,
+    workers: int,
+    level: str,
+    log: Callable[[str], Path],
+    notes: list[str],
+    data: DataSet,
+) -> Variant | None:
+    """The GraphQL server behind a PgBouncer of its own in transaction mode, or None (with the
+    reason in `notes`) when there is no PgBouncer or the server does not start behind it."""
+    executable = find_pgbouncer(args.pgbouncer)
+    if executable is None:
+        notes.append(
+            "pooled run skipped: no PgBouncer found (Debian package `pgbouncer`, or --pgbouncer)"
+        )
+        return None
+    direct = url.render_as_string(hide_password=False)
+    with contextlib.ExitStack() as attempt:
+        try:
+            pooled_url = attempt.enter_context(
+                pgbouncer(
+                    executable,
+                    url,
+                    server_connections=workers * args.pool_size,
+                    log=log("pgbouncer"),
+                )
             )
-            check(bench, args.only)
-            say("   answers checked (plain and GraphQL agree); measuring")
+            server = attempt.enter_context(
+                servers.registry(
+                    pooled_url,
+                    workers=workers,
+                    pool_size=args.pool_size,
+                    log=log("graphql-pooled"),
+                    log_level=level,
+                    name="graphql-pooled",
+                    environment={**POOLER_SETTINGS, "DATABASE_DIRECT_URL": direct},
+                )
+            )
+            _send_lookups(server, data)
+        except (PoolerUnavailable, servers.ServerExited, RuntimeError) as error:
+            notes.append(
+                "pooled run skipped: the server does not serve behind PgBouncer in transaction"
+                f" mode with {', '.join(f'{k}={v}' for k, v in POOLER_SETTINGS.items())}"
+                f" and DATABASE_DIRECT_URL:\n{_reason(str(error))}"
+            )
+            say(f"   {notes[-1]}")
+            return None
+        stack.enter_context(attempt.pop_all())
+    return Variant("GraphQL pooled (PgBouncer, transaction)", server)
+
+
+def _reason(text: str) -> str:
+    """The lines of a failure that say why (errors first), indented for the report."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "error" in line or "refuse" in line]
+    chosen = list(dict.fromkeys(errors))[:4] or lines[-4:]
+    return "\n".join(f"      {line[:200]}" for line in chosen)
+
+
+def _send_lookups(server: servers.Server, data: DataSet) -> None:
+    """Lookups before measuring, one at a time and eight at once: a server that starts but
+    fails them (a pooler's "prepared statement already exists") is skipped."""
+    request = graphql_request(
+        server.base_url, data.viewer_key, LOOKUP, id=encode_id("AuthConfig", data.lookup_config)
+    )
+
+    def send(_: int) -> None:
+        response = httpx.post(request.url, content=request.body, headers=request.headers)
+        if response.status_code != 200 or response.json().get("errors"):
+            raise RuntimeError(f"a lookup: HTTP {response.status_code}: {response.text[:300]}")
+
+    for number in range(5):
+        send(number)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(send, range(40)))
+
+
+def _delay(
+    backend: str, url: URL, args: argparse.Namespace, logs: Path, data: DataSet
+) -> list[list[Sighting]]:
+    """`args.rounds` rounds of `args.changes` changes, through a writer and a reader process."""
+    options = {"workers": 1, "pool_size": args.pool_size}
+    rounds: list[list[Sighting]] = []
+    with (
+        servers.registry(
+            url, log=logs / f"{backend}-delay-writer.log", name="writer", **options
+        ) as writer,
+        servers.registry(
+            url, log=logs / f"{backend}-delay-reader.log", name="reader", **options
+        ) as reader,
+    ):
+        probe = DelayProbe(writer, reader, admin_key=data.admin_key, viewer_key=data.viewer_key)
+        try:
+            probe.prepare(f"Delay {uuid.uuid4().hex[:8]}")
             for number in range(1, args.rounds + 1):
-                run_round(bench, args.only, number, say)
-    lines, rows = figures(bench, args.only)
-    return lines, rows, backend_json(bench, rows)
+                sightings = probe.measure(args.changes)
+                rounds.append(sightings)
+                seen = sorted(s.seen_after for s in sightings)
+                say(
+                    f"  round {number} delay x{len(sightings)}: seen after "
+                    f"p50 {seen[len(seen) // 2] * 1000:.2f} ms, max {seen[-1] * 1000:.2f} ms"
+                )
+        finally:
+            probe.close()
+    return rounds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
             for line in lines:
                 say(line)
             if backend == "sqlite":
-                say("  (SQLite: GraphQL only, on a smaller data set; no plain endpoint)")
+                say("  (SQLite: GraphQL only, on a smaller data set; no plain endpoint,")
+                say("   no statement count, no pooled run)")
             rows_by_backend[backend] = rows
             results[backend] = result
     for line in summary(rows_by_backend):

@@ -1,11 +1,14 @@
 """The figures: what each one sends, to which server, with how many connections.
 
-A round measures every selected figure once, GraphQL and plain interleaved; the report takes the
-median of the rounds. Before the first round every request is sent once and its answer checked
-(and the plain endpoint's answer compared with the server's), so a figure never measures errors.
+A round measures every selected figure once, GraphQL and plain interleaved, in an order that
+reverses from one round to the next (`benchmarks.rounds`); the report takes the median of the
+rounds, and for a comparison the median of each round's own ratio. The lookup figures also run on
+the variants of the GraphQL server (at another log level, behind a pooler), in the same rounds.
+Before the first round every request is sent once and its answer checked (and the plain
+endpoint's and each variant's answer compared with the server's), so a figure never measures
+errors.
 """
 
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +33,7 @@ from benchmarks.queries import (
     graphql_request,
     plain_request,
 )
+from benchmarks.rounds import round_order
 from benchmarks.seed import FILTER_KIND, DataSet
 from benchmarks.servers import Server
 
@@ -44,14 +48,28 @@ FIGURES = (
     "push",
     "impact",
     "subscriptions",
+    "statements",
+    "delay",
 )
 PLAIN_FIGURES = ("lookup", "lookup1", "history")
 """The figures that compare with the plain endpoint (the others need no plain server)."""
+VARIANT_FIGURES = ("lookup", "lookup1")
+"""The figures measured at every worker count, and on every variant of the GraphQL server."""
+OWN_SERVER_FIGURES = ("statements", "delay")
+"""The figures that start servers of their own (`benchmarks.statement_counts`, `.delay`)."""
 ROLLOUT_SIDES = ("off", "on")  # the "steady" key's auth configs, and the "rolling" key's
 IMPACT_PREVIEWS = 3
 """Previews timed one after the other in each round of the impact figure."""
 PAGE_SIZES = (1, 100)
 MAX_DURATION = 60.0
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another GraphQL server measured on the lookup figures next to the main one."""
+
+    label: str
+    server: Server
 
 
 @dataclass
@@ -68,6 +86,13 @@ class Bench:
     deep_position: int
     pushes: int
     workers: int = 2
+    log_level: str = "warning"
+    """The main GraphQL server's log level (the plain endpoint's is always `warning`)."""
+    variants: dict[str, Variant] = field(default_factory=dict)
+    """By suffix: the lookup figures' `lookup.graphql-<suffix>` runs on `variants[suffix]`."""
+    notes: list[str] = field(default_factory=list)
+    orders: list[list[str]] = field(default_factory=list)
+    """Each round's measurements in the order the round took them."""
     durations: dict[str, float] = field(default_factory=dict)
     samples: dict[str, list[Measurement]] = field(default_factory=dict)
     memory: dict[str, list[int]] = field(default_factory=dict)
@@ -88,6 +113,10 @@ class Bench:
             "lookup.graphql": (graphql_request(g, key, LOOKUP, id=lookup), many),
             "lookup1.graphql": (graphql_request(g, key, LOOKUP, id=lookup), 1),
         }
+        for suffix, variant in self.variants.items():
+            v = variant.server.base_url
+            found[f"lookup.graphql-{suffix}"] = (graphql_request(v, key, LOOKUP, id=lookup), many)
+            found[f"lookup1.graphql-{suffix}"] = (graphql_request(v, key, LOOKUP, id=lookup), 1)
         for count, config in self.data.history_configs.items():
             history = graphql_request(g, key, LOOKUP, id=self.config_id(config))
             found[f"history-{count}.graphql"] = (history, many)
@@ -131,23 +160,43 @@ class Bench:
         change = {"publishVersion": {"versionId": draft}}
         return graphql_request(self.graphql.base_url, self.data.admin_key, IMPACT, change=change)
 
+    def notes_lines(self) -> list[str]:
+        workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
+        return [f"  note ({workers}): {note}" for note in self.notes]
 
-# Which measurements make up each figure, in the order a round takes them.
-def _names(bench: Bench, figure: str) -> list[str]:
+    def server_for(self, name: str) -> Server:
+        """The server a measurement's name says it runs on."""
+        if name.endswith(".plain"):
+            assert self.plain is not None
+            return self.plain
+        suffix = name.rsplit(".", 1)[1].removeprefix("graphql").removeprefix("-")
+        return self.variants[suffix].server if suffix else self.graphql
+
+
+def _groups(bench: Bench, figure: str) -> list[list[str]]:
+    """Which measurements make up each figure: groups taken one after the other, and within a
+    group the servers that are compared (their order alternates between rounds)."""
     pairs = (".graphql", ".plain") if bench.plain is not None else (".graphql",)
-    if figure in ("lookup", "lookup1"):
-        return [f"{figure}{suffix}" for suffix in pairs]
+    if figure in VARIANT_FIGURES:
+        variants = [f".graphql-{suffix}" for suffix in bench.variants]
+        return [[f"{figure}{suffix}" for suffix in (pairs[0], *variants, *pairs[1:])]]
     if figure == "history":
-        return [f"history-{n}{s}" for n in bench.data.history_configs for s in pairs]
+        # Fewest versions first, so the memory figure reads "before" ahead of the whole figure.
+        return [[f"history-{n}{s}" for s in pairs] for n in bench.data.history_configs]
     if figure == "pages":
-        return [f"pages-{n}.graphql" for n in PAGE_SIZES]
+        return [[f"pages-{n}.graphql"] for n in PAGE_SIZES]
     if figure == "rollout":
-        return [f"rollout-{side}-{n}.graphql" for side in ROLLOUT_SIDES for n in PAGE_SIZES]
+        return [[f"rollout-{side}-{n}.graphql"] for side in ROLLOUT_SIDES for n in PAGE_SIZES]
     if figure == "deep":
-        return ["deep-first.graphql", "deep-after.graphql", "deep-count.graphql"]
+        return [["deep-first.graphql"], ["deep-after.graphql"], ["deep-count.graphql"]]
     if figure == "events":
-        return ["events.graphql", "events-kind.graphql"]
+        return [["events.graphql"], ["events-kind.graphql"]]
     return []
+
+
+def measurement_order(bench: Bench, figure: str, number: int = 1) -> list[str]:
+    """The measurements of a figure in the order round `number` takes them."""
+    return [name for group in _groups(bench, figure) for name in round_order(group, number)]
 
 
 def check(bench: Bench, figures: tuple[str, ...]) -> None:
@@ -156,10 +205,13 @@ def check(bench: Bench, figures: tuple[str, ...]) -> None:
     if "impact" in figures:
         _check_impact(bench)
     for figure in figures:
-        for name in _names(bench, figure):
+        for name in measurement_order(bench, figure):
             request, connections = requests[name]
-            started = time.perf_counter()
             answer = _send(request)
+            # Timed a second time, warm: a first request's cost (a cold cache, a worker's first
+            # import) would lengthen the figure's duration for nothing.
+            started = time.perf_counter()
+            _send(request)
             _lengthen(bench, name, time.perf_counter() - started, connections)
             if name.endswith(".plain"):
                 twin = _send(requests[name.replace(".plain", ".graphql")][0])
@@ -171,6 +223,10 @@ def check(bench: Bench, figures: tuple[str, ...]) -> None:
                 }
                 if answer != expected:
                     raise RuntimeError(f"{name}: plain {answer} but GraphQL {expected}")
+            elif ".graphql-" in name:
+                main = _send(requests[name.rsplit("-", 1)[0]][0])
+                if answer != main:
+                    raise RuntimeError(f"{name}: {answer} but the main server {main}")
             elif name.startswith("rollout-") and name.endswith(f"-{PAGE_SIZES[1]}.graphql"):
                 _check_rollout(name, answer)
             elif name == "deep-after.graphql":
@@ -242,10 +298,12 @@ def run_round(
         if figure == "subscriptions":
             _subscriptions_round(bench, number, say)
             continue
-        for name in _names(bench, figure):
+        names = measurement_order(bench, figure, number)
+        if figure in VARIANT_FIGURES or figure == "history":
+            bench.orders.append(names)
+        for name in names:
             request, connections = requests[name]
-            server = bench.graphql if name.endswith(".graphql") else bench.plain
-            assert server is not None
+            server = bench.server_for(name)
             if figure == "history":
                 _remember(bench.memory, f"{name}.before", server.rss_bytes())
             duration = bench.durations.get(name.rsplit(".", 1)[0], bench.duration)
@@ -255,7 +313,7 @@ def run_round(
             bench.samples.setdefault(name, []).append(measured)
             errors = f", {measured.errors} ERRORS" if measured.errors else ""
             say(
-                f"  round {number} {name:<22} c={connections:<3} {duration:3.0f}s"
+                f"  round {number} {name:<29} c={connections:<3} {duration:3.0f}s"
                 f" {measured.rps:9.1f} req/s  "
                 f"p50 {measured.p50_ms:9.2f} ms  p99 {measured.p99_ms:9.2f} ms{errors}"
             )
@@ -327,7 +385,3 @@ def _subscriptions_round(bench: Bench, number: int, say: Callable[[str], None]) 
     )
     bench.write_rates.setdefault("without", []).append(without)
     bench.write_rates.setdefault("with", []).append(with_them)
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")

@@ -6,8 +6,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.figures import PAGE_SIZES, ROLLOUT_SIDES, Bench, median
+from benchmarks.delay import Sighting, sightings_json
+from benchmarks.figures import PAGE_SIZES, ROLLOUT_SIDES, Bench
+from benchmarks.load import Measurement
+from benchmarks.rounds import median, per_round_ratios, percentile
 from benchmarks.seed import FILTER_KIND
+from benchmarks.statement_counts import WARM_UP, StatementCount
 
 MB = 1024 * 1024
 
@@ -39,41 +43,48 @@ def figures(bench: Bench, selected: tuple[str, ...]) -> tuple[list[str], list[Ro
     c = bench.connections
 
     if "lookup" in selected:
-        g, p = _m(bench, "lookup.graphql"), _m(bench, "lookup.plain")
-        lines.append(f"Single lookup (node → effectiveVersion), {c} connections")
-        lines.append(_line("GraphQL", g))
-        if has_plain:
-            ratio = g["rps"] / p["rps"]
-            lines.append(_line("plain", p))
-            lines.append(f"  ratio GraphQL/plain req/s: {ratio:.3f}x   (target ≥ 0.35x)")
+        lines.append(
+            f"Single lookup (node → effectiveVersion), {c} connections, "
+            f"{_workers(bench.workers)} per server"
+        )
+        lines += _server_lines(bench, "lookup")
+        for numerator, denominator, ratios in _comparisons(bench, "lookup", "rps"):
+            what = f"{_label(bench, numerator)} / {_label(bench, denominator)} req/s"
+            target = _lookup_target(bench, numerator, denominator)
+            lines.append(_ratio_line(what, ratios, target))
             rows.append(
                 Row(
-                    f"lookup, {c} conn: req/s GraphQL/plain",
-                    f"{ratio:.3f}x",
-                    "≥ 0.35x",
-                    ratio >= 0.35,
+                    f"lookup, {c} conn, {_workers(bench.workers)}: {what}",
+                    f"{median(ratios):.3f}x",
+                    target or "-",
+                    _met(median(ratios), target),
                 )
             )
-        else:
+        if not has_plain:
+            g = _m(bench, "lookup.graphql")
             rows.append(Row(f"lookup, {c} conn: GraphQL req/s", f"{g['rps']:.1f}", "-", None))
 
     if "lookup1" in selected:
-        g, p = _m(bench, "lookup1.graphql"), _m(bench, "lookup1.plain")
-        lines.append("Single lookup, one connection")
-        lines.append(_line("GraphQL", g))
-        if has_plain:
-            lines.append(_line("plain", p))
-            ratio = g["p50_ms"] / p["p50_ms"]
-            lines.append(f"  p50 GraphQL/plain: {ratio:.1f}x slower")
-            rows.append(
-                Row(
-                    "lookup, 1 conn: p50 GraphQL vs plain",
-                    f"{g['p50_ms']:.2f} ms vs {p['p50_ms']:.2f} ms ({ratio:.1f}x)",
-                    "-",
-                    None,
+        lines.append(f"Single lookup, one connection, {_workers(bench.workers)} per server")
+        lines += _server_lines(bench, "lookup1")
+        for numerator, denominator, ratios in _comparisons(bench, "lookup1", "p50_ms"):
+            what = f"{_label(bench, numerator)} / {_label(bench, denominator)} p50"
+            target = _p50_target(bench, numerator, denominator)
+            lines.append(_ratio_line(what, ratios, target))
+            if denominator == "plain":
+                g, p = _m(bench, f"lookup1.{numerator}"), _m(bench, "lookup1.plain")
+                measured = f"{g['p50_ms']:.2f} vs {p['p50_ms']:.2f} ms ({median(ratios):.2f}x)"
+                rows.append(
+                    Row(
+                        f"lookup, 1 conn, {_workers(bench.workers)}: p50 "
+                        f"{_label(bench, numerator)} / plain",
+                        measured,
+                        target or "-",
+                        _met(median(ratios), target),
+                    )
                 )
-            )
-        else:
+        if not has_plain:
+            g = _m(bench, "lookup1.graphql")
             rows.append(Row("lookup, 1 conn: GraphQL p50", f"{g['p50_ms']:.2f} ms", "-", None))
 
     if "history" in selected:
@@ -92,11 +103,13 @@ def figures(bench: Bench, selected: tuple[str, ...]) -> tuple[list[str], list[Ro
                 text += f"   plain p50 {p['p50_ms']:8.2f} ms, {p['rps']:8.1f} req/s"
             lines.append(text)
         low, high = counts[0], counts[-1]
-        growth = (
-            _m(bench, f"history-{high}.graphql")["p50_ms"]
-            / _m(bench, f"history-{low}.graphql")["p50_ms"]
+        growth_ratios = per_round_ratios(
+            bench.samples.get(f"history-{high}.graphql", []),
+            bench.samples.get(f"history-{low}.graphql", []),
+            _p50,
         )
-        lines.append(f"  p50 at {high:,} / p50 at {low:,}: {growth:.2f}x   (target ≤ 1.5x)")
+        growth = median(growth_ratios)
+        lines.append(_ratio_line(f"p50 at {high:,} / p50 at {low:,}", growth_ratios, "≤ 1.5x"))
         rows.append(
             Row(
                 f"lookup p50, {high:,} vs {low:,} versions",
@@ -291,19 +304,121 @@ def _line(name: str, m: dict[str, float]) -> str:
     )
 
 
+def _rps(measurement: Measurement) -> float:
+    return measurement.rps
+
+
+def _p50(measurement: Measurement) -> float:
+    return measurement.p50_ms
+
+
+_VALUES = {"rps": _rps, "p50_ms": _p50}
+
+
+def _workers(count: int) -> str:
+    return f"{count} worker{'s' if count != 1 else ''}"
+
+
+def _label(bench: Bench, server: str) -> str:
+    """`graphql` → "GraphQL (log warning)", `graphql-info` → the variant's label, `plain`."""
+    if server == "plain":
+        return "plain"
+    if server == "graphql":
+        return f"GraphQL (log {bench.log_level})"
+    return bench.variants[server.removeprefix("graphql-")].label
+
+
+def _server_lines(bench: Bench, figure: str) -> list[str]:
+    """Each server's medians of the rounds, the main GraphQL server first."""
+    servers = ["graphql", *(f"graphql-{suffix}" for suffix in bench.variants)]
+    servers += ["plain"] if bench.plain is not None else []
+    width = max(len(_label(bench, server)) for server in servers)
+    return [
+        _line(f"{_label(bench, server):<{width}}", _m(bench, f"{figure}.{server}"))
+        for server in servers
+    ]
+
+
+def comparisons(bench: Bench) -> dict[str, list[float]]:
+    """Every per-round ratio the lookup figures report, by "figure.numerator/denominator"."""
+    found = {}
+    for figure, value in (("lookup", "rps"), ("lookup1", "p50_ms")):
+        if f"{figure}.graphql" not in bench.samples:
+            continue
+        for numerator, denominator, ratios in _comparisons(bench, figure, value):
+            found[f"{figure}.{numerator}/{denominator} {value}"] = ratios
+    return found
+
+
+def _comparisons(bench: Bench, figure: str, value: str) -> list[tuple[str, str, list[float]]]:
+    """(numerator, denominator, per-round ratios): each GraphQL server against the plain
+    endpoint; the other log level against the main one; the pooled server against the direct
+    one (the main server)."""
+    pairs = []
+    if bench.plain is not None:
+        pairs += [("graphql", "plain")]
+        pairs += [(f"graphql-{suffix}", "plain") for suffix in bench.variants]
+    pairs += [(f"graphql-{suffix}", "graphql") for suffix in bench.variants]
+    return [
+        (
+            numerator,
+            denominator,
+            per_round_ratios(
+                bench.samples.get(f"{figure}.{numerator}", []),
+                bench.samples.get(f"{figure}.{denominator}", []),
+                _VALUES[value],
+            ),
+        )
+        for numerator, denominator in pairs
+    ]
+
+
+def _lookup_target(bench: Bench, numerator: str, denominator: str) -> str | None:
+    """GraphQL/plain req/s: ≥ 0.5x with one worker per server (where the ratio is the ratio of
+    per-request cost), ≥ 0.35x with more (the figure the project tracked before)."""
+    if denominator != "plain" or numerator == "graphql-pooled":
+        return None
+    return "≥ 0.5x" if bench.workers == 1 else "≥ 0.35x"
+
+
+def _p50_target(bench: Bench, numerator: str, denominator: str) -> str | None:
+    if denominator != "plain" or numerator == "graphql-pooled" or bench.workers != 1:
+        return None
+    return "≤ 1.3x"
+
+
+def _met(value: float, target: str | None) -> bool | None:
+    if target is None or math.isnan(value):
+        return None
+    bound = float(target.split()[-1].rstrip("x"))
+    return value >= bound if target.startswith("≥") else value <= bound
+
+
+def _ratio_line(what: str, ratios: list[float], target: str | None) -> str:
+    rounds = ", ".join(f"{ratio:.3f}" for ratio in ratios)
+    text = f"  {what}: {median(ratios):.3f}x (median of the rounds' own ratios: {rounds})"
+    return text + (f"   (target {target})" if target else "")
+
+
 def summary(rows_by_backend: dict[str, list[Row]]) -> list[str]:
     """The closing table: one line per figure and data set."""
+    rows = [row for backend_rows in rows_by_backend.values() for row in backend_rows]
+    wide = max([44, *(len(row.figure) for row in rows)])
+    measured = max([34, *(len(row.measured) for row in rows)])
     lines = [
         "",
         "Summary",
-        f"| {'data set':<10} | {'figure':<44} | {'measured':<34} | {'target':<20} | met |",
+        (
+            f"| {'data set':<10} | {'figure':<{wide}} | {'measured':<{measured}}"
+            f" | {'target':<20} | met |"
+        ),
+        f"|{'-' * 12}|{'-' * (wide + 2)}|{'-' * (measured + 2)}|{'-' * 22}|-----|",
     ]
-    lines.append(f"|{'-' * 12}|{'-' * 46}|{'-' * 36}|{'-' * 22}|-----|")
-    for backend, rows in rows_by_backend.items():
-        for row in rows:
+    for backend, backend_rows in rows_by_backend.items():
+        for row in backend_rows:
             met = "-" if row.met is None else ("yes" if row.met else "NO")
             lines.append(
-                f"| {backend:<10} | {row.figure:<44} | {row.measured:<34}"
+                f"| {backend:<10} | {row.figure:<{wide}} | {row.measured:<{measured}}"
                 f" | {row.target:<20} | {met:<3} |"
             )
     return lines
@@ -322,8 +437,96 @@ def write_json(path: Path, header: dict[str, Any], results: dict[str, dict[str, 
     path.write_text(json.dumps(clean({"machine": header, "data_sets": results}), indent=2) + "\n")
 
 
+def statement_figures(counts: list[StatementCount]) -> tuple[list[str], list[Row]]:
+    """Statements per warm lookup, each server's, with every statement's count per lookup."""
+    if not counts:
+        return [], []
+    lookups = counts[0].lookups
+    lines = [
+        (
+            f"Statements per warm lookup (counted on the wire to PostgreSQL over {lookups}"
+            f" lookups, one at a time, after {WARM_UP} to warm up; 1 worker)"
+        )
+    ]
+    for count in counts:
+        lines.append(
+            f"  {count.server:<8} {count.per_lookup:.2f} statements per lookup"
+            f" (+ {count.transaction_control_per_lookup:.2f} BEGIN/COMMIT/ROLLBACK)"
+        )
+        for text, seen in count.tally.statements.most_common():
+            lines.append(f"    {seen / count.lookups:6.2f}  {text}")
+    graphql = counts[0]
+    others = ", ".join(f"{c.server} {c.per_lookup:.2f}" for c in counts[1:])
+    measured = f"{graphql.per_lookup:.2f}" + (f" ({others})" if others else "")
+    rows = [
+        Row(
+            f"statements per warm lookup ({graphql.server})",
+            measured,
+            "0",
+            round(graphql.per_lookup, 2) == 0,
+        )
+    ]
+    return lines, rows
+
+
+def delay_figures(rounds: list[list[Sighting]]) -> tuple[list[str], list[Row]]:
+    """The notification delay's p50 and p99 over every change of every round."""
+    sightings = [sighting for one_round in rounds for sighting in one_round]
+    if not sightings:
+        return [], []
+    stale_until = [s.stale_until * 1000 for s in sightings]
+    seen = [s.seen_after * 1000 for s in sightings]
+    stale = sum(s.stale_answers for s in sightings)
+    p99 = percentile(seen, 0.99)
+    lines = [
+        (
+            f"A pin committed through one server process, seen by a lookup on another (1 worker"
+            f" each), {len(sightings)} changes over {len(rounds)} round(s)"
+        ),
+        (
+            f"  not before (a lookup still answered the old pin):  p50"
+            f" {percentile(stale_until, 0.5):8.2f} ms   p99 {percentile(stale_until, 0.99):8.2f} ms"
+        ),
+        (
+            f"  at the latest (a lookup showing it had answered):  p50"
+            f" {percentile(seen, 0.5):8.2f} ms   p99 {p99:8.2f} ms   (target p99 ≤ 50 ms)"
+        ),
+        (
+            f"  lookups that answered the old pin: {stale}; the later bound includes one lookup's"
+            " own time"
+        ),
+    ]
+    rows = [
+        Row(
+            "change seen on another process: p99",
+            f"≤ {p99:.1f} ms (p50 ≤ {percentile(seen, 0.5):.1f} ms)",
+            "≤ 50 ms",
+            p99 <= 50,
+        )
+    ]
+    return lines, rows
+
+
+def delay_json(rounds: list[list[Sighting]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for bound in ("stale_until", "seen_after"):
+        values = [getattr(s, bound) for one_round in rounds for s in one_round]
+        found[f"{bound}_ms"] = {
+            "p50": percentile(values, 0.5) * 1000,
+            "p99": percentile(values, 0.99) * 1000,
+        }
+    found["rounds"] = [sightings_json(one_round) for one_round in rounds]
+    return found
+
+
 def backend_json(bench: Bench, rows: list[Row]) -> dict[str, Any]:
     return {
+        "workers": bench.workers,
+        "log_level": bench.log_level,
+        "variants": {suffix: variant.label for suffix, variant in bench.variants.items()},
+        "notes": bench.notes,
+        "round_orders": bench.orders,
+        "ratios_per_round": comparisons(bench),
         "scale": asdict(bench.data.scale),
         "seed_seconds": round(bench.data.seconds, 1),
         "medians": {name: _m(bench, name) for name in sorted(bench.samples)},

@@ -1,9 +1,11 @@
 """The two servers under test, started the way an operator starts them, and their memory.
 
-The registry runs as `python -m app.cli serve --port P --workers W` with `DATABASE_URL` set; the
-plain endpoint runs under uvicorn with the same workers and uvicorn's default loop and HTTP
-implementation (which is what `serve` uses). Both log at `warning`, so neither pays for access
-logs.
+The registry runs as `python -m app.cli serve --port P --workers W` with `DATABASE_URL` set, at
+the log level asked for (`serve`'s default, `info`, writes a line per request; `warning` writes
+none); the plain endpoint runs under uvicorn with the same workers and uvicorn's default loop and
+HTTP implementation (which is what `serve` uses), at `warning`, so the yardstick never pays for
+access logs. `environment` overrides what a server is given (another database URL: through a
+pooler, or through the statement-counting relay).
 """
 
 import os
@@ -11,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,8 @@ from sqlalchemy.engine import URL
 from benchmarks.databases import asyncpg_dsn
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-START_TIMEOUT_SECONDS = 60
+START_TIMEOUT_SECONDS = 120
+"""Generous: on a busy machine a process compiles and imports the app for many seconds."""
 
 
 @dataclass(frozen=True)
@@ -38,41 +41,63 @@ class Server:
         return sum(_rss(pid) for pid in _tree(self.pid))
 
 
+class ServerExited(RuntimeError):
+    """A server stopped (or never answered) at start; the message holds its log."""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _environment(url: URL, pool_size: int) -> dict[str, str]:
+def _environment(url: URL, pool_size: int, log_level: str = "warning") -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": url.render_as_string(hide_password=False),
         # Read by the app once it has the setting; the plain endpoint sizes its pool with it.
         "DATABASE_POOL_SIZE": str(pool_size),
-        "LOG_LEVEL": "warning",
+        "LOG_LEVEL": log_level,
         # The subscriptions figure holds 200 of one key, over however many workers.
         "MAX_SUBSCRIPTIONS_PER_KEY": "1000",
     }
 
 
 @contextmanager
-def registry(url: URL, *, workers: int, pool_size: int, log: Path) -> Iterator[Server]:
+def registry(
+    url: URL,
+    *,
+    workers: int,
+    pool_size: int,
+    log: Path,
+    log_level: str = "warning",
+    environment: Mapping[str, str] | None = None,
+    name: str = "graphql",
+) -> Iterator[Server]:
     """`connector-registry serve` on a free port until the block ends."""
     port = free_port()
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     command += ["--workers", str(workers)]
-    with _running("graphql", command, _environment(url, pool_size), port, log) as server:
+    env = {**_environment(url, pool_size, log_level), **(environment or {})}
+    with _running(name, command, env, port, log) as server:
         yield server
 
 
 @contextmanager
-def plain(url: URL, *, workers: int, pool_size: int, log: Path) -> Iterator[Server]:
+def plain(
+    url: URL,
+    *,
+    workers: int,
+    pool_size: int,
+    log: Path,
+    environment: Mapping[str, str] | None = None,
+) -> Iterator[Server]:
     """The plain endpoint (`benchmarks.plain`) under uvicorn on a free port."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "benchmarks.plain:create_app", "--factory"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     env = {**_environment(url, pool_size), "PLAIN_DATABASE_URL": asyncpg_dsn(url)}
+    env.update(environment or {})
     with _running("plain", command, env, port, log) as server:
         yield server
 
@@ -98,18 +123,39 @@ def _running(
                 process.wait()
 
 
+STARTUP_FAILED = "Application startup failed"
+"""What uvicorn logs when the app's lifespan fails; the process may linger after it."""
+UNHEALTHY_SECONDS = 20.0
+"""How long a server may answer /healthz with an error before it counts as failed to start."""
+
+
 def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    failing_since: float | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the {server.name} server exited at start:\n{log.read_text()}")
+            raise ServerExited(f"the {server.name} server exited at start:\n{log.read_text()}")
+        if STARTUP_FAILED in log.read_text(errors="replace"):
+            raise ServerExited(f"the {server.name} server failed to start:\n{log.read_text()}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
-                return
+            status = httpx.get(f"{server.base_url}/healthz", timeout=1).status_code
         except httpx.TransportError:
-            pass
+            status = None
+        if status == 200:
+            return
+        if status is not None:
+            # It answers, and says it is not healthy (e.g. it cannot reach its database).
+            failing_since = failing_since or time.monotonic()
+            if time.monotonic() - failing_since > UNHEALTHY_SECONDS:
+                raise ServerExited(
+                    f"the {server.name} server answered /healthz with HTTP {status} for"
+                    f" {UNHEALTHY_SECONDS:.0f} s:\n" + log.read_text(errors="replace")[-3000:]
+                )
         time.sleep(0.2)
-    raise RuntimeError(f"the {server.name} server was not healthy in {START_TIMEOUT_SECONDS}s")
+    raise ServerExited(
+        f"the {server.name} server was not healthy in {START_TIMEOUT_SECONDS}s:\n"
+        + log.read_text(errors="replace")[-3000:]
+    )
 
 
 def _tree(root: int) -> list[int]:
