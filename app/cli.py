@@ -1,6 +1,7 @@
 """The `connector-registry` command."""
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
@@ -114,6 +115,9 @@ def serve(
         )
         raise typer.Exit(1)
     typer.echo(f"GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    # Each worker reads its settings again: it must know how many there are (on SQLite, only a
+    # single process answers lookups from memory, `app.db.engine.Database`).
+    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)
     with _metrics_directory():
         uvicorn.run(
             "app.main:create_app",

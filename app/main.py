@@ -64,6 +64,8 @@ def create_app(
             max_waiting=settings.max_queued_requests,
             wait_timeout=settings.queue_timeout,
             statement_timeout=settings.statement_timeout,
+            memory_max_age_seconds=settings.memory_max_age_seconds,
+            single_process=settings.web_concurrency == 1,
         )
         app.state.database = db
         if owned and tracing is not None:
