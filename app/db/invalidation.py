@@ -31,7 +31,7 @@ import logging
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -93,8 +93,10 @@ class LookupMemory:
         max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
         trusted: bool = False,
         size: int = COPIES_KEPT,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_age_seconds = max_age_seconds
+        self._clock = clock
         self._size = size
         self._trusted = trusted
         self._copies: OrderedDict[Hashable, _Copy] = OrderedDict()
@@ -125,7 +127,7 @@ class LookupMemory:
         copy = self._copies.get(key)
         if copy is None:
             return None
-        if time.monotonic() - copy.read_at > self.max_age_seconds:
+        if self._clock() - copy.read_at > self.max_age_seconds:
             self._remove(key)
             return None
         self._copies.move_to_end(key)
@@ -135,7 +137,7 @@ class LookupMemory:
         """Note the generation before reading something to keep; None when nothing is kept."""
         if not self.serves:
             return None
-        return ReadStart(self.generation, time.monotonic())
+        return ReadStart(self.generation, self._clock())
 
     def keep(
         self, start: ReadStart | None, key: Hashable, value: object, tags: Iterable[Tag]
