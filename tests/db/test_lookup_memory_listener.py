@@ -56,7 +56,8 @@ class Process:
         process knows it is not listening."""
         self.proxy.refuse()
         listener = self.live_events.listener
-        assert listener is not None and listener.server_pid is not None
+        assert listener is not None
+        assert listener.server_pid is not None
         async with self.database.engine.connect() as connection:
             await connection.execute(
                 text(
@@ -145,9 +146,7 @@ query ($id: ID!) {
 
 
 async def _effective(process: Process, auth_config: str, key: str) -> object:
-    return (await process.graphql(LOOKUP, {"id": auth_config}, key=key))["node"][
-        "effectiveVersion"
-    ]
+    return (await process.graphql(LOOKUP, {"id": auth_config}, key=key))["node"]["effectiveVersion"]
 
 
 async def test_a_warm_lookup_sends_no_statement_while_the_listener_is_up_and_todays_without(
@@ -227,7 +226,7 @@ async def test_a_revocation_whose_notification_is_lost_is_seen_within_the_bound(
     writer, reader = processes
     keys, auth_config = await _world(writer)
     now = [0.0]
-    reader.memory._clock = lambda: now[0]  # noqa: SLF001  (a clock the test moves)
+    reader.memory._clock = lambda: now[0]  # a clock the test moves
     expected = ("1.1.0", "DEFAULT", [])
     assert await lookup(reader.graphql, auth_config, keys.alpha.viewer) == expected
 
