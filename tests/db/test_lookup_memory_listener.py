@@ -227,7 +227,7 @@ async def test_a_revocation_whose_notification_is_lost_is_seen_within_the_bound(
     keys, auth_config = await _world(writer)
     now = [0.0]
     reader.memory._clock = lambda: now[0]  # a clock the test moves
-    expected = ("1.1.0", "DEFAULT", [])
+    expected: object = ("1.1.0", "DEFAULT", [])
     assert await lookup(reader.graphql, auth_config, keys.alpha.viewer) == expected
 
     # when the key is revoked with every trigger off: no notification is sent
