@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
@@ -123,6 +124,9 @@ def serve(
     else:
         _check_pooled_statement_timeout(settings)
     _log_start(settings)
+    # Each worker reads its settings again: it must know how many there are (on SQLite, only a
+    # single process answers lookups from memory, `app.db.engine.Database`).
+    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)
     with _metrics_directory():
         uvicorn.run(
             "app.main:create_app",

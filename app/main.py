@@ -70,6 +70,8 @@ def create_app(
             statement_timeout=settings.statement_timeout,
             pooler=settings.database_pooler,
             listener_url=settings.direct_url,
+            memory_max_age_seconds=settings.memory_max_age_seconds,
+            single_process=settings.web_concurrency == 1,
         )
         app.state.database = db
         if owned and tracing is not None:

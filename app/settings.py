@@ -112,6 +112,15 @@ class Settings(BaseSettings):
         "reads it again; 0: read before every delivery (one statement per batch of events for "
         "all the keys it wakes). Catches keys deleted straight in the database.",
     )
+    memory_max_age_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="Seconds a process may answer lookups from its copy of an API key or an auth "
+        "config (dropped at once when a change notification arrives) before it reads it again: "
+        "the bound on how late a revoked key or a change is seen if notifications are lost. "
+        "0: every lookup reads the database.",
+    )
     cors_origins: str = Field(
         default="",
         description="Comma-separated origins whose pages may call the API (HTTP and websockets); "

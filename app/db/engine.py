@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.admission import Admission
+from app.db.invalidation import DEFAULT_MAX_AGE_SECONDS, LookupMemory
 from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info
 from app.db.rollout_buckets import register_sqlite_functions
@@ -47,6 +48,12 @@ class Database:
     """Owns one engine and hands out sessions; the app's lifespan creates and disposes it.
 
     Its sessions report the events they commit to `live_events` (see `app.db.notifications`).
+
+    Lookups are answered from copies kept in `live_events.memory` (`app.db.invalidation`) only
+    while nothing can change the database unseen: on PostgreSQL while the listener LISTENs; on
+    SQLite when this is the only process that serves it (`single_process`), whose own commits
+    drop the copies they change. Several processes on one SQLite file read the database for
+    every lookup.
     """
 
     def __init__(
@@ -54,9 +61,13 @@ class Database:
         engine: AsyncEngine,
         sessions: async_sessionmaker[AsyncSession] | None = None,
         live_events: LiveEvents | None = None,
+        *,
+        single_process: bool = True,
     ) -> None:
         self.engine = engine
         self.live_events = live_events or LiveEvents()
+        if engine.dialect.name != "postgresql" and single_process:
+            self.live_events.memory.trust()
         self.admission: Admission | None = None
         self.sessions = sessions or async_sessionmaker(
             engine,
@@ -82,6 +93,8 @@ class Database:
         statement_timeout: float | None = None,
         pooler: "DatabasePooler" = "none",
         listener_url: URL | str | None = None,
+        memory_max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
+        single_process: bool = True,
     ) -> "Database":
         """A fixed pool of `pool_size` connections: no overflow connections that are opened for
         a burst and closed after it (connection churn); up to `max_waiting` requests beyond it
@@ -114,10 +127,13 @@ class Database:
             pool_timeout=POOL_TIMEOUT_SECONDS,
             **options,
         )
+        memory = LookupMemory(max_age_seconds=memory_max_age_seconds)
         if engine.dialect.name != "postgresql":
-            database = cls(engine)
+            database = cls(
+                engine, live_events=LiveEvents(memory=memory), single_process=single_process
+            )
         else:
-            live_events = LiveEvents(listener_url=listener_url)
+            live_events = LiveEvents(listener_url=listener_url, memory=memory)
             sessions = async_sessionmaker(
                 engine.execution_options(isolation_level="AUTOCOMMIT"),
                 class_=AsyncSession,

@@ -113,14 +113,17 @@ class PostgresListener:
         reconnection: Reconnection,
         other_channels: Mapping[str, "Callable[[object, int, str, object], None]"] | None = None,
         on_connected: "Callable[[asyncpg.Connection, float], Awaitable[object]] | None" = None,
+        on_lost: Callable[[], None] | None = None,
     ) -> None:
         """`other_channels`: more channels to LISTEN on through the same connection (again after
         each reconnection), each with the asyncpg callback of its notifications.
         `on_connected(connection, timeout)`: run on each new connection once it LISTENs and has
         caught up, for what notifications sent while it was away would have said (the keys
-        revoked meanwhile); should it fail, the connection counts as failed and is tried again."""
+        revoked meanwhile); should it fail, the connection counts as failed and is tried again.
+        `on_lost()`: called as soon as a lost connection is noticed, before reconnecting."""
         self._dsn = dsn
         self._on_connected = on_connected
+        self._on_lost = on_lost
         self._other_channels = dict(other_channels or {})
         self._shown_as = shown_as
         self._password = password
@@ -166,6 +169,8 @@ class PostgresListener:
             await self._until_lost()
             self._drop_connection()
             self.state = LiveEventsState.RECONNECTING
+            if self._on_lost is not None:
+                self._on_lost()
             logger.warning(
                 "live events: the listener connection to %s was lost; reconnecting", self._shown_as
             )

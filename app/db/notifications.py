@@ -17,7 +17,8 @@ Subscribers get ids only. The GraphQL subscriptions share one subscriber per pro
 fan-out of `app.graphql.events.feeds`: it reads each batch of rows once and gives each
 subscription the events it may see, so an event costs a subscription nothing it cannot see.
 
-The same listener connection also receives the keys that stop working (`app.db.revoked_keys`).
+The same listener connection also receives the keys that stop working (`app.db.revoked_keys`),
+and the changes that drop this process's copies of what lookups read (`app.db.invalidation`).
 """
 
 import asyncio
@@ -26,11 +27,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, UOWTransaction
 
-from app.db import revoked_keys
+from app.db import invalidation, revoked_keys
+from app.db.invalidation import LookupMemory
 from app.db.listener import CHANNEL, LiveEventsState, PostgresListener, Reconnection
 from app.db.models import Event
 from app.db.revoked_keys import RevokedKeys
@@ -48,6 +51,9 @@ class LiveEvents:
     `listener_url` is where the listener connects when that is not the database's own URL (a
     direct connection, say, when the pool goes through a proxy that cannot LISTEN; tests put a
     proxy they can cut in between); `reconnection` says how it comes back when it drops.
+
+    `memory` holds the copies lookups are answered from (`app.db.invalidation`): on PostgreSQL
+    it serves only while the listener LISTENs, and starts empty each time it connects.
     """
 
     def __init__(
@@ -55,12 +61,14 @@ class LiveEvents:
         *,
         listener_url: URL | str | None = None,
         reconnection: Reconnection | None = None,
+        memory: LookupMemory | None = None,
     ) -> None:
         self._subscribers: set[asyncio.Queue[int]] = set()
         self._listener_url = None if listener_url is None else make_url(listener_url)
         self._reconnection = reconnection or Reconnection()
         self._listener: PostgresListener | None = None
         self.revoked_keys = RevokedKeys()
+        self.memory = memory or LookupMemory()
 
     @property
     def state(self) -> LiveEventsState:
@@ -104,8 +112,12 @@ class LiveEvents:
             password=target.password if isinstance(target.password, str) else None,
             deliver=self.publish,
             reconnection=self._reconnection,
-            other_channels={revoked_keys.CHANNEL: self.revoked_keys.on_notification},
-            on_connected=self.revoked_keys.check_again,
+            other_channels={
+                revoked_keys.CHANNEL: self.revoked_keys.on_notification,
+                invalidation.CHANNEL: self.memory.on_notification,
+            },
+            on_connected=self._connected,
+            on_lost=self.memory.distrust,
         )
         await listener.start()
         self._listener = listener
@@ -114,7 +126,14 @@ class LiveEvents:
         """Close the listener connection and end its reconnection, if any."""
         listener, self._listener = self._listener, None
         if listener is not None:
+            self.memory.distrust()
             await listener.stop()
+
+    async def _connected(self, connection: asyncpg.Connection, timeout_seconds: float) -> None:
+        """The listener LISTENs again: tell the watchers of keys revoked meanwhile, and serve
+        lookups from copies again, starting with none (`app.db.invalidation`)."""
+        await self.revoked_keys.check_again(connection, timeout_seconds)
+        self.memory.trust()
 
 
 def _hub(session: Session) -> LiveEvents | None:
@@ -154,5 +173,10 @@ def _after_rollback(session: Session) -> None:
 
 
 def session_info(hub: LiveEvents) -> dict[str, Any]:
-    """The `info` that makes a session report its events, and the keys it revokes, to `hub`."""
-    return {SESSION_INFO_KEY: hub, revoked_keys.SESSION_INFO_KEY: hub.revoked_keys}
+    """The `info` that makes a session report its events, the keys it revokes, and the rows
+    lookups keep copies of that it changes, to `hub`."""
+    return {
+        SESSION_INFO_KEY: hub,
+        revoked_keys.SESSION_INFO_KEY: hub.revoked_keys,
+        invalidation.SESSION_INFO_KEY: hub.memory,
+    }

@@ -10,6 +10,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.invalidation import API_KEY, CHANGES_NOTED, note_changes
 from app.db.models import ApiKey, Project
 from app.db.types import utc_now
 from app.domain import validation
@@ -163,10 +164,13 @@ async def record_use(
         ),
     )
     async with transaction(session, wait_for_writers=False):
+        # The copies of these keys only (`app.db.invalidation`), not every key's.
+        note_changes(session, [(API_KEY, str(api_key_id)) for api_key_id in api_key_ids])
         await session.exec(
             update(ApiKey)
             .where(col(ApiKey.id).in_(stale.with_for_update(skip_locked=True).scalar_subquery()))
             .values(last_used_at=used_at)
+            .execution_options(**{CHANGES_NOTED: True})
         )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.db.invalidation import lookup_memory
 from app.db.models import AuthConfig, Connector, Rollout
 from app.db.types import utc_now
 from app.domain import validation
@@ -20,6 +21,11 @@ from app.domain.errors import Conflict, NotFound
 from app.domain.events import EventKind
 from app.domain.pin_targets import check_pin_target
 from app.domain.pins import Pin, parse_pin
+from app.services.effective.kept_auth_configs import (
+    KeptAuthConfig,
+    keep_auth_configs,
+    kept_auth_configs,
+)
 from app.services.effective.resolution import ConnectorStamp, ProjectKey
 from app.services.events import record_event
 from app.services.key_locks import lock_key, versions_under_lock
@@ -245,21 +251,45 @@ class AuthConfigsRead:
     stamps: dict[ProjectKey, list[ConnectorStamp]]
     rollouts: dict[UUID, Rollout | None]
 
+    def add(self, found: KeptAuthConfig) -> None:
+        auth_config = found.auth_config
+        self.auth_configs[auth_config.id] = auth_config
+        self.rollouts[auth_config.id] = found.rollout
+        self.stamps[ProjectKey.of(auth_config)] = list(found.stamps)
+
 
 async def auth_configs_by_id(
     session: AsyncSession, *, actor: Principal, auth_config_ids: Sequence[UUID]
 ) -> AuthConfigsRead:
     """Those of `auth_config_ids` in the caller's project (`auth_config_visible_to`, with the
-    project bound: a platform key binds None and reads none)."""
-    parameters = {"auth_config_ids": list(auth_config_ids), "viewer_project_id": actor.project_id}
-    rows = (await session.exec(_BY_ID_WITH_STAMPS, params=parameters)).all()  # type: ignore[call-overload]
+    project bound: a platform key binds None and reads none).
+
+    This process's copies answer while they may (`app.services.effective.kept_auth_configs`);
+    the others are read in one statement, and kept unless something changed meanwhile."""
     read = AuthConfigsRead(auth_configs={}, stamps={}, rollouts={})
+    memory = lookup_memory(session)
+    missing: Sequence[UUID] = auth_config_ids
+    if memory is not None and memory.serves:
+        kept, missing = kept_auth_configs(memory, auth_config_ids)
+        for found in kept:
+            if found.auth_config.project_id == actor.project_id:
+                read.add(found)
+    if not missing:
+        return read
+    start = None if memory is None else memory.start_read()
+    parameters = {"auth_config_ids": list(missing), "viewer_project_id": actor.project_id}
+    rows = (await session.exec(_BY_ID_WITH_STAMPS, params=parameters)).all()  # type: ignore[call-overload]
+    fresh: dict[UUID, KeptAuthConfig] = {}
     for auth_config, connector_id, project_id, key, stamp, rollout in rows:
-        read.auth_configs[auth_config.id] = auth_config
-        read.rollouts[auth_config.id] = rollout
-        stamps = read.stamps.setdefault(ProjectKey.of(auth_config), [])
+        found = fresh.get(auth_config.id) or KeptAuthConfig(auth_config, (), rollout)
         if connector_id is not None:
-            stamps.append(ConnectorStamp(connector_id, project_id, key, stamp))
+            stamps = (*found.stamps, ConnectorStamp(connector_id, project_id, key, stamp))
+            found = KeptAuthConfig(auth_config, stamps, rollout)
+        fresh[auth_config.id] = found
+    for found in fresh.values():
+        read.add(found)
+    if memory is not None:
+        keep_auth_configs(memory, start, fresh.values())
     return read
 
 

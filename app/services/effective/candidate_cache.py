@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from uuid import UUID
 
+from app.db.invalidation import forget_all_copies
 from app.domain.resolution import Candidate, Resolution
 from app.services.versions.reads import VersionHeader
 
@@ -97,6 +98,8 @@ RESOLUTIONS: LeastRecentlyUsed[ResolutionKey, Resolution[UUID]] = LeastRecentlyU
 
 
 def forget_everything() -> None:
-    """Empty this process's caches (tests that count statements start from the same state)."""
+    """Empty this process's caches, and its copies of keys and auth configs
+    (`app.db.invalidation`): tests that count statements start from the same state."""
     CANDIDATES.clear()
     RESOLUTIONS.clear()
+    forget_all_copies()
