@@ -19,6 +19,7 @@ LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 Tracing = Literal["off", "otlp"]
 LogFormat = Literal["console", "json"]
 MetricsMode = Literal["on", "off"]
+PersistedDocumentsSetting = Literal["off", "automatic", "trusted"]
 
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
@@ -134,6 +135,17 @@ class Settings(BaseSettings):
         default="",
         description="When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.",
     )
+    persisted_documents: PersistedDocumentsSetting = Field(
+        default="automatic",
+        description="`automatic`: documents whole or by a registered id (Apollo's automatic "
+        "persisted queries); `trusted`: only documents of a registered manifest; `off`: whole "
+        "documents only (docs/api/over-http.md).",
+    )
+    trusted_documents_exempt_platform: bool = Field(
+        default=False,
+        description="With PERSISTED_DOCUMENTS=trusted, platform keys may still send any document "
+        "(GraphiQL, operators' scripts).",
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
@@ -184,7 +196,7 @@ class Settings(BaseSettings):
     def _origins(cls, value: str) -> str:
         return ",".join(parse_origins(value))
 
-    @field_validator("log_level", "log_format", "metrics", mode="before")
+    @field_validator("log_level", "log_format", "metrics", "persisted_documents", mode="before")
     @classmethod
     def _lower_case_log_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

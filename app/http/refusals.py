@@ -23,6 +23,14 @@ class RefusalCode(StrEnum):
     """The request took longer than REQUEST_TIMEOUT, or a statement than STATEMENT_TIMEOUT."""
     OVERLOADED = "OVERLOADED"
     """The process serves all it can and its queue is full: retry shortly."""
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    """No document is registered under the id sent: send it with its document (Apollo's)."""
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    """PERSISTED_DOCUMENTS=off: send documents whole (Apollo's)."""
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+    """The document sent is not the one its sha256Hash names."""
+    PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+    """PERSISTED_DOCUMENTS=trusted and the document is not one of a registered manifest."""
 
 
 def refusal(
