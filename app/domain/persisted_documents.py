@@ -4,6 +4,9 @@ sending their text.
 - Automatic persisted queries (Apollo's protocol): `extensions.persistedQuery` holds
   `{"version": 1, "sha256Hash": <hex>}`; the id is the SHA-256 of the document's text, so the
   server can check a document it is sent against the id it is sent with.
+- `documentId` (the persisted-documents appendix of GraphQL over HTTP; how Relay and GraphQL
+  Codegen clients are usually set up to send a manifest's ids): any registered id, sent
+  instead of the document; `sha256:<hex>` also finds a document by its text's SHA-256.
 - A manifest, made by the client's build (GraphQL Codegen's client preset with
   `persistedDocuments`, or Relay's `persistConfig`): a JSON object `{"<id>": "<document>"}`. Its
   ids are whatever the tool hashed with (SHA-256, SHA-1, MD5, ...), so only their shape is
@@ -39,24 +42,39 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+DOCUMENT_ID = "documentId"
+"""The request parameter, carried in `extensions` under the same name by the endpoint."""
+
+
 class PersistedQueryProblem(StrEnum):
-    """Why `extensions.persistedQuery` cannot be used; each is a 400 with this message."""
+    """Why a persisted query cannot be used; each is a 400 with this message."""
 
     NOT_AN_OBJECT = 'extensions.persistedQuery must be an object: {"version": 1, "sha256Hash": …}'
     UNSUPPORTED_VERSION = "extensions.persistedQuery.version must be 1 (the only version)"
     BAD_HASH = "extensions.persistedQuery.sha256Hash must be a SHA-256 in lower-case hex"
+    BAD_DOCUMENT_ID = f"documentId must be 1-{MAX_ID_LENGTH} letters, digits or _:.+/=-"
+    BOTH = "send a documentId or a query, not both"
 
 
 @dataclass(frozen=True, slots=True)
 class PersistedQuery:
-    sha256_hash: str
+    document_id: str
+    sha256_hash: str | None
+    """The SHA-256 of the document's text, when the request names it (`sha256Hash`, or a
+    `documentId` of the form `sha256:<hex>`)."""
+    by_document_id: bool = False
 
 
 def persisted_query_of(
-    extensions: dict[str, object] | None,
+    extensions: dict[str, object] | None, *, with_query: bool = False
 ) -> PersistedQuery | PersistedQueryProblem | None:
-    """The persisted query a request's `extensions` name, if any."""
-    if not extensions or "persistedQuery" not in extensions:
+    """The persisted query a request names, if any: `extensions.persistedQuery`, or a
+    `documentId` (which the endpoint moves into `extensions`)."""
+    if not extensions:
+        return None
+    if DOCUMENT_ID in extensions:
+        return _by_document_id(extensions[DOCUMENT_ID], with_query=with_query)
+    if "persistedQuery" not in extensions:
         return None
     value = extensions["persistedQuery"]
     if not isinstance(value, dict):
@@ -66,7 +84,22 @@ def persisted_query_of(
     sha256_hash = value.get("sha256Hash")
     if not isinstance(sha256_hash, str) or not _SHA256_HEX.match(sha256_hash):
         return PersistedQueryProblem.BAD_HASH
-    return PersistedQuery(sha256_hash)
+    return PersistedQuery(document_id=sha256_hash, sha256_hash=sha256_hash)
+
+
+def _by_document_id(value: object, *, with_query: bool) -> PersistedQuery | PersistedQueryProblem:
+    if not is_document_id(value):
+        return PersistedQueryProblem.BAD_DOCUMENT_ID
+    if with_query:
+        return PersistedQueryProblem.BOTH
+    assert isinstance(value, str)
+    prefix, _, digest = value.partition(":")
+    sha256_hash = digest if prefix == "sha256" and _SHA256_HEX.match(digest) else None
+    return PersistedQuery(document_id=value, sha256_hash=sha256_hash, by_document_id=True)
+
+
+def is_document_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and bool(_ID.match(value))
 
 
 class ManifestError(ValueError):
@@ -79,9 +112,7 @@ def parse_manifest(data: object) -> dict[str, str]:
         raise ManifestError('a manifest is a non-empty JSON object: {"<id>": "<document>", …}')
     problems = []
     for document_id, document in data.items():
-        if not (isinstance(document_id, str) and _ID.match(document_id)) or (
-            len(document_id) > MAX_ID_LENGTH
-        ):
+        if not is_document_id(document_id):
             problems.append(
                 f"{document_id!r}: an id is 1-{MAX_ID_LENGTH} letters, digits or _:.+/=-"
             )

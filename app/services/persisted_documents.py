@@ -19,13 +19,23 @@ class StoredDocument:
     trusted: bool
 
 
-async def find_document(session: AsyncSession, document_id: str) -> StoredDocument | None:
-    """The document registered under `document_id`, if any (one statement)."""
+async def find_document(
+    session: AsyncSession, document_id: str, *, sha256: str | None = None
+) -> StoredDocument | None:
+    """The document registered under `document_id` — or, given the SHA-256 of its text, one
+    registered under another id (a manifest's) with that text (one statement)."""
+    found_by = col(PersistedDocument.id) == document_id
+    if sha256 is not None:
+        found_by = sa.or_(found_by, col(PersistedDocument.sha256) == sha256)
     row = (
         await session.exec(
-            select(PersistedDocument.document, PersistedDocument.trusted).where(
-                col(PersistedDocument.id) == document_id
+            select(PersistedDocument.document, PersistedDocument.trusted)
+            .where(found_by)
+            # The id's own row first, then a trusted one.
+            .order_by(
+                col(PersistedDocument.id) != document_id, col(PersistedDocument.trusted).desc()
             )
+            .limit(1)
         )
     ).first()
     if row is None:

@@ -28,7 +28,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.domain.access import Principal
 from app.domain.persisted_documents import (
+    DOCUMENT_ID,
     PersistedDocumentsMode,
+    PersistedQuery,
     PersistedQueryProblem,
     document_hash,
     persisted_query_of,
@@ -117,7 +119,7 @@ class PersistedDocuments:
     ) -> Resolved | Refusal:
         """The document a request runs, or why none does. A request with neither a persisted
         query nor PERSISTED_DOCUMENTS=trusted is answered at once, without a session."""
-        persisted = persisted_query_of(extensions)
+        persisted = persisted_query_of(extensions, with_query=query is not None)
         if persisted is None:
             only_trusted = query is not None and self._only_trusted(principal)
             if only_trusted and not await self.is_trusted(sessions, query or ""):
@@ -129,27 +131,28 @@ class PersistedDocuments:
             return NOT_SUPPORTED
         only_trusted = self._only_trusted(principal)
         sha256_hash = persisted.sha256_hash
-        if query is not None:
+        if query is not None and sha256_hash is not None:
             if document_hash(query) != sha256_hash:
                 return HASH_MISMATCH
             if only_trusted:
                 return Resolved(query) if await self.is_trusted(sessions, query) else NOT_IN_LIST
             known = self._by_id.get(sha256_hash) == query
             return Resolved(query, register_as=None if known else sha256_hash)
-        document = await self._document(sessions, sha256_hash, only_trusted=only_trusted)
+        document = await self._document(sessions, persisted, only_trusted=only_trusted)
         if isinstance(document, Refusal):
             return document
         return Resolved(document)
 
     async def _document(
-        self, sessions: Sessions, document_id: str, *, only_trusted: bool
+        self, sessions: Sessions, persisted: PersistedQuery, *, only_trusted: bool
     ) -> str | Refusal:
+        document_id = persisted.document_id
         remembered = self._by_id.get(document_id)
         if remembered is not None:
             self._by_id.move_to_end(document_id)
             return remembered
         async with sessions() as session:
-            stored = await store.find_document(session, document_id)
+            stored = await store.find_document(session, document_id, sha256=persisted.sha256_hash)
         if stored is None:
             return NOT_FOUND
         if only_trusted and not stored.trusted:
@@ -185,6 +188,19 @@ class PersistedDocuments:
         self._by_id[document_id] = document
         if len(self._by_id) > MEMORY_SIZE:
             self._by_id.popitem(last=False)
+
+
+def with_document_id(params: dict[str, Any]) -> dict[str, Any]:
+    """A request's `documentId` parameter moved into its `extensions`, which Strawberry passes
+    on (it drops parameters it does not know); `extensions` that are not an object are left
+    for Strawberry to refuse."""
+    if DOCUMENT_ID not in params:
+        return params
+    document_id = params.pop(DOCUMENT_ID)
+    extensions = params.get("extensions")
+    if extensions is None or isinstance(extensions, dict):
+        params["extensions"] = {**(extensions or {}), DOCUMENT_ID: document_id}
+    return params
 
 
 def persisted_documents_of(request: Any) -> PersistedDocuments:

@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -37,7 +38,7 @@ from app.graphql.endpoint.over_http import (
     is_request_error,
     response_media_type,
 )
-from app.graphql.endpoint.persisted import Refusal, persisted_documents_of
+from app.graphql.endpoint.persisted import Refusal, persisted_documents_of, with_document_id
 from app.graphql.guards.budget import budget_of, json_size_over, may_be_large
 from app.http.refusals import RefusalCode, refusal
 from app.observability.record import current_record
@@ -270,6 +271,8 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             raise HTTPException(400, "the body is not JSON in UTF-8") from None
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, 'the body must be a JSON object: {"query": ...}')
+        if isinstance(parsed, dict):
+            parsed = with_document_id(parsed)
         if isinstance(parsed, dict) and not all(
             _is_unicode(parsed.get(name)) for name in ("query", "operationName")
         ):
@@ -278,12 +281,16 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             raise HTTPException(400, "the query and operationName must be valid Unicode")
         return parsed
 
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        return with_document_id(super().parse_query_params(params))
+
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """A browser's GET without a query — but not a persisted query's GET, which names its
         document in `extensions` instead (whatever `Accept` its client sends)."""
         return (
             super().should_render_graphql_ide(request)
             and request.query_params.get("extensions") is None
+            and request.query_params.get("documentId") is None
         )
 
     @property
