@@ -307,6 +307,58 @@ def create_project(
     typer.echo(f"Created project {slug!r}. ADMIN key (shown once): {secret}")
 
 
+@cli.command("register-documents")
+def register_documents(
+    manifest: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help='A JSON object {"<id>": "<document>"}: GraphQL Codegen\'s persisted documents '
+            "or Relay's persisted queries",
+        ),
+    ],
+) -> None:
+    """Register a manifest's documents as trusted (PERSISTED_DOCUMENTS=trusted runs only
+    these), all or none; clients send their ids."""
+    import json
+
+    from app.domain.persisted_documents import ManifestError, parse_manifest
+    from app.graphql.endpoint.manifests import manifest_problems
+    from app.services.persisted_documents import register_manifest
+
+    settings = _settings()
+    try:
+        documents = parse_manifest(json.loads(manifest.read_text(encoding="utf-8")))
+    except (ValueError, ManifestError) as error:  # JSONDecodeError and UnicodeError are too
+        typer.echo(f"connector-registry: {manifest}: {error}", err=True)
+        raise typer.Exit(1) from None
+    problems = manifest_problems(documents, max_tokens=settings.max_query_tokens)
+    if problems:
+        typer.echo(
+            f"connector-registry: {manifest}: nothing registered; these documents would not run:",
+            err=True,
+        )
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1)
+    _migrate(settings)
+
+    async def run() -> str:
+        async with _database(settings) as session:
+            registered = await register_manifest(session, documents)
+        return (
+            f"Registered {len(documents)} trusted documents: {registered.added} new, "
+            f"{registered.now_trusted} known and now trusted, {registered.unchanged} unchanged."
+        )
+
+    try:
+        typer.echo(_run_domain(run))
+    except ManifestError as error:
+        typer.echo(f"connector-registry: {manifest}: nothing registered; {error}", err=True)
+        raise typer.Exit(1) from None
+
+
 @cli.command()
 def demo() -> None:
     """Seed a small, realistic data set and print keys to use in GraphiQL."""

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.db.engine import Database
 from app.graphql.endpoint import ide
+from app.graphql.endpoint.persisted import PersistedDocuments
 from app.graphql.endpoint.view import RegistryGraphQL
 from app.graphql.events.feeds import FeedLimits
 from app.graphql.guards.budget import Budget
@@ -130,6 +131,7 @@ def create_app(
     )
     app.state.budget = Budget.from_settings(settings)
     app.state.content_limits = settings.content_limits()
+    app.state.persisted = PersistedDocuments.from_settings(settings)
     app.state.subscription_limits = FeedLimits(
         per_key=settings.max_subscriptions_per_key,
         total=settings.max_subscriptions,

@@ -23,6 +23,7 @@ MetricsMode = Literal["on", "off"]
 # server connection to a client for one transaction at a time (PgBouncer's `pool_mode =
 # transaction` and the poolers of managed PostgreSQL services).
 DatabasePooler = Literal["none", "transaction"]
+PersistedDocumentsSetting = Literal["off", "automatic", "trusted"]
 
 # Connections each server process keeps open: 4 workers stay well under PostgreSQL's default
 # max_connections of 100, and one request holds one connection for its whole length.
@@ -170,6 +171,17 @@ class Settings(BaseSettings):
         default="",
         description="When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.",
     )
+    persisted_documents: PersistedDocumentsSetting = Field(
+        default="automatic",
+        description="`automatic`: documents whole or by a registered id (Apollo's automatic "
+        "persisted queries); `trusted`: only documents of a registered manifest; `off`: whole "
+        "documents only (docs/api/over-http.md).",
+    )
+    trusted_documents_exempt_platform: bool = Field(
+        default=False,
+        description="With PERSISTED_DOCUMENTS=trusted, platform keys may still send any document "
+        "(GraphiQL, operators' scripts).",
+    )
 
     # What a version may be sent (`app.domain.content_limits`). A large real definition is
     # tens of KB with a few dozen actions (the benchmark's are 30-47 KB); these leave room for
@@ -249,6 +261,7 @@ class Settings(BaseSettings):
         "metrics",
         "database_pooler",
         "tracing_background_sql",
+        "persisted_documents",
         mode="before",
     )
     @classmethod

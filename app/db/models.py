@@ -351,3 +351,18 @@ class Rollout(SQLModel, table=True):
     # Who: API keys, as events name them (plain columns: history outlives the keys).
     started_by_api_key_id: UUID | None = Field(default=None)
     ended_by_api_key_id: UUID | None = Field(default=None)
+
+
+class PersistedDocument(SQLModel, table=True):
+    """A GraphQL document clients may refer to by its id (DESIGN §16). Registered by a request
+    that sent the document with its SHA-256 (automatic persisted queries), or by a manifest
+    (`connector-registry register-documents`), whose documents alone are trusted. The text of an
+    id never changes; a trusted document stays trusted."""
+
+    __tablename__ = "persisted_document"
+
+    id: str = Field(max_length=200, primary_key=True)
+    document: str = Field(sa_type=sa.Text, nullable=False)
+    sha256: str = Field(max_length=64, index=True)
+    trusted: bool = Field(default=False)
+    created_at: datetime = _timestamp()

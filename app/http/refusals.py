@@ -27,6 +27,14 @@ class RefusalCode(StrEnum):
     """The process is draining before it stops (SIGTERM): send the request again."""
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     """Something the server did not expect; the message names an error id its log carries."""
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    """No document is registered under the id sent: send it with its document (Apollo's)."""
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    """PERSISTED_DOCUMENTS=off: send documents whole (Apollo's)."""
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+    """The document sent is not the one its sha256Hash names."""
+    PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+    """PERSISTED_DOCUMENTS=trusted and the document is not one of a registered manifest."""
 
 
 def refusal(

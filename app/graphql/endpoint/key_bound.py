@@ -35,6 +35,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from app.db.admission import Overloaded
 from app.db.types import utc_now
 from app.domain.api_keys import KeyRefusal
+from app.domain.persisted_documents import PersistedDocumentsMode
 from app.graphql.context import Context, WebSocketConnection, subscription_set_up_hook
 from app.graphql.endpoint.operation_limits import (
     OperationLimits,
@@ -43,6 +44,7 @@ from app.graphql.endpoint.operation_limits import (
     response_too_large_error,
     timeout_error,
 )
+from app.graphql.endpoint.persisted import Refusal, persisted_documents_of
 from app.graphql.guards.budget import budget_of, json_size_over
 from app.services.access.auth import key_refusal
 
@@ -112,7 +114,9 @@ class KeyBoundTransportWSHandler(
         try:
             async with asyncio.timeout(timeout) as deadline:
                 await limits.admit(deadline)
-                if await self._key_still_works(operation, connection):
+                if await self._key_still_works(
+                    operation, connection
+                ) and await self._document_allowed(operation, connection):
                     await super().run_operation(operation)
         except Overloaded as overloaded:
             await self._refuse(operation, overloaded_error(overloaded))
@@ -172,6 +176,25 @@ class KeyBoundTransportWSHandler(
         await self._refuse(operation, key_error(refused))
         connection.database.live_events.revoked_keys.publish(api_key_id, refused)
         return False
+
+    async def _document_allowed(
+        self,
+        operation: Operation[Context | WebSocketConnection, None],
+        connection: WebSocketConnection,
+    ) -> bool:
+        """PERSISTED_DOCUMENTS=trusted holds here too: only a registered manifest's documents
+        run (`app.graphql.endpoint.persisted`); another is refused, the connection open."""
+        persisted = persisted_documents_of(connection.request)
+        if persisted.mode is not PersistedDocumentsMode.TRUSTED:
+            return True
+        assert connection.principal is not None, "an operation before authentication"
+        resolved = await persisted.resolve(
+            connection.database.session, connection.principal, operation.query, None
+        )
+        if isinstance(resolved, Refusal):
+            await self._refuse(operation, resolved.error)
+            return False
+        return True
 
     async def _refuse(
         self, operation: Operation[Context | WebSocketConnection, None], error: GraphQLError

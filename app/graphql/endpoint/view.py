@@ -1,18 +1,25 @@
 """The `/graphql` endpoint: API-key authentication, one session per request, then Strawberry."""
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import Any
 
-from cross_web import HTTPException  # what Strawberry raises for a request it cannot take
+from cross_web import (
+    AsyncHTTPRequestAdapter,
+    HTTPException,  # what Strawberry raises for a request it cannot take
+)
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.types import QueryParams
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
@@ -23,6 +30,15 @@ from app.domain.api_keys import KeyRefusal
 from app.graphql.context import Context, RequestSession, WebSocketConnection
 from app.graphql.endpoint.ide import GRAPHIQL_HTML
 from app.graphql.endpoint.key_bound import KeyBoundTransportWSHandler
+from app.graphql.endpoint.over_http import (
+    GRAPHQL_RESPONSE_CONTENT_TYPE,
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    as_request_error,
+    is_request_error,
+    response_media_type,
+)
+from app.graphql.endpoint.persisted import Refusal, persisted_documents_of, with_document_id
 from app.graphql.guards.budget import budget_of, json_size_over, may_be_large
 from app.http.refusals import RefusalCode, refusal
 from app.observability.record import current_record
@@ -30,6 +46,7 @@ from app.services.access.auth import authenticate
 from app.services.access.key_usage import KeyUsage
 
 _BEARER = "bearer "
+_MEDIA_TYPE = "graphql_media_type"  # the response's media type, in the request's scope state
 
 logger = logging.getLogger(__name__)
 
@@ -128,9 +145,12 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             )
             await response(scope, receive, send)
             return
+        media_type = response_media_type(request.headers.get("accept"))
+        scope.setdefault("state", {})[_MEDIA_TYPE] = media_type
         token = bearer_token(request)
         if token is None:
-            await unauthorized("send an API key: Authorization: Bearer <key>")(scope, receive, send)
+            answer: Response = unauthorized("send an API key: Authorization: Bearer <key>")
+            await _in_media_type(answer, media_type)(scope, receive, send)
             return
         timeout = budget_of(request).request_timeout
         deadline = asyncio.timeout(timeout)
@@ -154,7 +174,7 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             # the session has discarded that connection, and the cut-off is the answer.
             logger.warning("a request cut off by REQUEST_TIMEOUT failed as it ended", exc_info=True)
             answer = _timed_out(timeout)
-        await answer(scope, receive, send)
+        await _in_media_type(answer, media_type)(scope, receive, send)
 
     async def _answer(self, request: Request, database: Database, token: str) -> Response:
         """Authenticate and run the operation in one session and one slot of the pool."""
@@ -173,7 +193,10 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
                 return await self.run(request)
             except HTTPException as error:
                 # Strawberry answers a request it cannot parse in plain text; clients read JSON.
-                return client_error(error.status_code, error.reason)
+                answer = client_error(error.status_code, error.reason)
+                if error.status_code == 405:
+                    answer.headers["Allow"] = "POST"
+                return answer
             finally:
                 # Cut off, the request stops waiting for its resolvers before the one using the
                 # session is done with it; the session is closed only once it is.
@@ -186,7 +209,9 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         a RESPONSE_TOO_LARGE error, without encoding it)."""
         response = await super().process_result(request, result)
         context = getattr(request.state, "context", None)
-        if result.data is None or (context is not None and not may_be_large(context)):
+        if result.data is None:
+            return _shaped_for(request, result, response)
+        if context is not None and not may_be_large(context):
             return response
         limit = budget_of(request).max_response_bytes
         size = json_size_over(result.data, limit)
@@ -199,6 +224,42 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         code = RefusalCode.RESPONSE_TOO_LARGE.value
         return {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context | WebSocketConnection,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Run the request's document — or the persisted one it names
+        (`app.graphql.endpoint.persisted`), registering it once it has run."""
+        assert isinstance(context, Context)
+        persisted = persisted_documents_of(request)
+        resolved = await persisted.resolve(
+            context.session, context.principal, request_data.query, request_data.extensions
+        )
+        if isinstance(resolved, Refusal):
+            sub_response.status_code = resolved.status
+            # Not to be cached: the id is about to be registered.
+            sub_response.headers["Cache-Control"] = "private, no-cache, must-revalidate"
+            return ExecutionResult(data=None, errors=[resolved.error])
+        if resolved.query is not request_data.query:
+            request_data = dataclasses.replace(request_data, query=resolved.query)
+        try:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                # GraphQL over HTTP: a mutation sent by GET is a 405, and nothing of it runs.
+                raise HTTPException(405, error.reason) from error.__cause__
+            raise
+        if resolved.register_as is not None and resolved.query and not is_request_error(result):
+            await persisted.register(context.session, resolved.register_as, resolved.query)
+        return result
+
     def parse_json(self, data: str | bytes) -> Any:
         """The request body as JSON: a malformed one (not UTF-8, not JSON, nested too deeply for
         the decoder, or not an object) is the client's error, never a server error."""
@@ -210,6 +271,8 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             raise HTTPException(400, "the body is not JSON in UTF-8") from None
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, 'the body must be a JSON object: {"query": ...}')
+        if isinstance(parsed, dict):
+            parsed = with_document_id(parsed)
         if isinstance(parsed, dict) and not all(
             _is_unicode(parsed.get(name)) for name in ("query", "operationName")
         ):
@@ -217,6 +280,18 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             # written as UTF-8; variables are checked with their argument's name (OperationChecks).
             raise HTTPException(400, "the query and operationName must be valid Unicode")
         return parsed
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        return with_document_id(super().parse_query_params(params))
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A browser's GET without a query — but not a persisted query's GET, which names its
+        document in `extensions` instead (whatever `Accept` its client sends)."""
+        return (
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+            and request.query_params.get("documentId") is None
+        )
 
     @property
     def graphql_ide_html(self) -> str:
@@ -266,3 +341,27 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         )
         request.state.context = context  # for `process_result`
         return context
+
+
+def _shaped_for(
+    request: Request, result: ExecutionResult, response: GraphQLHTTPResponse
+) -> GraphQLHTTPResponse:
+    """A request error in `application/graphql-response+json`: a 400 without `data`, unless the
+    refusal has a status of its own (`app.graphql.endpoint.over_http`)."""
+    if request.scope["state"].get(_MEDIA_TYPE) != GRAPHQL_RESPONSE_JSON or not is_request_error(
+        result
+    ):
+        return response
+    sub_response = getattr(getattr(request.state, "context", None), "response", None)
+    if isinstance(sub_response, Response) and sub_response.status_code is None:
+        sub_response.status_code = 400
+    return as_request_error(response)
+
+
+def _in_media_type(answer: Response, media_type: str) -> Response:
+    """The answer in the media type the client asked for (its body is a GraphQL response)."""
+    if media_type == GRAPHQL_RESPONSE_JSON and answer.headers.get("content-type", "").startswith(
+        JSON
+    ):
+        answer.headers["content-type"] = GRAPHQL_RESPONSE_CONTENT_TYPE
+    return answer
