@@ -7,6 +7,7 @@ import strawberry
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -24,6 +25,7 @@ from app.graphql.connectors.types import Connector
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
+from app.graphql.guards.hooks import KnownHooksRunner
 from app.graphql.guards.masking import is_statement_timeout
 from app.graphql.guards.operation import OperationGuards
 from app.graphql.impact.queries import ImpactQueries
@@ -127,6 +129,12 @@ class RegistrySchema(strawberry.federation.Schema):
                 allowed_operation_types,
                 operation_extensions,
             )
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Hooks found once per extension class (`app.graphql.guards.hooks`)."""
+        return KnownHooksRunner(execution_context=execution_context, extensions=extensions)
 
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
         # After the schema's own, whose order matters (see below); these depend on none of them.
