@@ -1,8 +1,8 @@
 """The per-request context: the caller, one database session, and fresh DataLoaders.
 
-Over a websocket, Strawberry builds one context per connection (`WebSocketConnection`); the
-`WebSocketOperations` extension turns it into a `Context` of its own for each operation, with
-a session of its own.
+Over a websocket, Strawberry builds one context per connection (`WebSocketConnection`);
+`operation_context` turns it into a `Context` of its own for each operation, with a session of
+its own.
 """
 
 import asyncio
@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from app.db.engine import Database, run_to_completion
 from app.db.notifications import LiveEvents
@@ -146,22 +146,22 @@ class WebSocketConnection:
         )
 
 
-class WebSocketOperations(SchemaExtension):
-    """Each websocket operation gets a `Context` and a database session of its own."""
-
-    async def on_operation(self) -> AsyncIterator[None]:
-        connection = self.execution_context.context
-        if not isinstance(connection, WebSocketConnection):
+@asynccontextmanager
+async def operation_context(execution: ExecutionContext) -> AsyncIterator[None]:
+    """Over a websocket, the operation runs with a `Context` and a database session of its own
+    (an HTTP request's context is its own already)."""
+    connection = execution.context
+    if not isinstance(connection, WebSocketConnection):
+        yield
+        return
+    async with connection.database.session() as session:
+        context = connection.operation_context(session)
+        execution.context = context
+        try:
             yield
-            return
-        async with connection.database.session() as session:
-            context = connection.operation_context(session)
-            self.execution_context.context = context
-            try:
-                yield
-            finally:
-                self.execution_context.context = connection
-                await context.session.end()
+        finally:
+            execution.context = connection
+            await context.session.end()
 
 
 Info = strawberry.Info[Context, None]

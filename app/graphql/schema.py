@@ -1,13 +1,13 @@
 """The schema: a federation v2 subgraph with Relay nodes and typed mutation errors."""
 
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 import strawberry
 import structlog
 from graphql import GraphQLError, GraphQLNamedType, GraphQLObjectType
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -22,14 +22,13 @@ from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.connectors.mutations import ConnectorMutations
 from app.graphql.connectors.queries import ConnectorQueries
 from app.graphql.connectors.types import Connector
-from app.graphql.context import WebSocketOperations
 from app.graphql.errors import EXCEPTION_HANDLERS, ConflictError, PublicError, should_mask
 from app.graphql.events.queries import EventQueries
 from app.graphql.events.subscriptions import EventSubscriptions
-from app.graphql.guards.checks import OperationChecks
 from app.graphql.guards.cost_directives import attach_cost_directives
-from app.graphql.guards.masking import MaskUnexpectedErrors, is_statement_timeout
-from app.graphql.guards.observation import OperationObservation
+from app.graphql.guards.hooks import KnownHooksRunner
+from app.graphql.guards.masking import is_statement_timeout
+from app.graphql.guards.operation import OperationGuards
 from app.graphql.impact.queries import ImpactQueries
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.pipeline.mutations import PipelineMutations
@@ -45,9 +44,6 @@ from app.observability.record import current_record
 from app.tracing.per_request import asked_for_now, extensions_asked_for, running_with
 
 logger = structlog.get_logger("app.graphql")
-
-# Distinct documents whose parse and validation are kept; a client sends a handful of them.
-DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="Reading the registry.")
@@ -148,6 +144,12 @@ class RegistrySchema(strawberry.federation.Schema):
                 operation_extensions,
             )
 
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        """Hooks found once per extension class (`app.graphql.guards.hooks`)."""
+        return KnownHooksRunner(execution_context=execution_context, extensions=extensions)
+
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
         # After the schema's own, whose order matters (see below); these depend on none of them.
         return [*super().get_extensions(sync), *asked_for_now()]
@@ -186,14 +188,7 @@ schema = RegistrySchema(
     types=[*ENTITY_TYPES, ApiKey, ConflictError],
     exception_handlers=EXCEPTION_HANDLERS,
     extensions=[
-        WebSocketOperations,
-        OperationObservation,
-        # Both keyed on the parsed document: the parser cache hands back the same one for the
-        # same text, and the limits' rule classes never change, so validation runs once.
-        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
-        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        # After the validation cache: the document's checks, then this request's.
-        OperationChecks,
-        MaskUnexpectedErrors,
+        # One for everything an operation passes (`app.graphql.guards.operation`).
+        OperationGuards,
     ],
 )

@@ -24,6 +24,7 @@ from app.graphql.relay.pagination import (
     First,
     page_request,
     selects,
+    selects_cursors,
     selects_total_count,
     to_connection,
 )
@@ -135,9 +136,14 @@ class AuthConfig(relay.Node, Entity[models.AuthConfig]):
         result = await info.context.loaders.accounts_by_auth_config.load(
             PageKey.of(UUID(self.id), page)
         )
+        cursors = selects_cursors(info)
         if not selects(info, "edges", "node", "effectiveVersion"):
             return to_connection(
-                LinkedAccountConnection, result, LinkedAccount.from_row, CREATED_ORDER
+                LinkedAccountConnection,
+                result,
+                LinkedAccount.from_row,
+                CREATED_ORDER,
+                cursors=cursors,
             )
         # Every account of the page shows this auth config's effective version (or its
         # rollout's target): resolved here once, each account's field answers at once instead
@@ -148,6 +154,7 @@ class AuthConfig(relay.Node, Entity[models.AuthConfig]):
             result,
             lambda row: LinkedAccount.from_row(row, effective=effective),
             CREATED_ORDER,
+            cursors=cursors,
         )
 
 

@@ -135,7 +135,7 @@ class KeyBoundTransportWSHandler(
         try:
             await super()._send_result_stream(operation, result_source)
         except GraphQLSyntaxError as error:
-            # The parser cache raises what the parser refuses (a document over MAX_QUERY_TOKENS,
+            # Parsing raises what the parser refuses (a document over MAX_QUERY_TOKENS,
             # say) instead of answering it: answered as HTTP answers it, the connection open.
             await operation.send_initial_errors([error])
 

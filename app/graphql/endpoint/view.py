@@ -277,7 +277,7 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             _is_unicode(parsed.get(name)) for name in ("query", "operationName")
         ):
             # A lone surrogate ("\ud800") would come back in an error message that cannot be
-            # written as UTF-8; variables are checked with their argument's name (OperationChecks).
+            # written as UTF-8; variables are checked with their argument's name (`guards.checks`).
             raise HTTPException(400, "the query and operationName must be valid Unicode")
         return parsed
 

@@ -78,10 +78,15 @@ def _refusal(message: str, code: RefusalCode) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value})
 
 
-def cost_refusal(context: Any, budget: Budget) -> GraphQLError | None:
+def cost_refusal(
+    context: Any,
+    budget: Budget,
+    fixed_costs: dict[str | None, OperationCost] | None = None,
+) -> GraphQLError | None:
     """QUERY_TOO_COSTLY when the operation of a valid document would cost more than the budget;
-    otherwise None, and the cost is kept for the response-size check."""
-    cost = _cost(context)
+    otherwise None, and the cost is kept for the response-size check. `fixed_costs`: where the
+    document keeps the costs no variable changes (`app.graphql.guards.documents`)."""
+    cost = _cost(context, fixed_costs)
     if cost.total > budget.max_cost:
         return _refusal(
             f"the query would cost {cost.total:,}, over the limit of {budget.max_cost:,}: ask "
@@ -112,24 +117,16 @@ async def preview_slot(context: Any, budget: Budget) -> AsyncIterator[None]:
         yield
 
 
-# The cost of documents whose cost no variable changes, by text and operation: clients send the
-# same few documents again and again, and counting one again is wasted work on the hot path.
-_FIXED_COSTS: dict[tuple[str | None, str | None], OperationCost] = {}
-_FIXED_COSTS_SIZE = 1024
-
-
-def _cost(context: Any) -> OperationCost:
-    key = (context.query, context.operation_name)
-    known = _FIXED_COSTS.get(key)
+def _cost(context: Any, fixed_costs: dict[str | None, OperationCost] | None) -> OperationCost:
+    """The operation's cost: counted once per document (kept in `fixed_costs`, the document's
+    own) when no variable's value enters it, else for every request."""
+    name = context.operation_name
+    known = None if fixed_costs is None else fixed_costs.get(name)
     if known is not None:
         return known
-    cost = operation_cost(
-        context.schema._schema, context.graphql_document, context.operation_name, context.variables
-    )
-    if not cost.uses_variables:
-        if len(_FIXED_COSTS) >= _FIXED_COSTS_SIZE:
-            _FIXED_COSTS.pop(next(iter(_FIXED_COSTS)))
-        _FIXED_COSTS[key] = cost
+    cost = operation_cost(context.schema._schema, context.graphql_document, name, context.variables)
+    if fixed_costs is not None and not cost.uses_variables:
+        fixed_costs[name] = cost
     return cost
 
 

@@ -1,8 +1,9 @@
 """The shape limits every operation is validated against: depth and aliases.
 
 Strawberry's `QueryDepthLimiter` and `MaxAliasesLimiter` build a new validation rule class each
-time one is constructed. The validation cache keys on the rule classes, so an extension built per
-request would never hit it; the rules are built once here (`app.graphql.guards.checks` adds them).
+time one is constructed. A document's validation answer is kept for the rule classes it was
+validated under (`app.graphql.guards.documents`), so rules built per request would never find it;
+they are built once here (`app.graphql.guards.checks` adds them).
 """
 
 from graphql import ASTValidationRule

@@ -3,7 +3,7 @@
 
 One check for every field, in queries, mutations and subscriptions alike, over both ways a
 value arrives: string literals in the document are checked by a validation rule, so once per
-distinct document (the validation cache keeps the answer with the document); variable values
+distinct document (its validation answer is kept with it); variable values
 differ per request and are checked with each request's validation, also for a document found in
 the caches. The error is `INVALID_INPUT` and names the argument (`createConnector.input.name`),
 the same whichever way the value came.

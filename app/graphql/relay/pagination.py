@@ -148,11 +148,29 @@ class Counted:
         return self.total
 
 
+def selects_cursors(info: Info) -> bool:
+    """Whether the request reads any cursor of this connection: an edge's, or `pageInfo`'s."""
+    return selects(info, "edges", "cursor") or selects(info, "pageInfo")
+
+
+UNREAD_CURSOR = ""
+"""An edge's cursor when the request reads none: encoding one costs more than its node's
+answer in a page of accounts that only reads their effective version."""
+
+
 def to_connection(
-    connection: type[C], page: Page[Any], convert: Callable[[Any], Any], shape: CursorShape
+    connection: type[C],
+    page: Page[Any],
+    convert: Callable[[Any], Any],
+    shape: CursorShape,
+    *,
+    cursors: bool = True,
 ) -> C:
+    """`cursors`: False when the request reads no cursor (`selects_cursors`)."""
     edges = [
-        relay.Edge(cursor=encode_cursor(shape, key), node=convert(item))
+        relay.Edge(
+            cursor=encode_cursor(shape, key) if cursors else UNREAD_CURSOR, node=convert(item)
+        )
         for key, item in zip(page.keys, page.items, strict=True)
     ]
     page_info = relay.PageInfo(
