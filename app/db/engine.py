@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import history_recorder as _history_recorder  # noqa: F401  (every flush records)
 from app.db.admission import Admission
 from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info

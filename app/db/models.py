@@ -351,3 +351,7 @@ class Rollout(SQLModel, table=True):
     # Who: API keys, as events name them (plain columns: history outlives the keys).
     started_by_api_key_id: UUID | None = Field(default=None)
     ended_by_api_key_id: UUID | None = Field(default=None)
+
+
+# The history of resolution's inputs (DESIGN §15) is part of the schema too.
+from app.db import history_tables as _history_tables  # noqa: E402, F401
