@@ -22,7 +22,8 @@ from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.history_tables import AccountHistory, AuthConfigHistory, RolloutHistory, VersionHistory
-from app.db.models import Connector
+from app.db.models import Connector, ConnectorVersion, VersionRevision
+from app.db.types import utc_now
 from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus, PinSource, VersionSource
 from app.domain.history import HistoryChange, Interval, Step, holding_at, intervals
@@ -323,6 +324,41 @@ async def past_intervals(
 async def effective_version_at(
     session: AsyncSession, subject: HistorySubject, at: datetime
 ) -> PastInterval | None:
-    """What the subject ran at `at`, since when and after which changes; None when history has
-    nothing on it then (before it existed, or before history began)."""
-    return holding_at(await past_intervals(session, subject, until=at), at)
+    """What the subject ran at `at`, since when, until when and after which changes; None when
+    history has nothing on it then (before it existed, or before history began)."""
+    return holding_at(await past_intervals(session, subject, until=utc_now()), at)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentThen:
+    """One content of a version (`revision`), as it was published."""
+
+    definition: dict[str, Any] | None
+
+
+async def content_then(
+    session: AsyncSession, *, version_id: UUID, revision: int
+) -> ContentThen | None:
+    """The version's content at `revision`: its current one, or the one a forced push replaced
+    (kept in its revision history); None once the version is deleted for good. The caller has
+    read the version's history, so it may read this."""
+    current = (
+        await session.exec(
+            select(col(ConnectorVersion.revision), col(ConnectorVersion.definition)).where(
+                col(ConnectorVersion.id) == version_id
+            )
+        )
+    ).first()
+    if current is None:
+        return None
+    if current[0] == revision:
+        return ContentThen(current[1])
+    replaced = (
+        await session.exec(
+            select(col(VersionRevision.definition)).where(
+                col(VersionRevision.version_id) == version_id,
+                col(VersionRevision.revision) == revision,
+            )
+        )
+    ).first()
+    return ContentThen(replaced)
