@@ -178,7 +178,7 @@ async def _build(graphql: GraphQLClient, keys: Keys, rng: random.Random, name: s
         connectors.append(Connector(created["connector"]["id"], name, owner, managed))
     world = World(key=name, connectors=connectors, auth_configs=[])
     for index in range(3):
-        input = {
+        input: Json = {
             "connectorKey": name,
             "name": f"c{index}",
             "pin": rng.choice(PINS),
@@ -220,7 +220,7 @@ async def _change(
         content = definition(number, world.reauth_majors)
         if kind == "force":
             content["auth"]["scopes"] = ["contacts.read", f"f{rng.randrange(3)}"]
-        input = {"connectorKey": world.key, "version": number, "definition": content}
+        input: Json = {"connectorKey": world.key, "version": number, "definition": content}
         if kind == "force":
             input["force"] = True
         pushed = await _ok(graphql, PUSH_VERSION, input, key=connector.owner)
@@ -412,7 +412,8 @@ async def _check(graphql: GraphQLClient, world: World, keys: Keys, rng: random.R
 
 async def _round(
     graphql: GraphQLClient, keys: Keys, rng: random.Random, name: str, steps: int
-) -> set[str]:
+) -> tuple[set[str], set[str]]:
+    """A random history; the kinds of change asked for, and those its timelines show."""
     world = await _build(graphql, keys, rng, name)
     await _read(graphql, world, keys)
     kinds = set()
