@@ -6,9 +6,9 @@ account whose resolution inputs changed gets a row in its history table
 Drafts have history too, for their number and bin only: resolution does not choose them, but its
 "no match" reason names those in range.
 
-The hook sees what the ORM writes. An ORM-enabled bulk UPDATE or DELETE of these tables would
-slip past it, so such statements are refused (`_no_bulk_writes`): the services change these rows
-through the session, where history cannot be forgotten.
+The hook sees what the ORM writes: a bulk INSERT, UPDATE or DELETE statement of these tables
+would slip past it, so the app changes these rows through the session only (a contract test,
+`tests/contracts/test_history_recorded.py`, finds any such statement in `app/`).
 """
 
 from collections.abc import Iterable
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db.history_tables import AccountHistory, AuthConfigHistory, RolloutHistory, VersionHistory
 from app.db.models import AuthConfig, ConnectorVersion, LinkedAccount, Rollout
@@ -38,10 +38,6 @@ _VERSION_INPUTS = (
 _AUTH_CONFIG_INPUTS = ("pin", "pin_source", "active")
 _ROLLOUT_INPUTS = ("percent", "ended_at", "target_version_id")
 _ACCOUNT_INPUTS = ("authenticated_version_id", "authenticated_revision")
-
-
-class BulkWriteOfHistory(RuntimeError):
-    """An ORM bulk UPDATE or DELETE of a table whose changes history records."""
 
 
 def _instant(session: Session) -> datetime:
@@ -222,16 +218,3 @@ def _record(session: Session, _flush_context: UOWTransaction, _instances: object
     for recorded in found:
         recorded.changed_at = instant
         session.add(recorded)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _no_bulk_writes(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete):
-        return
-    mapper = state.bind_mapper
-    if mapper is not None and mapper.class_ in RECORDED:
-        raise BulkWriteOfHistory(
-            f"a bulk {'UPDATE' if state.is_update else 'DELETE'} of {mapper.class_.__name__} "
-            "would change what history records without recording it; change the rows through "
-            "the session"
-        )

@@ -7,7 +7,6 @@ history records and turns a sequence of answers, one per instant at which an inp
 into intervals during which one answer held.
 """
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -52,39 +51,3 @@ class Interval(Generic[A, C]):
     end: datetime | None
     answer: A
     changes: tuple[C, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Step(Generic[A, C]):
-    """The answer from `at` on, after `changes` (made at `at`); `answer` None: the subject did
-    not exist."""
-
-    at: datetime
-    answer: A | None
-    changes: tuple[C, ...]
-
-
-def intervals(steps: Iterable[Step[A, C]]) -> list[Interval[A, C]]:
-    """The intervals of a time-ordered sequence of steps: a step whose answer equals the one
-    before it extends that interval; a step without an answer ends it (the subject was gone)."""
-    found: list[Interval[A, C]] = []
-    current: Interval[A, C] | None = None
-    for step in steps:
-        if current is not None and step.answer == current.answer:
-            continue
-        if current is not None:
-            found.append(Interval(current.start, step.at, current.answer, current.changes))
-            current = None
-        if step.answer is not None:
-            current = Interval(step.at, None, step.answer, step.changes)
-    if current is not None:
-        found.append(current)
-    return found
-
-
-def holding_at(found: Sequence[Interval[A, C]], at: datetime) -> Interval[A, C] | None:
-    """The interval that holds at `at`, if any."""
-    for interval in reversed(found):
-        if interval.start <= at:
-            return interval if interval.end is None or at < interval.end else None
-    return None

@@ -27,9 +27,9 @@ from app.services.effective.history import (
     HistorySubject,
     PastInterval,
     effective_version_at,
-    past_intervals,
+    read_history,
 )
-from app.services.pages import slice_page
+from app.services.pages import Page
 
 TIMELINE_ORDER = CursorShape("timeline", (TIMESTAMP,))
 """Intervals oldest first, by when each began."""
@@ -152,25 +152,26 @@ async def timeline_page(
     first: int,
     after: str | None,
 ) -> EffectiveVersionIntervalConnection:
-    """The intervals of the subject's history that overlap [from, to), oldest first."""
+    """The intervals of the subject's history that overlap [from, to), oldest first: the
+    first may have begun before `from` (its start says when)."""
     page = page_request(first, after, TIMELINE_ORDER, count=selects_total_count(info))
-    now = utc_now()
     start = None if from_ is None else _instant(from_, "from")
-    end = now if to is None else _instant(to, "to")
+    end = None if to is None else _instant(to, "to")
+    after_start = None if page.after is None else page.after[0]
+    assert after_start is None or isinstance(after_start, datetime)
     async with info.context.session() as session:
-        found = await past_intervals(session, subject, until=now)
-    window = [
-        interval
-        for interval in found
-        if interval.start < end and (start is None or interval.end is None or interval.end > start)
-    ]
-    sliced = slice_page(
-        window,
-        page,
-        key_of=lambda interval: (interval.start,),
-        follows=lambda interval: page.after is not None and (interval.start,) > page.after,
+        replay = await read_history(session, subject)
+    found = replay.intervals(start=start, end=end, after=after_start, limit=page.limit + 1)
+    total = len(replay.intervals(start=start, end=end)) if page.count else None
+    items = found[: page.limit]
+    sliced = Page(
+        items=items,
+        keys=[(interval.start,) for interval in items],
+        has_next=len(found) > page.limit,
+        has_previous=page.after is not None,
+        total=total,
     )
-    versions = await _current_versions(info, sliced.items)
+    versions = await _current_versions(info, items)
     return page_to_connection(
         EffectiveVersionIntervalConnection,
         sliced,

@@ -12,8 +12,9 @@ auth config's, its rollouts' and the account's), then one resolution per instant
 input changed, in memory.
 """
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -26,7 +27,7 @@ from app.db.models import Connector, ConnectorVersion, VersionRevision
 from app.db.types import utc_now
 from app.domain.accounts import account_status
 from app.domain.enums import AccountStatus, PinSource, VersionSource
-from app.domain.history import HistoryChange, Interval, Step, holding_at, intervals
+from app.domain.history import HistoryChange, Interval
 from app.domain.pins import stored_pin
 from app.domain.resolution import Candidate, Resolution, ResolutionRule, resolve
 from app.domain.rollouts import RunningRollout, resolve_account
@@ -88,10 +89,13 @@ _HistoryRow = VersionHistory | AuthConfigHistory | RolloutHistory | AccountHisto
 
 @dataclass
 class _State:
-    """Every input's latest row as the replay goes."""
+    """Every input's latest row as the replay goes, and each version's candidate (built once
+    per row, not once per instant)."""
 
-    versions: dict[UUID, VersionHistory]
-    auths: dict[tuple[UUID, int], dict[str, Any] | None]
+    managed: frozenset[UUID]
+    versions: dict[UUID, VersionHistory] = field(default_factory=dict)
+    candidates: dict[UUID, Candidate[UUID]] = field(default_factory=dict)
+    auths: dict[tuple[UUID, int], dict[str, Any] | None] = field(default_factory=dict)
     auth_config: AuthConfigHistory | None = None
     rollout: RolloutHistory | None = None
     account: AccountHistory | None = None
@@ -100,6 +104,18 @@ class _State:
         if isinstance(row, VersionHistory):
             self.versions[row.version_id] = row
             self.auths[(row.version_id, row.revision)] = row.auth
+            if row.deleted:
+                self.candidates.pop(row.version_id, None)
+            else:
+                self.candidates[row.version_id] = Candidate(
+                    id=row.version_id,
+                    version=row.version,
+                    source=_source(row.connector_id, self.managed),
+                    published=row.published_at is not None,
+                    binned=row.binned_at is not None,
+                    deprecated=row.deprecated_at is not None,
+                    deprecation_message=row.deprecation_message,
+                )
         elif isinstance(row, AuthConfigHistory):
             self.auth_config = row
         elif isinstance(row, RolloutHistory):
@@ -179,20 +195,103 @@ async def _rows(session: AsyncSession, model: Any, where: Any, until: datetime) 
     return list((await session.exec(query)).all())
 
 
-def _steps(history: _Rows) -> Iterator[Step[PastEffectiveVersion, RecordedChange]]:
-    """The answer after each instant at which an input changed, with the changes made then."""
-    state = _State(versions={}, auths={})
-    rows = history.rows
-    index = 0
-    while index < len(rows):
-        at = rows[index].changed_at
-        changes = []
-        while index < len(rows) and rows[index].changed_at == at:
-            row = rows[index]
-            state.apply(row)
-            changes.append(_recorded(row, history.managed))
-            index += 1
-        yield Step(at, _answer(state, history), tuple(changes))
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The changes recorded at one instant (one transaction's, or several's that share it)."""
+
+    at: datetime
+    rows: list[_HistoryRow]
+
+
+class HistoryReplay:
+    """A subject's history, replayed on demand: the answer after any instant at which an input
+    changed is resolved only when asked for (a page of a timeline asks for a few), the inputs'
+    state is rebuilt by applying rows (cheap), and answers are kept once resolved."""
+
+    def __init__(self, history: _Rows) -> None:
+        self._history = history
+        self._groups: list[_Group] = []
+        for row in history.rows:
+            if self._groups and self._groups[-1].at == row.changed_at:
+                self._groups[-1].rows.append(row)
+            else:
+                self._groups.append(_Group(row.changed_at, [row]))
+        self._instants = [group.at for group in self._groups]
+        self._answers: dict[int, PastEffectiveVersion | None] = {}
+        self._state = _State(history.managed)
+        self._applied = 0
+
+    def _answer(self, index: int) -> PastEffectiveVersion | None:
+        """The answer after the changes of group `index`."""
+        if index in self._answers:
+            return self._answers[index]
+        if self._applied > index + 1:
+            self._state, self._applied = _State(self._history.managed), 0
+        while self._applied <= index:
+            for row in self._groups[self._applied].rows:
+                self._state.apply(row)
+            self._applied += 1
+        answer = _answer(self._state, self._history)
+        self._answers[index] = answer
+        return answer
+
+    def _starts(self, index: int) -> bool:
+        """Whether group `index` starts an interval (its answer differs from the one before)."""
+        answer = self._answer(index)
+        return answer is not None and (index == 0 or answer != self._answer(index - 1))
+
+    def _interval(self, start: int) -> tuple[PastInterval, int]:
+        """The interval starting at group `start`, and the group after its end."""
+        answer = self._answer(start)
+        assert answer is not None
+        end = start + 1
+        while end < len(self._groups) and self._answer(end) == answer:
+            end += 1
+        changes = tuple(_recorded(row, self._history.managed) for row in self._groups[start].rows)
+        until = self._groups[end].at if end < len(self._groups) else None
+        return Interval(self._groups[start].at, until, answer, changes), end
+
+    def _start_of_holding(self, at: datetime) -> int | None:
+        """The group that started the interval holding at `at`, if one holds."""
+        index = bisect_right(self._instants, at) - 1
+        if index < 0 or self._answer(index) is None:
+            return None
+        while not self._starts(index):
+            index -= 1
+        return index
+
+    def at(self, at: datetime) -> PastInterval | None:
+        """The interval holding at `at`: None before the subject existed (or history began)."""
+        start = self._start_of_holding(at)
+        return None if start is None else self._interval(start)[0]
+
+    def intervals(
+        self,
+        *,
+        start: datetime | None,
+        end: datetime | None,
+        after: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[PastInterval]:
+        """The intervals that overlap [start, end) (None: unbounded), oldest first; only those
+        that began after `after`, and at most `limit`."""
+        if after is not None:
+            index = bisect_right(self._instants, after)
+        elif start is not None:
+            holding = self._start_of_holding(start)
+            index = bisect_left(self._instants, start) if holding is None else holding
+        else:
+            index = 0
+        found: list[PastInterval] = []
+        while index < len(self._groups) and (limit is None or len(found) < limit):
+            if end is not None and self._groups[index].at >= end:
+                break
+            if not self._starts(index):
+                index += 1
+                continue
+            interval, index = self._interval(index)
+            found.append(interval)
+        return found
 
 
 def _source(connector_id: UUID, managed: frozenset[UUID]) -> VersionSource:
@@ -208,19 +307,7 @@ def _answer(state: _State, history: _Rows) -> PastEffectiveVersion | None:
     account = state.account
     if subject.account_id is not None and (account is None or account.deleted):
         return None
-    candidates = [
-        Candidate(
-            id=row.version_id,
-            version=row.version,
-            source=_source(row.connector_id, history.managed),
-            published=row.published_at is not None,
-            binned=row.binned_at is not None,
-            deprecated=row.deprecated_at is not None,
-            deprecation_message=row.deprecation_message,
-        )
-        for row in state.versions.values()
-        if not row.deleted
-    ]
+    candidates = list(state.candidates.values())
     resolution = resolve(stored_pin(config.pin), PinSource(config.pin_source), candidates)
     if subject.account_id is None or account is None:
         return PastEffectiveVersion(resolution, _then(state, resolution, history), False, None)
@@ -313,12 +400,12 @@ def describe(row: _HistoryRow, kind: HistoryChange, managed: frozenset[UUID]) ->
     )
 
 
-async def past_intervals(
-    session: AsyncSession, subject: HistorySubject, *, until: datetime
-) -> list[PastInterval]:
-    """Every interval of the subject's history up to `until` (the caller may read the
-    subject)."""
-    return intervals(_steps(await _read(session, subject, until)))
+async def read_history(
+    session: AsyncSession, subject: HistorySubject, *, until: datetime | None = None
+) -> HistoryReplay:
+    """The subject's history up to `until` (default: now), ready to answer (the caller may read
+    the subject): five indexed range reads."""
+    return HistoryReplay(await _read(session, subject, until or utc_now()))
 
 
 async def effective_version_at(
@@ -326,7 +413,7 @@ async def effective_version_at(
 ) -> PastInterval | None:
     """What the subject ran at `at`, since when, until when and after which changes; None when
     history has nothing on it then (before it existed, or before history began)."""
-    return holding_at(await past_intervals(session, subject, until=utc_now()), at)
+    return (await read_history(session, subject)).at(at)
 
 
 @dataclass(frozen=True, slots=True)

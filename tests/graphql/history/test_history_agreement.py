@@ -180,7 +180,7 @@ async def _build(graphql: GraphQLClient, keys: Keys, rng: random.Random, name: s
     for index in range(3):
         input: Json = {
             "connectorKey": name,
-            "name": f"c{index}",
+            "name": f"{name}c{index}",
             "pin": rng.choice(PINS),
             "pinSource": rng.choice(SOURCES),
         }
