@@ -12,6 +12,7 @@ auth config's, its rollouts' and the account's), then one resolution per instant
 input changed, in memory.
 """
 
+import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -84,7 +86,63 @@ class RecordedChange:
 
 PastInterval = Interval[PastEffectiveVersion, RecordedChange]
 
-_HistoryRow = VersionHistory | AuthConfigHistory | RolloutHistory | AccountHistory
+# History rows as plain values (no ORM objects, `auth` left as JSON text until a status needs
+# it): a key's history is hundreds of rows, and only a few answers look at their `auth`.
+
+
+@dataclass(frozen=True, slots=True)
+class _VersionRow:
+    id: int
+    version_id: UUID
+    connector_id: UUID
+    version: str
+    revision: int
+    content_hash: str
+    auth: str | None
+    published_at: datetime | None
+    deprecated_at: datetime | None
+    deprecation_message: str | None
+    binned_at: datetime | None
+    deleted: bool
+    change: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _AuthConfigRow:
+    id: int
+    pin: str | None
+    pin_source: str
+    active: bool
+    deleted: bool
+    change: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _RolloutRow:
+    id: int
+    rollout_id: UUID
+    target_version_id: UUID | None
+    target_version: str
+    target_source: str
+    percent: int
+    running: bool
+    change: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _AccountRow:
+    id: int
+    authenticated_version_id: UUID | None
+    authenticated_revision: int | None
+    deleted: bool
+    change: str
+    changed_at: datetime
+
+
+_HistoryRow = _VersionRow | _AuthConfigRow | _RolloutRow | _AccountRow
 
 
 @dataclass
@@ -93,15 +151,15 @@ class _State:
     per row, not once per instant)."""
 
     managed: frozenset[UUID]
-    versions: dict[UUID, VersionHistory] = field(default_factory=dict)
+    versions: dict[UUID, _VersionRow] = field(default_factory=dict)
     candidates: dict[UUID, Candidate[UUID]] = field(default_factory=dict)
-    auths: dict[tuple[UUID, int], dict[str, Any] | None] = field(default_factory=dict)
-    auth_config: AuthConfigHistory | None = None
-    rollout: RolloutHistory | None = None
-    account: AccountHistory | None = None
+    auths: dict[tuple[UUID, int], str | None] = field(default_factory=dict)
+    auth_config: _AuthConfigRow | None = None
+    rollout: _RolloutRow | None = None
+    account: _AccountRow | None = None
 
     def apply(self, row: _HistoryRow) -> None:
-        if isinstance(row, VersionHistory):
+        if isinstance(row, _VersionRow):
             self.versions[row.version_id] = row
             self.auths[(row.version_id, row.revision)] = row.auth
             if row.deleted:
@@ -116,9 +174,9 @@ class _State:
                     deprecated=row.deprecated_at is not None,
                     deprecation_message=row.deprecation_message,
                 )
-        elif isinstance(row, AuthConfigHistory):
+        elif isinstance(row, _AuthConfigRow):
             self.auth_config = row
-        elif isinstance(row, RolloutHistory):
+        elif isinstance(row, _RolloutRow):
             self.rollout = row
         else:
             self.account = row
@@ -151,12 +209,14 @@ async def _read(session: AsyncSession, subject: HistorySubject, until: datetime)
         rows += await _rows(
             session,
             VersionHistory,
+            _VersionRow,
             col(VersionHistory.connector_id).in_([id_ for id_, _ in connectors]),
             until,
         )
     rows += await _rows(
         session,
         AuthConfigHistory,
+        _AuthConfigRow,
         col(AuthConfigHistory.auth_config_id) == subject.auth_config_id,
         until,
     )
@@ -164,35 +224,40 @@ async def _read(session: AsyncSession, subject: HistorySubject, until: datetime)
         rows += await _rows(
             session,
             RolloutHistory,
+            _RolloutRow,
             col(RolloutHistory.auth_config_id) == subject.auth_config_id,
             until,
         )
         rows += await _rows(
             session,
             AccountHistory,
+            _AccountRow,
             col(AccountHistory.linked_account_id) == subject.account_id,
             until,
         )
     # One order for all: by instant, then as written (a transaction's rows share the instant).
-    rows.sort(key=lambda row: (row.changed_at, _ORDER[type(row)], row.id or 0))
+    rows.sort(key=lambda row: (row.changed_at, _ORDER[type(row)], row.id))
     return _Rows(subject, managed, rows)
 
 
-_ORDER: dict[type, int] = {
-    VersionHistory: 0,
-    AuthConfigHistory: 1,
-    RolloutHistory: 2,
-    AccountHistory: 3,
-}
+_ORDER: dict[type, int] = {_VersionRow: 0, _AuthConfigRow: 1, _RolloutRow: 2, _AccountRow: 3}
 
 
-async def _rows(session: AsyncSession, model: Any, where: Any, until: datetime) -> list[Any]:
+async def _rows(
+    session: AsyncSession, model: Any, row_type: Any, where: Any, until: datetime
+) -> list[Any]:
+    """`row_type`s of `model`'s rows that meet `where`, up to `until`, in time order: a range of
+    the model's (subject, changed_at, id) index."""
+    columns = [
+        sa.cast(model.auth, sa.Text).label("auth") if name == "auth" else getattr(model, name)
+        for name in row_type.__dataclass_fields__
+    ]
     query = (
-        select(model)
+        select(*columns)
         .where(where, col(model.changed_at) <= until)
         .order_by(col(model.changed_at), col(model.id))
     )
-    return list((await session.exec(query)).all())
+    return [row_type(*row) for row in (await session.exec(query)).all()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +416,8 @@ def _content(state: _State, version_id: UUID, revision: int | None) -> AuthOfCon
     # A revision replaced before history began: judged by the one history knows, as the
     # present falls back to the current content.
     auth = state.auths.get((version_id, wanted), row.auth)
-    return AuthOfContent(version_id, wanted, auth)
+    parsed = None if auth is None else json.loads(auth)
+    return AuthOfContent(version_id, wanted, parsed if isinstance(parsed, dict) else None)
 
 
 def _then(state: _State, resolution: Resolution[UUID], history: _Rows) -> VersionThen | None:
@@ -381,16 +447,16 @@ def _recorded(row: _HistoryRow, managed: frozenset[UUID]) -> RecordedChange:
 def describe(row: _HistoryRow, kind: HistoryChange, managed: frozenset[UUID]) -> str:
     """The change in a few words: "custom 1.2.0 published", "pinned to 1.x.x (source ANY)"."""
     words = kind.value.lower().replace("_", " ")
-    if isinstance(row, VersionHistory):
+    if isinstance(row, _VersionRow):
         label = f"{_source(row.connector_id, managed).value.lower()} {row.version}"
         what = words.removeprefix("version ")
         return f"{label} {what}"
-    if isinstance(row, AuthConfigHistory):
+    if isinstance(row, _AuthConfigRow):
         if kind is HistoryChange.PINNED or kind is HistoryChange.AUTH_CONFIG_CREATED:
             pin = row.pin or "no pin"
             return f"{words}: {pin}, source {row.pin_source}"
         return words
-    if isinstance(row, RolloutHistory):
+    if isinstance(row, _RolloutRow):
         target = f"{row.target_version} ({row.target_source.lower()})"
         return f"{words}: {target} at {row.percent}%"
     if row.authenticated_version_id is None:
