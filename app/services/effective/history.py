@@ -8,8 +8,10 @@ account, `app.domain.accounts.account_status` for its status. Nothing here decid
 from now; it only feeds them the state as it was.
 
 What it costs: five indexed range reads (the key's connectors, their versions' history, the
-auth config's, its rollouts' and the account's), then one resolution per instant at which an
-input changed, in memory.
+auth config's, its rollouts' and the account's), read as plain values; then, in memory, the
+rows applied in time order and a resolution only for the instants a question needs
+(`HistoryReplay`): the one asked about and those back to where its answer began, or a page of
+a timeline's.
 """
 
 import json
