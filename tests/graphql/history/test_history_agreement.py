@@ -181,7 +181,8 @@ async def _build(graphql: GraphQLClient, keys: Keys, rng: random.Random, name: s
         input: Json = {
             "connectorKey": name,
             "name": f"{name}c{index}",
-            "pin": rng.choice(PINS),
+            # floating: an exact pin to a number the new key has not published is refused
+            "pin": rng.choice(PINS[:5]),
             "pinSource": rng.choice(SOURCES),
         }
         created = await _ok(graphql, CREATE_AUTH_CONFIG, input, key=keys.alpha.admin)
