@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import history_recorder as _history_recorder  # noqa: F401  (every flush records)
 from app.db.admission import Admission
 from app.db.invalidation import DEFAULT_MAX_AGE_SECONDS, LookupMemory
 from app.db.listener import LiveEventsState

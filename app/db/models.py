@@ -366,3 +366,7 @@ class PersistedDocument(SQLModel, table=True):
     sha256: str = Field(max_length=64, index=True)
     trusted: bool = Field(default=False)
     created_at: datetime = _timestamp()
+
+
+# The history of resolution's inputs (DESIGN §15) is part of the schema too.
+from app.db import history_tables as _history_tables  # noqa: E402, F401

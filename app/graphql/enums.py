@@ -18,6 +18,7 @@ from app.domain.enums import (
 )
 from app.domain.errors import ErrorCode
 from app.domain.events import EVENT_KINDS, EventKind
+from app.domain.history import HistoryChange
 from app.domain.resolution_values import ResolutionRule, SkipCause
 
 strawberry.enum(Role, description="What an API key may do.")
@@ -32,6 +33,7 @@ strawberry.enum(AccountStatus, description="Whether a linked account can be used
 strawberry.enum(Bump, description="How far a version number moves: PATCH < MINOR < MAJOR.")
 strawberry.enum(ResolutionRule, description="Which rule chose an effective version.")
 strawberry.enum(SkipCause, description="Why resolution passed over a version.")
+strawberry.enum(HistoryChange, description="A kind of change history records (DESIGN §15).")
 strawberry.enum(ErrorCode, description="Machine-readable code of an expected failure.")
 strawberry.enum(
     EventKind,
@@ -48,6 +50,7 @@ __all__ = [
     "DeploymentState",
     "ErrorCode",
     "EventKind",
+    "HistoryChange",
     "PinSource",
     "ResolutionRule",
     "Role",

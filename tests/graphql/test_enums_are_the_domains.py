@@ -3,10 +3,10 @@ is: a value converted from one to the other would only hide a second vocabulary.
 
 import pytest
 
-from app.domain import bumps, enums, errors, events, resolution_values
+from app.domain import bumps, enums, errors, events, history, resolution_values
 from app.graphql import enums as graphql_enums
 
-DOMAIN_MODULES = (bumps, enums, errors, events, resolution_values)
+DOMAIN_MODULES = (bumps, enums, errors, events, history, resolution_values)
 
 
 @pytest.mark.parametrize("name", graphql_enums.__all__)

@@ -17,10 +17,19 @@ from app.graphql.auth_configs.effective import (
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.enums import AccountStatus
+from app.graphql.history.fields import (
+    At,
+    EffectiveVersionIntervalConnection,
+    From,
+    To,
+    effective_version_then,
+    timeline_page,
+)
 from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity, present
-from app.graphql.relay.pagination import Counted
+from app.graphql.relay.pagination import DEFAULT_PAGE_SIZE, After, Counted, First
 from app.graphql.versions.types import ConnectorVersion
+from app.services.effective.history import HistorySubject
 from app.services.versions.reads import ContentKey
 
 
@@ -73,9 +82,12 @@ class LinkedAccount(relay.Node, Entity[models.LinkedAccount]):
 
     @strawberry.field(
         description="The version it runs now, and why: its auth config's, or the target of the "
-        "auth config's rollout when the account is in it (rule ROLLOUT)."
+        "auth config's rollout when the account is in it (rule ROLLOUT). With `at`: the answer "
+        "as it was then (see `history`)."
     )
-    def effective_version(self, info: Info) -> EffectiveVersion:
+    def effective_version(self, info: Info, at: At = None) -> EffectiveVersion:
+        if at is not None:
+            return cast(EffectiveVersion, self._effective_version_then(info, at))
         # Not a coroutine function: a page of accounts hands each one its auth config's answer,
         # and an answer at hand costs graphql-core no awaiting per account. Otherwise this
         # returns an awaitable, which graphql-core awaits like an async resolver's result.
@@ -85,6 +97,28 @@ class LinkedAccount(relay.Node, Entity[models.LinkedAccount]):
             EffectiveVersion,
             account_effective_version_of(info, self.auth_config_row_id, self.row_id),
         )
+
+    async def _subject(self, info: Info) -> HistorySubject:
+        row = present(await info.context.loaders.auth_config_by_id.load(self.auth_config_row_id))
+        return HistorySubject(row.id, row.project_id, row.connector_key, self.row_id)
+
+    async def _effective_version_then(self, info: Info, at: datetime) -> EffectiveVersion:
+        return await effective_version_then(info, await self._subject(info), at)
+
+    @strawberry.field(
+        description="What it ran over time: the intervals during which one effective version "
+        "held, oldest first, each with the changes that started it (DESIGN §15)."
+    )
+    async def timeline(
+        self,
+        info: Info,
+        from_: From = None,
+        to: To = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> EffectiveVersionIntervalConnection:
+        subject = await self._subject(info)
+        return await timeline_page(info, subject, from_=from_, to=to, first=first, after=after)
 
     @strawberry.field(
         description="INACTIVE while its auth config is; NEEDS_REAUTHENTICATION when the version "

@@ -15,6 +15,7 @@ import strawberry
 from app.domain.resolution import Skipped
 from app.graphql.context import Info
 from app.graphql.enums import ResolutionRule, SkipCause, VersionSource
+from app.graphql.history.types import EffectiveVersionHistory
 from app.graphql.relay.entity import present
 from app.graphql.versions.types import ConnectorVersion
 from app.services.effective import AccountsEffectiveVersions, AuthConfigEffectiveVersion
@@ -49,6 +50,12 @@ class EffectiveVersion:
     warnings: list[str] = strawberry.field(description="e.g. the chosen version is deprecated.")
     skipped: list[SkippedVersion] = strawberry.field(
         description="Versions passed over that would otherwise have been chosen, with why."
+    )
+    history: EffectiveVersionHistory | None = strawberry.field(
+        default=None,
+        description="Asked for a past instant (`at`): since when this answer held, the "
+        "changes that started it, the version as it was then, rollout membership and status. "
+        "`version` is then the version as it is now (null if deleted for good since).",
     )
 
     @classmethod

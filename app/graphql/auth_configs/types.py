@@ -29,10 +29,12 @@ from app.graphql.relay.pagination import (
     to_connection,
 )
 from app.services.accounts.linked import AccountRef
+from app.services.effective.history import HistorySubject
 
 if TYPE_CHECKING:
     from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
     from app.graphql.auth_configs.effective import EffectiveVersion
+    from app.graphql.history.fields import EffectiveVersionIntervalConnection
     from app.graphql.rollouts.types import Rollout
 
 
@@ -87,14 +89,63 @@ class AuthConfig(relay.Node, Entity[models.AuthConfig]):
 
     @strawberry.field(
         description="The version its accounts run now, and why (during a rollout, those outside "
-        "it; each LinkedAccount.effectiveVersion tells)."
+        "it; each LinkedAccount.effectiveVersion tells). With `at`: the answer as it was then "
+        "(see `history`)."
     )
     async def effective_version(
-        self, info: Info
+        self,
+        info: Info,
+        at: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="A past instant: the answer as it was then (a time without zone is "
+                "UTC). Without it, the answer now."
+            ),
+        ] = None,
     ) -> Annotated["EffectiveVersion", strawberry.lazy("app.graphql.auth_configs.effective")]:
         from app.graphql.auth_configs.effective import effective_version_of
 
+        if at is not None:
+            from app.graphql.history.fields import effective_version_then
+
+            return await effective_version_then(info, self._history_subject(), at)
         return await effective_version_of(info, UUID(self.id))
+
+    def _history_subject(self) -> HistorySubject:
+        return HistorySubject(UUID(self.id), self.project_row_id, self.connector_key)
+
+    @strawberry.field(
+        description="What its accounts ran over time (outside rollouts): the intervals during "
+        "which one effective version held, oldest first, each with the changes that started "
+        "it (DESIGN §15)."
+    )
+    async def timeline(
+        self,
+        info: Info,
+        from_: Annotated[
+            datetime | None,
+            strawberry.argument(
+                name="from",
+                description="The intervals that still held at or after this instant (default: "
+                "all).",
+            ),
+        ] = None,
+        to: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="The intervals that began before this instant (default: now)."
+            ),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Annotated[
+        "EffectiveVersionIntervalConnection", strawberry.lazy("app.graphql.history.fields")
+    ]:
+        from app.graphql.history.fields import timeline_page
+
+        return await timeline_page(
+            info, self._history_subject(), from_=from_, to=to, first=first, after=after
+        )
 
     @strawberry.field(
         description="The account linked through this auth config with this external id (your "

@@ -14,8 +14,6 @@ and its site assignments.
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Connector, ConnectorVersion, RetiredVersionNumber
@@ -156,8 +154,8 @@ async def delete_version_permanently(
             devEnvironment=version.dev_environment,
             prodEnvironment=version.prod_environment,
         )
-        session.expunge(version)
-        await session.exec(delete(ConnectorVersion).where(col(ConnectorVersion.id) == version.id))
+        # Through the session, so that history records the delete (app.db.history_recorder).
+        await session.delete(version)
         session.add(RetiredVersionNumber(connector_id=connector.id, version=version.version))
     return version
 
