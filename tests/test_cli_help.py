@@ -2,6 +2,7 @@
 and nothing in the help text is taken for markup and dropped."""
 
 import inspect
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +11,15 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.settings import Settings
+from tests.process_state import process_state_kept
+
+
+@pytest.fixture(autouse=True)
+def _serve_leaves_no_trace() -> Iterator[None]:
+    """`serve` sets up logging and exports WEB_CONCURRENCY for its workers: not for later tests."""
+    with process_state_kept():
+        yield
+
 
 runner = CliRunner()
 
