@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
+from app.observability.console import ConsoleLines
 from app.observability.request_ids import current_request_id
 
 # Header names whose values are secrets: never logged, whatever logs them.
@@ -40,9 +41,18 @@ def _add_trace_ids(_logger: WrappedLogger, _name: str, event: EventDict) -> Even
     return event
 
 
+_NOT_SECRET: set[str] = set()
+"""Keys seen and found not to name a secret: a line's keys are checked in one set operation."""
+_MAX_NOT_SECRET = 1024
+
+
 def _drop_secrets(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
-    for key in [key for key in event if key.lower() in _SECRET_KEYS]:
-        event[key] = "[hidden]"
+    unchecked = event.keys() - _NOT_SECRET
+    for key in unchecked:
+        if key.lower() in _SECRET_KEYS:
+            event[key] = "[hidden]"
+        elif len(_NOT_SECRET) < _MAX_NOT_SECRET:
+            _NOT_SECRET.add(key)
     return event
 
 
@@ -60,7 +70,7 @@ def _shared_processors() -> list[Processor]:
 def _renderer(log_format: str) -> Processor:
     if log_format == "json":
         return structlog.processors.JSONRenderer()
-    return structlog.dev.ConsoleRenderer(colors=False)
+    return ConsoleLines(colors=False)
 
 
 def formatter(log_format: str) -> structlog.stdlib.ProcessorFormatter:

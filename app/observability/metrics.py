@@ -104,6 +104,27 @@ def operation_label(name: str | None) -> str:
     return name
 
 
+_request_series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+"""Each (operation, operation type, outcome)'s children of `REQUESTS` and `REQUEST_DURATION`:
+finding a child by its labels checks and sorts them on every call. Bounded as the labels are
+(`MAX_OPERATION_LABELS` operations)."""
+
+
+def observe_request(operation: str, operation_type: str, outcome: str, seconds: float) -> None:
+    """Count a GraphQL request and its duration."""
+    key = (operation, operation_type, outcome)
+    series = _request_series.get(key)
+    if series is None:
+        series = (
+            REQUESTS.labels(operation=operation, operation_type=operation_type, outcome=outcome),
+            REQUEST_DURATION.labels(operation=operation, outcome=outcome),
+        )
+        _request_series[key] = series
+    counter, duration = series
+    counter.inc()
+    duration.observe(seconds)
+
+
 def sample_pool(database: Database) -> None:
     """Note this process's pool use (cheap: two numbers the pool and the queue keep)."""
     pool = database.engine.pool

@@ -120,9 +120,6 @@ def _observe(scope: Scope, record: RequestRecord, status: int, seconds: float) -
         if record.operation_type is not None
         else metrics.UNKNOWN
     )
-    metrics.REQUESTS.labels(
-        operation=operation,
-        operation_type=record.operation_type or metrics.UNKNOWN,
-        outcome=outcome.value,
-    ).inc()
-    metrics.REQUEST_DURATION.labels(operation=operation, outcome=outcome.value).observe(seconds)
+    metrics.observe_request(
+        operation, record.operation_type or metrics.UNKNOWN, outcome.value, seconds
+    )

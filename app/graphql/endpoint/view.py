@@ -281,6 +281,23 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
             raise HTTPException(400, "the query and operationName must be valid Unicode")
         return parsed
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """What a client nearly always sends, a POST of one JSON operation, read without
+        Strawberry's general path (which parses the media type with the `email` package and
+        scans the headers for a streaming transport, this endpoint offers none): about 100
+        Python calls less. Anything else takes Strawberry's path."""
+        if (
+            request.method == "POST"
+            and request.headers.get("content-type") == JSON
+            and not self._stream_transport_map
+        ):
+            data = self.parse_json(await request.get_body())
+            if isinstance(data, dict):
+                return _operation_of(data)
+        return await super().parse_http_body(request)
+
     def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
         return with_document_id(super().parse_query_params(params))
 
@@ -341,6 +358,32 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         )
         request.state.context = context  # for `process_result`
         return context
+
+
+def _operation_of(data: dict[str, Any]) -> GraphQLRequestData:
+    """One operation of a JSON body, its members checked as Strawberry checks them."""
+    query = data.get("query")
+    if not isinstance(query, str | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `query` must be a string or null, if provided."
+        )
+    variables = data.get("variables")
+    if not isinstance(variables, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `variables` must be an object or null, if provided."
+        )
+    extensions = data.get("extensions")
+    if not isinstance(extensions, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
+        )
+    return GraphQLRequestData(
+        query=query,
+        variables=variables,
+        operation_name=data.get("operationName"),
+        extensions=extensions,
+        protocol="http",
+    )
 
 
 def _shaped_for(

@@ -105,12 +105,17 @@ def cost_refusal(
     return None
 
 
+def holds_previews(context: Any) -> bool:
+    """Whether the operation was counted to hold impact previews."""
+    cost = context.operation_cost if isinstance(context, Context) else None
+    return cost is not None and cost.previews > 0
+
+
 @asynccontextmanager
 async def preview_slot(context: Any, budget: Budget) -> AsyncIterator[None]:
     """Hold one of the process's preview slots while an operation with previews runs (none for
     one without); raise `app.db.admission.Overloaded` when none is free in time."""
-    cost = context.operation_cost if isinstance(context, Context) else None
-    if cost is None or cost.previews == 0:
+    if not holds_previews(context):
         yield
         return
     async with budget.previews.slot():

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from strawberry.types import ExecutionContext
 
 from app.db.admission import Overloaded
-from app.graphql.guards.budget import budget_of, cost_refusal, preview_slot
+from app.graphql.guards.budget import budget_of, cost_refusal, holds_previews, preview_slot
 from app.graphql.guards.documents import KnownDocument
 from app.graphql.guards.limits import SHAPE_RULES
 from app.graphql.guards.storable_input import LITERAL_RULES, unstorable_variable_error
@@ -64,6 +64,9 @@ def check_request(execution: ExecutionContext, known: KnownDocument | None) -> N
 async def previews_admitted(execution: ExecutionContext) -> AsyncIterator[None]:
     """While the operation runs: one of the process's preview slots if it holds previews; none
     free in time, it is refused OVERLOADED and nothing of it runs."""
+    if not holds_previews(execution.context):  # the usual operation: nothing to hold
+        yield
+        return
     budget = budget_of(getattr(execution.context, "request", None))
     async with AsyncExitStack() as stack:
         try:

@@ -40,10 +40,14 @@ WARM_REQUESTS = 5
 """Requests counted; their median is compared, as now and then one also pays for something
 that is not the request's (a garbage collection's finalizers, the key's last-use bookkeeping)."""
 
-MAX_CALLS_PER_WARM_LOOKUP = {"postgres": 3_800, "sqlite": 4_600}
-"""A warm lookup measures about 3,500 calls on PostgreSQL and 4,300 on SQLite, its statements'
-included: 4,050 and 4,860 before the per-operation steps became one extension whose hooks are
-found once per process, and a document's validation and cost were kept with it."""
+MAX_CALLS_PER_WARM_LOOKUP = {"postgres": 3_520, "sqlite": 2_340}
+"""A warm lookup measures about 3,470 calls on PostgreSQL (its two statements included: without a
+listener nothing is served from memory) and 2,300 on SQLite (one process: answered from memory);
+3,625 and 2,390 before each operation's one extension entered its hooks without exit stacks, a
+JSON POST skipped Strawberry's general body parsing, request metrics kept their series and an
+operation without previews skipped the preview slot machinery; 4,050 and 4,860 before the
+per-operation steps became one extension whose hooks are found once per process, and a
+document's validation and cost were kept with it."""
 MAX_CALLS_PER_EXTRA_ACCOUNT = {"postgres": 300, "sqlite": 340}
 """An extra account in a page measures about 265 calls on PostgreSQL and 295 on SQLite (283 and
 316 when every edge encoded a cursor nobody read); an awaited resolver or a loader call per
