@@ -32,6 +32,7 @@ from app.graphql.guards.operation import OperationGuards
 from app.graphql.impact.queries import ImpactQueries
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.pipeline.mutations import PipelineMutations
+from app.graphql.plain import answer_at_hand, read_attributes_directly
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
@@ -192,3 +193,7 @@ schema = RegistrySchema(
         OperationGuards,
     ],
 )
+# Plain data read as it is (`app.graphql.plain`): every field without a resolver, and an
+# account's effective version now when its page worked it out.
+read_attributes_directly(schema._schema)
+answer_at_hand(schema._schema, "LinkedAccount", "effectiveVersion", attribute="effective_now")
