@@ -14,6 +14,7 @@ Both change how a field is resolved, never what it answers, and run once, on the
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
@@ -22,6 +23,25 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 Resolve = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PlainRead:
+    """How a field set up here reads its answer: `attribute` of its object. `at_hand`: the
+    answer is there only when not None (otherwise its resolver answers), and only for null
+    arguments."""
+
+    attribute: str
+    at_hand: bool
+
+
+_PLAIN_READS: dict[Resolve, PlainRead] = {}
+
+
+def plain_read_of(resolve: Resolve | None) -> PlainRead | None:
+    """How the field whose resolve function is `resolve` reads its answer, when it was set up
+    here (`app.graphql.plain_lists` completes lists of them without graphql-core's help)."""
+    return None if resolve is None else _PLAIN_READS.get(resolve)
 
 
 def read_attributes_directly(schema: GraphQLSchema) -> None:
@@ -53,6 +73,7 @@ def answer_at_hand(schema: GraphQLSchema, type_name: str, field_name: str, attri
         return through_resolver(source, info, **arguments)
 
     field.resolve = resolve
+    _PLAIN_READS[resolve] = PlainRead(attribute, at_hand=True)
 
 
 def _attribute_reader(name: str) -> Resolve:
@@ -61,6 +82,7 @@ def _attribute_reader(name: str) -> Resolve:
 
     # Strawberry's extensions (tracing) leave default resolvers alone: so is this one.
     read._is_default = True  # type: ignore[attr-defined]
+    _PLAIN_READS[read] = PlainRead(name, at_hand=False)
     return read
 
 

@@ -33,6 +33,7 @@ from app.graphql.impact.queries import ImpactQueries
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.pipeline.mutations import PipelineMutations
 from app.graphql.plain import answer_at_hand, read_attributes_directly
+from app.graphql.plain_lists import PlainListsExecutor
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
@@ -188,6 +189,7 @@ schema = RegistrySchema(
     subscription=Subscription,
     types=[*ENTITY_TYPES, ApiKey, ConflictError],
     exception_handlers=EXCEPTION_HANDLERS,
+    execution_context_class=PlainListsExecutor,
     extensions=[
         # One for everything an operation passes (`app.graphql.guards.operation`).
         OperationGuards,
