@@ -147,7 +147,7 @@ class Loaders:
         return DataLoader(self._rollout_counts)
 
     @cached_property
-    def accounts_by_auth_config(self) -> DataLoader[PageKey[UUID], Page[LinkedAccount]]:
+    def accounts_by_auth_config(self) -> DataLoader[PageKey[UUID], Page[accounts.AccountRow]]:
         return DataLoader(self._accounts_by_auth_config)
 
     @cached_property
@@ -297,8 +297,10 @@ class Loaders:
 
     async def _accounts_by_auth_config(
         self, keys: Sequence[PageKey[UUID]]
-    ) -> list[Page[LinkedAccount]]:
-        async def load(page: PageRequest, ids: Sequence[UUID]) -> dict[UUID, Page[LinkedAccount]]:
+    ) -> list[Page[accounts.AccountRow]]:
+        async def load(
+            page: PageRequest, ids: Sequence[UUID]
+        ) -> dict[UUID, Page[accounts.AccountRow]]:
             async with self._session() as session:
                 return await accounts.accounts_by_auth_config(
                     session, auth_config_ids=ids, page=page

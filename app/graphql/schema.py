@@ -32,6 +32,8 @@ from app.graphql.guards.operation import OperationGuards
 from app.graphql.impact.queries import ImpactQueries
 from app.graphql.lifecycle.mutations import LifecycleMutations
 from app.graphql.pipeline.mutations import PipelineMutations
+from app.graphql.plain import answer_at_hand, read_attributes_directly
+from app.graphql.plain_lists import PlainListsExecutor
 from app.graphql.projects.mutations import ProjectMutations
 from app.graphql.projects.queries import ProjectQueries
 from app.graphql.projects.types import ApiKey, Project
@@ -187,8 +189,13 @@ schema = RegistrySchema(
     subscription=Subscription,
     types=[*ENTITY_TYPES, ApiKey, ConflictError],
     exception_handlers=EXCEPTION_HANDLERS,
+    execution_context_class=PlainListsExecutor,
     extensions=[
         # One for everything an operation passes (`app.graphql.guards.operation`).
         OperationGuards,
     ],
 )
+# Plain data read as it is (`app.graphql.plain`): every field without a resolver, and an
+# account's effective version now when its page worked it out.
+read_attributes_directly(schema._schema)
+answer_at_hand(schema._schema, "LinkedAccount", "effectiveVersion", attribute="effective_now")

@@ -14,11 +14,14 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy import Row
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, QueryableAttribute, aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
+
+from app.services.lookups import column_rows
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -147,6 +150,41 @@ async def fetch_pages_by_parent(
     Each parent's page is read on its own through an index on (parent, order columns), so it
     costs `limit` rows however many children the parent has and however deep the page is.
     """
+    return await _pages_by_parent(
+        session, model, parent, parent_ids, order, page, where, plain=False
+    )
+
+
+async def fetch_row_pages_by_parent(
+    session: AsyncSession,
+    *,
+    model: type[Any],
+    parent: InstrumentedAttribute[K],
+    parent_ids: Sequence[K],
+    order: Order[Any],
+    page: PageRequest,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> dict[K, Page[Row[Any]]]:
+    """`fetch_pages_by_parent`, each child a plain row of `model`'s columns (named as its
+    attributes) rather than an ORM instance: for pages whose children are only read, where an
+    instance per child (its state, identity map entry and instrumented attributes) costs more
+    than the rest of its reading."""
+    return await _pages_by_parent(
+        session, model, parent, parent_ids, order, page, where, plain=True
+    )
+
+
+async def _pages_by_parent(
+    session: AsyncSession,
+    model: type[Any],
+    parent: InstrumentedAttribute[K],
+    parent_ids: Sequence[K],
+    order: Order[Any],
+    page: PageRequest,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    plain: bool,
+) -> dict[K, Page[Any]]:
     if not parent_ids:
         return {}
     parents = (
@@ -158,17 +196,19 @@ async def fetch_pages_by_parent(
     if page.after is not None:
         conditions.append(order.after(page.after))
     if session.get_bind().dialect.name == "postgresql":
-        query = _lateral_pages(model, parents, conditions, order, page.limit + 1)
+        query = _lateral_pages(model, parents, conditions, order, page.limit + 1, plain)
     else:
-        query = _correlated_pages(model, parents, conditions, order, page.limit + 1)
-    rows = (await session.exec(query)).all()
+        query = _correlated_pages(model, parents, conditions, order, page.limit + 1, plain)
+    rows: Sequence[Any] = (
+        await column_rows(session, query) if plain else (await session.exec(query)).all()
+    )
 
     totals: dict[K, int] = {}
     if page.count:
         counted = select(parent, func.count()).where(parent.in_(parent_ids), *where)
         totals = dict((await session.exec(counted.group_by(parent))).all())
 
-    children: dict[K, list[T]] = {key: [] for key in parent_ids}
+    children: dict[K, list[Any]] = {key: [] for key in parent_ids}
     for row in rows:
         children[getattr(row, parent.key)].append(row)
     return {
@@ -178,37 +218,48 @@ async def fetch_pages_by_parent(
 
 
 def _lateral_pages(
-    model: type[T],
+    model: type[Any],
     parents: sa.CTE,
     conditions: Sequence[ColumnElement[bool]],
-    order: Order[T],
+    order: Order[Any],
     limit: int,
-) -> SelectOfScalar[T]:
+    plain: bool,
+) -> Any:
     """PostgreSQL: for each parent, an index range scan that stops after `limit` rows."""
     per_parent = select(model).where(*conditions).order_by(*order.by()).limit(limit).lateral("page")
     child = aliased(model, per_parent)
-    query = select(child).select_from(parents).join(per_parent, sa.true())
+    query = _select_children(model, child, plain).select_from(parents).join(per_parent, sa.true())
     return query.order_by(*_in_order(order, child))
 
 
 def _correlated_pages(
-    model: type[T],
+    model: type[Any],
     parents: sa.CTE,
     conditions: Sequence[ColumnElement[bool]],
-    order: Order[T],
+    order: Order[Any],
     limit: int,
-) -> SelectOfScalar[T]:
+    plain: bool,
+) -> Any:
     """SQLite (no LATERAL): for each parent, a correlated subquery picks the page's ids through
     the index, and each row is then fetched by its primary key."""
     primary_key = sa.inspect(model).primary_key[0]
     page_ids = select(primary_key).where(*conditions).order_by(*order.by()).limit(limit)
     child = aliased(model)
     return (
-        select(child)
+        _select_children(model, child, plain)
         .select_from(parents)
         .join(child, getattr(child, primary_key.key).in_(page_ids))
         .order_by(*_in_order(order, child))
     )
+
+
+def _select_children(model: type[Any], child: Any, plain: bool) -> Any:
+    """The children as ORM instances of `model`, or (`plain`) as rows of its columns, each
+    named as its attribute."""
+    if not plain:
+        return select(child)
+    attributes = sa.inspect(model).column_attrs
+    return sa.select(*(getattr(child, attribute.key) for attribute in attributes))
 
 
 def _in_order(order: Order[T], child: Any) -> list[ColumnElement[Any]]:

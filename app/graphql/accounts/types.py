@@ -9,11 +9,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from app.db import models
-from app.graphql.auth_configs.effective import (
-    AccountEffectiveVersions,
-    EffectiveVersion,
-    account_effective_version_of,
-)
+from app.graphql.auth_configs.effective import EffectiveVersion, account_effective_version_of
 from app.graphql.auth_configs.types import AuthConfig
 from app.graphql.context import Info
 from app.graphql.enums import AccountStatus
@@ -29,6 +25,7 @@ from app.graphql.loaders import Loaders
 from app.graphql.relay.entity import Entity, present
 from app.graphql.relay.pagination import DEFAULT_PAGE_SIZE, After, Counted, First
 from app.graphql.versions.types import ConnectorVersion
+from app.services.accounts.linked import AccountRow
 from app.services.effective.history import HistorySubject
 from app.services.versions.reads import ContentKey
 
@@ -54,16 +51,17 @@ class LinkedAccount(relay.Node, Entity[models.LinkedAccount]):
     auth_config_row_id: strawberry.Private[UUID]
     authenticated_version_row_id: strawberry.Private[UUID | None]
     authenticated_revision: strawberry.Private[int | None]
-    known_effective: strawberry.Private[AccountEffectiveVersions | None]
+    effective_now: strawberry.Private[EffectiveVersion | None]
+    """Its `effectiveVersion` now, when what made it had it at hand (a page of accounts works
+    out every account's at once): the field then reads it as it is (see `app.graphql.plain`)."""
 
     @classmethod
     def from_row(
-        cls, row: models.LinkedAccount, effective: AccountEffectiveVersions | None = None
+        cls, row: AccountRow, effective: EffectiveVersion | None = None
     ) -> "LinkedAccount":
-        """`effective`: its auth config's effective versions for its accounts, when the caller
-        has them."""
+        """`effective`: its effective version now, when the caller has it."""
         return cls(
-            known_effective=effective,
+            effective_now=effective,
             id=str(row.id),
             row_id=row.id,
             external_id=row.external_id,
@@ -88,11 +86,10 @@ class LinkedAccount(relay.Node, Entity[models.LinkedAccount]):
     def effective_version(self, info: Info, at: At = None) -> EffectiveVersion:
         if at is not None:
             return cast(EffectiveVersion, self._effective_version_then(info, at))
-        # Not a coroutine function: a page of accounts hands each one its auth config's answer,
-        # and an answer at hand costs graphql-core no awaiting per account. Otherwise this
-        # returns an awaitable, which graphql-core awaits like an async resolver's result.
-        if self.known_effective is not None:
-            return self.known_effective.for_account(self.row_id)
+        # Not a coroutine function: an answer at hand costs graphql-core no awaiting. Otherwise
+        # this returns an awaitable, which graphql-core awaits like an async resolver's result.
+        if self.effective_now is not None:
+            return self.effective_now
         return cast(
             EffectiveVersion,
             account_effective_version_of(info, self.auth_config_row_id, self.row_id),

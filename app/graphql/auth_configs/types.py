@@ -197,13 +197,13 @@ class AuthConfig(relay.Node, Entity[models.AuthConfig]):
                 cursors=cursors,
             )
         # Every account of the page shows this auth config's effective version (or its
-        # rollout's target): resolved here once, each account's field answers at once instead
-        # of awaiting it on its own.
-        effective = await account_effective_versions_of(info, UUID(self.id))
+        # rollout's target): worked out here for the whole page, each account's field reads
+        # its own as it is instead of resolving it.
+        effective = (await account_effective_versions_of(info, UUID(self.id))).for_account
         return to_connection(
             LinkedAccountConnection,
             result,
-            lambda row: LinkedAccount.from_row(row, effective=effective),
+            lambda row: LinkedAccount.from_row(row, effective(row.id)),
             CREATED_ORDER,
             cursors=cursors,
         )

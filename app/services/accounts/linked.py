@@ -2,7 +2,8 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from datetime import datetime
+from typing import NamedTuple, Protocol, cast
 from uuid import UUID
 
 import sqlalchemy
@@ -23,7 +24,7 @@ from app.services.effective.resolution import ChosenVersion, ConnectorStamp, Key
 from app.services.events import record_event
 from app.services.key_locks import lock_key, versions_under_lock
 from app.services.lookups import column_rows
-from app.services.pages import Order, Page, PageRequest, fetch_pages_by_parent
+from app.services.pages import Order, Page, PageRequest, fetch_row_pages_by_parent
 from app.services.transactions import is_unique_violation, transaction
 
 
@@ -238,14 +239,36 @@ OLDEST_FIRST: Order[LinkedAccount] = Order(
 """Linked accounts' order; index ix_linked_account_auth_config_id_created_at_id serves it."""
 
 
+class AccountRow(Protocol):
+    """A linked account's columns: an ORM instance, or a plain row a page reads."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def auth_config_id(self) -> UUID: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def authenticated_version_id(self) -> UUID | None: ...
+    @property
+    def authenticated_revision(self) -> int | None: ...
+    @property
+    def authenticated_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 async def accounts_by_auth_config(
     session: AsyncSession, *, auth_config_ids: Sequence[UUID], page: PageRequest
-) -> dict[UUID, Page[LinkedAccount]]:
-    """One page of accounts for each auth config; the caller has checked it may read them.
+) -> dict[UUID, Page[AccountRow]]:
+    """One page of accounts for each auth config, as plain rows; the caller has checked it may
+    read them.
 
     The totals, when asked for, are the auth configs' kept counts (see migration 0005), not a
     count of their accounts."""
-    pages = await fetch_pages_by_parent(
+    rows = await fetch_row_pages_by_parent(
         session,
         model=LinkedAccount,
         parent=LinkedAccount.auth_config_id,  # type: ignore[arg-type]
@@ -253,6 +276,7 @@ async def accounts_by_auth_config(
         order=OLDEST_FIRST,
         page=replace(page, count=False),
     )
+    pages = cast(dict[UUID, Page[AccountRow]], rows)  # rows of LinkedAccount's columns
     if not page.count:
         return pages
     counts = dict(

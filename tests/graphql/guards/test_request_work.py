@@ -48,10 +48,12 @@ JSON POST skipped Strawberry's general body parsing, request metrics kept their 
 operation without previews skipped the preview slot machinery; 4,050 and 4,860 before the
 per-operation steps became one extension whose hooks are found once per process, and a
 document's validation and cost were kept with it."""
-MAX_CALLS_PER_EXTRA_ACCOUNT = {"postgres": 300, "sqlite": 340}
-"""An extra account in a page measures about 265 calls on PostgreSQL and 295 on SQLite (283 and
-316 when every edge encoded a cursor nobody read); an awaited resolver or a loader call per
-account adds over 60."""
+MAX_CALLS_PER_EXTRA_ACCOUNT = {"postgres": 45, "sqlite": 75}
+"""An extra account in a page measures about 37 calls on PostgreSQL and 64 on SQLite: 222 and
+249 when graphql-core completed each of its fields on its own (`app.graphql.plain_lists`), 297
+and 328 before the page's accounts were plain rows with their answer at hand, read without
+Strawberry's resolver wrapper (`app.graphql.plain`); an ORM instance per account adds about 15,
+an awaited resolver or a loader call per account over 60."""
 
 
 @pytest.fixture
