@@ -110,34 +110,44 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# The key's versions: those of its managed connector and of its custom connector in the
-# project, joined to the connectors so that one statement also says which are managed.
-_VERSIONS = (
-    sa.select(
-        col(VersionHistory.id),
-        col(VersionHistory.version_id),
-        col(VersionHistory.connector_id),
-        col(Connector.project_id).is_(None).label("managed"),
-        col(VersionHistory.version),
-        col(VersionHistory.revision),
-        col(VersionHistory.content_hash),
-        sa.cast(col(VersionHistory.auth), sa.Text).label("auth"),
-        _plain_time(VersionHistory.published_at),
-        _plain_time(VersionHistory.deprecated_at),
-        col(VersionHistory.deprecation_message),
-        _plain_time(VersionHistory.binned_at),
-        col(VersionHistory.deleted),
-        col(VersionHistory.change),
-        _plain_time(VersionHistory.changed_at),
+def _versions(auth: Any) -> Any:
+    """The key's versions: those of its managed connector and of its custom connector in the
+    project, joined to the connectors so that one statement also says which are managed."""
+    return (
+        sa.select(
+            col(VersionHistory.id),
+            col(VersionHistory.version_id),
+            col(VersionHistory.connector_id),
+            col(Connector.project_id).is_(None).label("managed"),
+            col(VersionHistory.version),
+            col(VersionHistory.revision),
+            col(VersionHistory.content_hash),
+            auth.label("auth"),
+            _plain_time(VersionHistory.published_at),
+            _plain_time(VersionHistory.deprecated_at),
+            col(VersionHistory.deprecation_message),
+            _plain_time(VersionHistory.binned_at),
+            col(VersionHistory.deleted),
+            col(VersionHistory.change),
+            _plain_time(VersionHistory.changed_at),
+        )
+        .join(Connector, col(Connector.id) == col(VersionHistory.connector_id))
+        .where(
+            col(Connector.key) == bindparam("connector_key"),
+            or_(
+                col(Connector.project_id).is_(None),
+                col(Connector.project_id) == bindparam("project"),
+            ),
+            col(VersionHistory.changed_at) <= _UNTIL,
+        )
+        .order_by(col(VersionHistory.changed_at), col(VersionHistory.id))
     )
-    .join(Connector, col(Connector.id) == col(VersionHistory.connector_id))
-    .where(
-        col(Connector.key) == bindparam("connector_key"),
-        or_(col(Connector.project_id).is_(None), col(Connector.project_id) == bindparam("project")),
-        col(VersionHistory.changed_at) <= _UNTIL,
-    )
-    .order_by(col(VersionHistory.changed_at), col(VersionHistory.id))
-)
+
+
+# An account's status compares `auth` sections; an auth config has no status, so its read
+# leaves them out (they are most of a version row's bytes).
+_VERSIONS_WITH_AUTH = _versions(sa.cast(col(VersionHistory.auth), sa.Text))
+_VERSIONS = _versions(sa.null().cast(sa.Text))
 
 
 def _range(model: Any, row_type: type[Any], subject_column: Any) -> Any:
@@ -159,15 +169,16 @@ async def read_rows(
     """The subject's history up to `until`, in replay order: two statements for an auth config
     (its key's versions, its own rows), four for an account (its rollouts' and its own too)."""
     rows: list[HistoryRow] = []
+    account = subject.account_id is not None
     reads: list[tuple[Any, type[Any], dict[str, Any]]] = [
         (
-            _VERSIONS,
+            _VERSIONS_WITH_AUTH if account else _VERSIONS,
             VersionRow,
             {"connector_key": subject.connector_key, "project": subject.project_id},
         ),
         (_AUTH_CONFIG, AuthConfigRow, {"subject": subject.auth_config_id}),
     ]
-    if subject.account_id is not None:
+    if account:
         reads.append((_ROLLOUTS, RolloutRow, {"subject": subject.auth_config_id}))
         reads.append((_ACCOUNT, AccountRow, {"subject": subject.account_id}))
     for statement, row_type, parameters in reads:
