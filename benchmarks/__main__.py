@@ -190,7 +190,13 @@ async def run_data_set(
         say(f"\n== {backend}: seeding {scale.describe()} …")
         engine = create_engine(url)
         try:
-            data = await seed(engine, scale, rounds=args.rounds, impact="impact" in args.only)
+            data = await seed(
+                engine,
+                scale,
+                rounds=args.rounds,
+                impact="impact" in args.only,
+                past="past" in args.only,
+            )
             position = int(scale.deep_accounts * 0.9)
             async with engine.connect() as connection:
                 cursor = await deep_account_cursor(connection, data.deep_config, position)
@@ -334,6 +340,7 @@ def _bench(
             deep_cursor=cursor,
             deep_position=position,
             pushes=40 if args.quick else 120,
+            past_reads=5 if args.quick else 30,
             workers=workers,
             log_level=main_level,
             variants=variants,

@@ -21,6 +21,7 @@ from app.graphql.relay.ids import encode_id
 from benchmarks import subscriptions
 from benchmarks.definitions import definition
 from benchmarks.load import Generator, Measurement, Request
+from benchmarks.past_reads import PastTargets, measure_round, prepare
 from benchmarks.queries import (
     ACCOUNTS,
     ACCOUNTS_COUNTED,
@@ -47,6 +48,7 @@ FIGURES = (
     "events",
     "push",
     "impact",
+    "past",
     "subscriptions",
     "statements",
     "delay",
@@ -101,6 +103,11 @@ class Bench:
     write_rates: dict[str, list[float]] = field(default_factory=dict)
     """The subscriptions figure: another project's writes/s "without" and "with" them."""
     subscribers: int = subscriptions.SUBSCRIBERS
+    past_reads: int = 30
+    """The past figure: reads of each kind per round."""
+    past_targets: PastTargets | None = None
+    past_seconds: dict[str, list[float]] = field(default_factory=dict)
+    """The past figure: each read's seconds, by measurement (`benchmarks.past_reads`)."""
 
     def config_id(self, auth_config: object) -> str:
         return encode_id("AuthConfig", auth_config)  # type: ignore[arg-type]
@@ -204,6 +211,9 @@ def check(bench: Bench, figures: tuple[str, ...]) -> None:
     requests = bench.requests()
     if "impact" in figures:
         _check_impact(bench)
+    if "past" in figures:
+        assert bench.data.past is not None, "the past figure's key was not seeded"
+        bench.past_targets = prepare(bench.graphql.base_url, bench.data.viewer_key, bench.data.past)
     for figure in figures:
         for name in measurement_order(bench, figure):
             request, connections = requests[name]
@@ -298,6 +308,9 @@ def run_round(
         if figure == "subscriptions":
             _subscriptions_round(bench, number, say)
             continue
+        if figure == "past":
+            _past_round(bench, number, say)
+            continue
         names = measurement_order(bench, figure, number)
         if figure in VARIANT_FIGURES or figure == "history":
             bench.orders.append(names)
@@ -368,6 +381,27 @@ def _impact_round(bench: Bench, number: int, say: Callable[[str], None]) -> None
         f"  round {number} impact preview x{IMPACT_PREVIEWS}: "
         + ", ".join(f"{value * 1000:.0f} ms" for value in seconds)
     )
+
+
+def _past_round(bench: Bench, number: int, say: Callable[[str], None]) -> None:
+    """Each past read `past_reads` times, one at a time (`benchmarks.past_reads`)."""
+    assert bench.data.past is not None
+    assert bench.past_targets is not None
+    found = measure_round(
+        bench.graphql.base_url,
+        bench.data.viewer_key,
+        bench.data.past,
+        bench.past_targets,
+        number=number,
+        reads=bench.past_reads,
+    )
+    for name, seconds in found.items():
+        bench.past_seconds.setdefault(name, []).extend(seconds)
+        ordered = sorted(seconds)
+        say(
+            f"  round {number} past {name:<14} x{len(seconds)}: p50 "
+            f"{ordered[len(ordered) // 2] * 1000:.2f} ms, max {ordered[-1] * 1000:.2f} ms"
+        )
 
 
 def _subscriptions_round(bench: Bench, number: int, say: Callable[[str], None]) -> None:

@@ -9,6 +9,9 @@ from typing import Any
 from benchmarks.delay import Sighting, sightings_json
 from benchmarks.figures import PAGE_SIZES, ROLLOUT_SIDES, Bench
 from benchmarks.load import Measurement
+from benchmarks.past_reads import DEEP as PAST_DEEP
+from benchmarks.past_reads import MEASUREMENTS as PAST_MEASUREMENTS
+from benchmarks.past_reads import PAGE as PAST_PAGE
 from benchmarks.rounds import median, per_round_ratios, percentile
 from benchmarks.seed import FILTER_KIND
 from benchmarks.statement_counts import WARM_UP, StatementCount
@@ -276,6 +279,10 @@ def figures(bench: Bench, selected: tuple[str, ...]) -> tuple[list[str], list[Ro
                 seconds <= 1.5,
             )
         )
+    if "past" in selected and bench.past_seconds:
+        more_lines, more_rows = _past_figures(bench)
+        lines += more_lines
+        rows += more_rows
     if "subscriptions" in selected and bench.write_rates:
         without, with_them = (median(bench.write_rates[side]) for side in ("without", "with"))
         ratio = with_them / without
@@ -385,6 +392,45 @@ def _p50_target(bench: Bench, numerator: str, denominator: str) -> str | None:
     if denominator != "plain" or numerator == "graphql-pooled" or bench.workers != 1:
         return None
     return "≤ 1.3x"
+
+
+PAST_TARGETS_MS = {"at": 10.0, "first": 50.0, "deep": 50.0}
+_PAST_READS = {
+    "at": "effectiveVersion(at:) at random instants",
+    "first": f"timeline, first page of {PAST_PAGE}",
+    "deep": f"timeline, a page of {PAST_PAGE} after {PAST_DEEP:.0%} of it",
+}
+
+
+def _past_figures(bench: Bench) -> tuple[list[str], list[Row]]:
+    """The p50 of each past read over every round, against its target."""
+    past, targets = bench.data.past, bench.past_targets
+    assert past is not None
+    assert targets is not None
+    subjects = {
+        "account": f"linked account ({targets.intervals['account']} intervals)",
+        "config": f"auth config ({targets.intervals['config']} intervals)",
+    }
+    lines = [
+        (
+            f"History over a year of {past.changes:,} changes ({past.versions} versions of the"
+            f" key, {bench.data.scale.deep_accounts:,} accounts on the auth config), one read at"
+            " a time"
+        )
+    ]
+    rows = []
+    for name in PAST_MEASUREMENTS:
+        subject, read = name.split("-")
+        seconds = bench.past_seconds.get(name, [])
+        p50 = percentile(seconds, 0.5) * 1000
+        target = PAST_TARGETS_MS[read]
+        what = f"{_PAST_READS[read]}, {subjects[subject]}"
+        lines.append(
+            f"  {what}: p50 {p50:7.2f} ms  p99 {percentile(seconds, 0.99) * 1000:7.2f} ms"
+            f"  over {len(seconds)}   (target p50 < {target:.0f} ms)"
+        )
+        rows.append(Row(f"past: {what}", f"p50 {p50:.2f} ms", f"< {target:.0f} ms", p50 < target))
+    return lines, rows
 
 
 def _met(value: float, target: str | None) -> bool | None:
@@ -536,6 +582,8 @@ def backend_json(bench: Bench, rows: list[Row]) -> dict[str, Any]:
         "memory_bytes": bench.memory,
         "push_rates_per_second": bench.push_rates,
         "impact_seconds": bench.impact_seconds,
+        "past_seconds": bench.past_seconds,
+        "past_intervals": None if bench.past_targets is None else bench.past_targets.intervals,
         "write_rates_per_second": bench.write_rates,
         "figures": [asdict(row) for row in rows],
     }

@@ -34,6 +34,7 @@ from app.domain.enums import Role, Runtime, VersionSource
 from app.domain.versions import VersionContent
 from app.services.versions.reads import new_version_row
 from benchmarks.definitions import definition
+from benchmarks.past import PastData, seed_past
 
 _SQLITE_BATCH = 5_000
 
@@ -65,6 +66,10 @@ class Scale:
     rounds_of_pushes: int = 5
     impact_configs: int = 1000
     """Auth configs that share `deep_accounts` more accounts, for the impact figure."""
+    past_versions: int = 230
+    """The past figure's key: its versions a year ago (about 150 more are published since)."""
+    past_changes: int = 1000
+    """The past figure's key: the changes of its year."""
 
     def describe(self) -> str:
         return (
@@ -77,7 +82,14 @@ class Scale:
 
 FULL = Scale("full", deep_accounts=1_000_000, events=1_000_000, history=(1, 100, 1000))
 SQLITE = Scale("sqlite (smaller)", deep_accounts=100_000, events=100_000, history=(1, 100, 1000))
-QUICK = Scale("quick (smoke run)", deep_accounts=2_000, events=2_000, history=(1, 10, 30))
+QUICK = Scale(
+    "quick (smoke run)",
+    deep_accounts=2_000,
+    events=2_000,
+    history=(1, 10, 30),
+    past_versions=60,
+    past_changes=100,
+)
 
 
 @dataclass
@@ -100,22 +112,38 @@ class DataSet:
     impact_draft: UUID | None = None
     """The draft whose publish the impact figure previews (seeded only for that figure)."""
     impact_accounts: int = 0
+    past: PastData | None = None
+    """The past figure's key and year (seeded only for that figure)."""
     seconds: float = 0.0
     versions: int = 0
     definition_bytes: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
 
 
-async def seed(engine: AsyncEngine, scale: Scale, *, rounds: int, impact: bool = False) -> DataSet:
+async def seed(
+    engine: AsyncEngine, scale: Scale, *, rounds: int, impact: bool = False, past: bool = False
+) -> DataSet:
     """Write the whole data set in one transaction, then refresh the planner's statistics.
 
     `impact`: also the impact figure's key, whose auth configs share as many accounts as the
-    deep one has (written only when that figure runs: it doubles the accounts)."""
+    deep one has (written only when that figure runs: it doubles the accounts). `past`: also the
+    past figure's key and its year of history (`benchmarks.past`), with as many accounts."""
     started = time.perf_counter()
     async with engine.begin() as connection:
         data = await _seed(connection, scale, rounds=rounds)
         if impact:
             await _seed_impact(connection, data, scale)
+    if past:
+        past_started = time.perf_counter()
+        data.past = await seed_past(
+            engine,
+            project_id=data.project_id,
+            accounts=scale.deep_accounts,
+            versions=scale.past_versions,
+            changes=scale.past_changes,
+            bulk=_bulk,
+        )
+        data.past.seconds = time.perf_counter() - past_started
     if engine.dialect.name == "postgresql":
         async with engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -30,6 +30,7 @@ from benchmarks.figures import (
     run_round,
 )
 from benchmarks.load import Generator, Measurement
+from benchmarks.past_reads import MEASUREMENTS as PAST_MEASUREMENTS
 from benchmarks.pooler import configuration, find_pgbouncer, pgbouncer
 from benchmarks.report import figures
 from benchmarks.rounds import median, parse_counts, per_round_ratios, percentile, round_order
@@ -51,6 +52,8 @@ TINY = Scale(
     page_configs=2,
     accounts_per_page_config=3,
     impact_configs=3,
+    past_versions=12,
+    past_changes=60,
 )
 
 
@@ -140,6 +143,57 @@ async def test_the_impact_figure_previews_a_publish_of_every_auth_config(tmp_pat
             check(bench, ("impact",))
             run_round(bench, ("impact",), 1, lambda line: None)
         assert len(bench.impact_seconds) == IMPACT_PREVIEWS
+
+
+@pytest.mark.slow
+async def test_the_past_figure_reads_a_year_of_recorded_history(tmp_path: Path) -> None:
+    async with fresh_postgres(await _postgres_server()) as url:
+        # Given a tiny data set with the past key: a year of 60 changes
+        engine = create_engine(url)
+        try:
+            data = await seed(engine, TINY, rounds=1, past=True)
+            async with engine.connect() as connection:
+                recorded = {
+                    table: (
+                        await connection.execute(sa.text(f"SELECT count(*) FROM {table}"))
+                    ).scalar_one()
+                    for table in ("version_history", "auth_config_history", "account_history")
+                }
+        finally:
+            await engine.dispose()
+        past = data.past
+        assert past is not None
+        assert past.changes == 60
+        assert past.start < past.end
+        # the recorder wrote the history: a row per version, per change of the auth config, and
+        # one per account linked (the bulk-written accounts) besides re-authentications
+        assert recorded["version_history"] >= past.versions
+        assert recorded["auth_config_history"] >= 1
+        assert recorded["account_history"] >= TINY.deep_accounts
+        # When the server runs on it
+        with servers.registry(url, log=tmp_path / "graphql.log", workers=1, pool_size=2) as graphql:
+            bench = Bench(
+                data=data,
+                graphql=graphql,
+                plain=None,
+                generator=Generator(),
+                connections=1,
+                duration=1,
+                deep_cursor="",
+                deep_position=0,
+                pushes=0,
+                past_reads=2,
+            )
+            # Then both timelines page through (check raises otherwise), and a round times
+            # each read
+            check(bench, ("past",))
+            run_round(bench, ("past",), 1, lambda line: None)
+        assert {name: len(seconds) for name, seconds in bench.past_seconds.items()} == {
+            name: 2 for name in PAST_MEASUREMENTS
+        }
+        lines, rows = figures(bench, ("past",))
+        assert [row.target for row in rows] == ["< 10 ms"] * 2 + ["< 50 ms"] * 4
+        assert any("effectiveVersion(at:)" in line for line in lines)
 
 
 @pytest.mark.slow

@@ -104,7 +104,16 @@ class Pin:
         if self.kind is PinKind.MINOR:
             return version.major == self.major and version.minor == self.minor
         if self.kind is PinKind.EXACT:
-            return self.version is not None and version.compare(self.version) == 0
+            # Equal precedence (build metadata aside), without `compare`'s cost and stopping at
+            # the first part that differs: resolution asks this of every candidate of a key.
+            pinned = self.version
+            return (
+                pinned is not None
+                and version.patch == pinned.patch
+                and version.minor == pinned.minor
+                and version.major == pinned.major
+                and version.prerelease == pinned.prerelease
+            )
         return True
 
 

@@ -54,6 +54,9 @@ from app.domain.resolution_values import (
 
 __all__ = ["Candidate", "Resolution", "ResolutionRule", "SkipCause", "Skipped", "resolve"]
 
+# Pins whose range is every number (`Pin.matches` is always true): no need to ask.
+_WHOLE_RANGE = (PinKind.NONE, PinKind.LATEST)
+
 _RULES = {
     PinKind.NONE: ResolutionRule.DEFAULT,
     PinKind.LATEST: ResolutionRule.LATEST,
@@ -68,7 +71,10 @@ def resolve(
 ) -> Resolution[IdT]:
     """The version the auth config's accounts run, the rule that chose it, and why."""
     everything = list(candidates)
-    pool = [c for c in everything if c.published and not c.binned and pin.matches(c.number)]
+    if pin.kind in _WHOLE_RANGE:
+        pool = [c for c in everything if c.published and not c.binned]
+    else:
+        pool = [c for c in everything if c.published and not c.binned and pin.matches(c.number)]
     skips: list[Skip[IdT]] = []
     if pin_source in ONLY:
         only = ONLY[pin_source]
@@ -108,8 +114,13 @@ def _keep(
     skips: list[Skip[IdT]],
 ) -> list[Candidate[IdT]]:
     """The candidates `keep` accepts; the others go to `skips` with `cause`."""
-    skips.extend((candidate, cause) for candidate in pool if not keep(candidate))
-    return [candidate for candidate in pool if keep(candidate)]
+    kept = []
+    for candidate in pool:
+        if keep(candidate):
+            kept.append(candidate)
+        else:
+            skips.append((candidate, cause))
+    return kept
 
 
 def _is_custom(candidate: Candidate[IdT]) -> bool:

@@ -18,10 +18,11 @@ def explain_skips(
 ) -> list[Skipped[IdT]]:
     """The skips worth reading: those at or above the chosen version (all when there is none),
     highest first, custom before managed."""
+    lowest = None if chosen is None else chosen.rank
     shown = [
         (candidate, cause)
         for candidate, cause in skips
-        if chosen is None or candidate.rank >= chosen.rank
+        if lowest is None or candidate.rank >= lowest
     ]
     shown.sort(key=lambda skip: _rank(skip[0]), reverse=True)
     return [

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Generic, TypeVar
 
 import semver
@@ -48,11 +49,14 @@ class Candidate(Generic[IdT]):
     deprecated: bool
     deprecation_message: str | None = None
 
-    @property
+    # Kept on the candidate once asked for (`cached_property` writes the instance's own
+    # attributes, which a frozen dataclass allows it; they take no part in equality):
+    # resolution asks them of every candidate, often several times.
+    @cached_property
     def number(self) -> semver.Version:
         return precedence_key(self.version)
 
-    @property
+    @cached_property
     def rank(self) -> PrecedenceRank:
         """Its number's precedence as a plain tuple: cheap to compare."""
         return precedence_rank(self.version)
