@@ -42,11 +42,28 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group = parser.getgroup("xdist", "distributed testing (off: -p no:xdist)")
     for option in ("--numprocesses", "--maxprocesses", "--dist"):
         group.addoption(option, action="store", help="ignored: pytest-xdist is off")
+    group.addoption("--no-loadscope-reorder", action="store_true", help="ignored: xdist is off")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The test databases are dropped in the background: wait for the last drops."""
     finish_drops()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding slow tests run first (their order otherwise kept).
+
+    A parallel run sends each module whole to one process (`--dist=loadscope`); a module whose
+    tests take minutes (the property tests over many random histories, the real servers) sent
+    last keeps one process busy long after the other has run out of work. Sent first, the other
+    process runs the many quick modules meanwhile."""
+    slow_modules = {_module(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: _module(item) not in slow_modules)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
 
 
 @pytest.fixture(scope="session")
