@@ -2,6 +2,8 @@
 
 Most tests run inside a transaction that is rolled back afterwards (the app's commits become
 savepoints); tests that need real commits — concurrency, a real server — take a fresh database.
+The migrations run once per backend (and test process), into a template that every migrated
+database is copied from.
 """
 
 import asyncio
@@ -19,7 +21,13 @@ from app.db.engine import Database, create_engine
 from app.db.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings
-from tests.databases import IN_CI, POSTGRES_ENV, fresh_database, postgres_unavailable_reason
+from tests.databases import (
+    IN_CI,
+    POSTGRES_ENV,
+    finish_drops,
+    fresh_database,
+    postgres_unavailable_reason,
+)
 from tests.graphql_client import GraphQLClient
 from tests.keys import Keys, make_keys
 
@@ -34,6 +42,28 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group = parser.getgroup("xdist", "distributed testing (off: -p no:xdist)")
     for option in ("--numprocesses", "--maxprocesses", "--dist"):
         group.addoption(option, action="store", help="ignored: pytest-xdist is off")
+    group.addoption("--no-loadscope-reorder", action="store_true", help="ignored: xdist is off")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The test databases are dropped in the background: wait for the last drops."""
+    finish_drops()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding slow tests run first (their order otherwise kept).
+
+    A parallel run sends each module whole to one process (`--dist=loadscope`); a module whose
+    tests take minutes (the property tests over many random histories, the real servers) sent
+    last keeps one process busy long after the other has run out of work. Sent first, the other
+    process runs the many quick modules meanwhile."""
+    slow_modules = {_module(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: _module(item) not in slow_modules)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
 
 
 @pytest.fixture(scope="session")
@@ -57,12 +87,22 @@ def database_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-async def migrated_url(backend: str, database_workdir: Path) -> AsyncIterator[URL]:
-    """One database per backend for the whole run, migrated once."""
+async def migrated_template(backend: str, database_workdir: Path) -> AsyncIterator[URL]:
+    """A database migrated to head that no connection stays open on: `fresh_database(...,
+    template=migrated_template)` copies it (as the migrations would leave a new one)."""
     async with fresh_database(backend, database_workdir) as url:
         engine = create_engine(url)
         await upgrade(engine)
         await engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def migrated_url(
+    backend: str, database_workdir: Path, migrated_template: URL
+) -> AsyncIterator[URL]:
+    """One migrated database per backend for the whole run (of the test process)."""
+    async with fresh_database(backend, database_workdir, template=migrated_template) as url:
         yield url
 
 
@@ -89,11 +129,12 @@ async def session(database: Database) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-async def committed_database(backend: str, database_workdir: Path) -> AsyncIterator[Database]:
+async def committed_database(
+    backend: str, database_workdir: Path, migrated_template: URL
+) -> AsyncIterator[Database]:
     """A fresh, migrated database whose commits are real (for concurrency and servers)."""
-    async with fresh_database(backend, database_workdir) as url:
+    async with fresh_database(backend, database_workdir, template=migrated_template) as url:
         db = Database.from_url(url)
-        await upgrade(db.engine)
         try:
             yield db
         finally:

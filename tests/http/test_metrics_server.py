@@ -24,11 +24,13 @@ TOKEN = "metrics-token-for-tests"
 OPERATION = "MetricsProbe"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def observed_server(
-    running_server: str, server_env: dict[str, str], tmp_path: Path
+    running_server: str, server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path, Path]]:
-    """Two workers logging JSON at INFO, their metrics files in a folder the test can read."""
+    """Two workers logging JSON at INFO, their metrics files in a folder the test can read.
+    The module's tests share it: each counts and logs only requests of its own."""
+    tmp_path = tmp_path_factory.mktemp("observed")
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     env = {

@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_
 
 from app.db.engine import Database
-from app.db.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings
 from tests.databases import fresh_database
@@ -86,14 +85,12 @@ class Served:
 async def serving(
     backend: str,
     workdir: Path,
+    template: URL,
     *,
     request_timeout: float = CUT_OFF_AFTER,
     limits: dict[str, int] | None = None,
 ) -> AsyncIterator[Served]:
-    async with fresh_database(backend, workdir) as url:
-        migrating = Database.from_url(url)
-        await upgrade(migrating.engine)
-        await migrating.dispose()
+    async with fresh_database(backend, workdir, template=template) as url:
         settings = Settings(
             database_url=url.render_as_string(hide_password=False),
             request_timeout=request_timeout,
@@ -116,8 +113,10 @@ async def serving(
 
 
 @pytest.fixture
-async def served(backend: str, database_workdir: Path) -> AsyncIterator[Served]:
-    async with serving(backend, database_workdir) as served:
+async def served(
+    backend: str, database_workdir: Path, migrated_template: URL
+) -> AsyncIterator[Served]:
+    async with serving(backend, database_workdir, migrated_template) as served:
         yield served
 
 
@@ -244,7 +243,9 @@ def _previews(count: int) -> str:
     return f"query ($d: JSON!) {{ {fields} }}"
 
 
-async def test_cut_off_inside_an_impact_preview(backend: str, database_workdir: Path) -> None:
+async def test_cut_off_inside_an_impact_preview(
+    backend: str, database_workdir: Path, migrated_template: URL
+) -> None:
     # The request as found, cut off inside its tenth preview. REQUEST_TIMEOUT is longer than the
     # 2 s it was found with, so that a busy machine reaches the tenth preview before it runs out
     # (the stall then holds the request there until it does). The request as found is refused
@@ -253,6 +254,7 @@ async def test_cut_off_inside_an_impact_preview(backend: str, database_workdir: 
     async with serving(
         backend,
         database_workdir,
+        migrated_template,
         request_timeout=5,
         limits={"max_previews_per_operation": 50, "max_query_cost": 1_000_000},
     ) as served:
@@ -290,7 +292,7 @@ async def _cut_off_inside_an_impact_preview(served: Served) -> None:
 
 
 async def test_cut_off_answers_once_the_cut_resolver_let_go_of_its_connection(
-    backend: str, database_workdir: Path
+    backend: str, database_workdir: Path, migrated_template: URL
 ) -> None:
     # Cut off, a request stops waiting for its resolvers as soon as the first of them ends
     # cancelled (asyncio.gather): siblings waiting for the session end at once, while the one
@@ -302,7 +304,11 @@ async def test_cut_off_answers_once_the_cut_resolver_let_go_of_its_connection(
     async with (
         asyncio.timeout(60),
         serving(
-            backend, database_workdir, request_timeout=2, limits={"max_query_cost": 1_000_000}
+            backend,
+            database_workdir,
+            migrated_template,
+            request_timeout=2,
+            limits={"max_query_cost": 1_000_000},
         ) as served,
     ):
         await _answers_once_the_cut_resolver_let_go(served)

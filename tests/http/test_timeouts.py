@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy.engine import URL
 
 from app.db.engine import Database
-from app.db.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings
 from tests.databases import fresh_database
@@ -23,13 +22,12 @@ QUERY = {"query": '{ connector(key: "locked") { id } }'}
 
 
 @pytest.fixture
-async def server_url(backend: str, database_workdir: Path) -> AsyncIterator[URL]:
+async def server_url(
+    backend: str, database_workdir: Path, migrated_template: URL
+) -> AsyncIterator[URL]:
     if backend != "postgres":
         pytest.skip("statement timeouts and cancellable statements are PostgreSQL's")
-    async with fresh_database(backend, database_workdir) as url:
-        database = Database.from_url(url)
-        await upgrade(database.engine)
-        await database.dispose()
+    async with fresh_database(backend, database_workdir, template=migrated_template) as url:
         yield url
 
 

@@ -17,7 +17,6 @@ from sqlalchemy.engine import URL
 from starlette.applications import Starlette
 
 from app.db.engine import Database
-from app.db.migrate import upgrade
 from app.main import create_app
 from app.settings import Settings
 from tests.databases import fresh_database
@@ -31,13 +30,12 @@ DEADLINE_SECONDS = 30
 
 
 @pytest.fixture
-async def server_url(backend: str, database_workdir: Path) -> AsyncIterator[URL]:
+async def server_url(
+    backend: str, database_workdir: Path, migrated_template: URL
+) -> AsyncIterator[URL]:
     if backend != "postgres":
         pytest.skip("a read held up by another connection's table lock is PostgreSQL's")
-    async with fresh_database(backend, database_workdir) as url:
-        database = Database.from_url(url)
-        await upgrade(database.engine)
-        await database.dispose()
+    async with fresh_database(backend, database_workdir, template=migrated_template) as url:
         yield url
 
 
