@@ -55,7 +55,7 @@ async def test_an_answer_is_starlettes_own(
     request_headers: list[tuple[bytes, bytes]],
     origins: tuple[str, ...],
 ) -> None:
-    options = cors.cors(origins).kwargs
+    options: dict[str, Any] = dict(cors.cors(origins).kwargs)
     app = _answering(answer_headers)
     ours = await _sent(cors.RegistryCORS(app, **options), list(request_headers))
     theirs = await _sent(CORSMiddleware(app, **options), list(request_headers))
