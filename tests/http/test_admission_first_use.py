@@ -2,6 +2,7 @@
 from the process's memory takes none, one that reads takes one and gives it back, and one whose
 resolvers find no slot is refused as a request that found none before it ran."""
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,6 +15,9 @@ from app.db.admission import Admission
 from app.db.engine import Database
 from app.main import create_app
 from app.settings import Settings
+from tests.graphql.auth_configs.pinning import in_line, pinned_auth_config
+from tests.graphql.versions.versioning import new_connector, pushed
+from tests.graphql_client import GraphQLClient
 from tests.keys import Keys
 from tests.statements import recorded_statements
 
@@ -127,3 +131,43 @@ async def test_a_resolver_that_finds_no_slot_refuses_the_request(
         # and the next one is served as usual
         served = await http.post("/graphql", json=PROJECTS, headers=_auth(keys.alpha.viewer))
         assert "errors" not in served.json(), served.text
+
+
+PREVIEW = {
+    "query": 'query ($d: JSON!) { impact(change: { pushVersion: { connectorKey: "crm", '
+    'version: "1.1.0", definition: $d } }) { authConfigsChanged } }',
+    "variables": {"d": in_line(1, "a")},
+}
+
+
+async def test_an_operation_with_previews_takes_its_admission_slot_before_a_preview_slot(
+    database: Database, settings: Settings, keys: Keys, graphql: GraphQLClient
+) -> None:
+    # given a connector with an auth config whose change would be previewed
+    await new_connector(graphql, "crm", key=keys.alpha.admin)
+    await pushed(graphql, "crm", "1.0.0", in_line(1), key=keys.alpha.admin)
+    await pinned_auth_config(graphql, "crm", "Floating", key=keys.alpha.admin)
+    # and a key in memory, the one admission slot taken, and the preview slots counted
+    admission = CountedAdmission(1, max_waiting=0, wait_timeout=30)
+    database.live_events.memory.trust()
+    database.admission = admission
+    app = create_app(settings, database=database)
+    budget = app.state.budget
+    previews = CountedAdmission(1, max_waiting=0, wait_timeout=30)
+    app.state.budget = dataclasses.replace(budget, previews=previews)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            await http.post("/graphql", json=TYPENAME, headers=_auth(keys.alpha.admin))
+            async with admission.slot():
+                # when an operation with a preview arrives
+                response = await http.post(
+                    "/graphql", json=PREVIEW, headers=_auth(keys.alpha.admin)
+                )
+    finally:
+        database.admission = None
+    # then it is refused for want of an admission slot without having held a preview slot (a
+    # request holding one while it waits for the other could wait for one that waits for it)
+    assert response.status_code == 503, response.text
+    assert "at capacity" in response.json()["errors"][0]["message"]
+    assert (previews.given, previews.in_use) == (0, 0)
