@@ -186,7 +186,7 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         if first_use_slot is not None and first_use_slot.refused is not None:
             # A resolver found no slot: nothing used the database, and the answer is the
             # refusal, as when authenticating found none.
-            raise first_use_slot.refused
+            raise Overloaded(first_use_slot.refused.reason)
         return answer
 
     async def _answer_in(self, request: Request, session: AsyncSession, token: str) -> Response:
