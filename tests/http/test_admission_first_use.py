@@ -38,7 +38,7 @@ class CountedAdmission(Admission):
         self.given += 1
 
 
-Client = Callable[[Admission], Any]
+Client = Callable[..., Any]
 
 
 @pytest.fixture
@@ -47,10 +47,11 @@ def client(database: Database, settings: Settings) -> Client:
     `admission`."""
 
     @asynccontextmanager
-    async def make(admission: Admission) -> AsyncIterator[httpx.AsyncClient]:
+    async def make(admission: Admission, **limits: Any) -> AsyncIterator[httpx.AsyncClient]:
         database.live_events.memory.trust()
         database.admission = admission
-        transport = httpx.ASGITransport(app=create_app(settings, database=database))
+        app = create_app(settings.model_copy(update=limits), database=database)
+        transport = httpx.ASGITransport(app=app)
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
                 yield http
@@ -171,3 +172,20 @@ async def test_an_operation_with_previews_takes_its_admission_slot_before_a_prev
     assert response.status_code == 503, response.text
     assert "at capacity" in response.json()["errors"][0]["message"]
     assert (previews.given, previews.in_use) == (0, 0)
+
+
+async def test_a_resolver_cut_off_while_it_waits_for_a_slot_leaves_the_queue(
+    client: Client, keys: Keys
+) -> None:
+    admission = CountedAdmission(1, max_waiting=10, wait_timeout=30)
+    async with client(admission, request_timeout=0.05) as http:
+        # given a key in memory, and the one slot taken for longer than the request may run
+        await http.post("/graphql", json=TYPENAME, headers=_auth(keys.alpha.viewer))
+        async with admission.slot():
+            # when a request waits for it from a resolver, then it is cut off: 503 TIMEOUT
+            response = await http.post("/graphql", json=PROJECTS, headers=_auth(keys.alpha.viewer))
+            assert response.status_code == 503
+            assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+            # and it waits no more, nor holds a slot
+            assert (admission.waiting, admission.in_use) == (0, 1)
+        assert admission.in_use == 0
