@@ -29,7 +29,6 @@ from app.http.drain import Drain, DrainGate, hand_over_after_drain
 from app.http.probes import livez, readyz
 from app.observability import logs, metrics
 from app.observability.middleware import RequestObservation
-from app.observability.request_ids import request_id_middleware
 from app.services.access.key_usage import KeyUsage
 from app.settings import Settings, load_settings
 from app.tracing.setup import tracing_from
@@ -122,7 +121,6 @@ def create_app(
         middleware=[
             cors(settings.allowed_origins),
             *([tracing.middleware()] if tracing is not None else []),
-            request_id_middleware(),
             Middleware(RequestObservation),
             Middleware(DrainGate, drain=drain),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),

@@ -1,9 +1,11 @@
 """Admission: how many requests a process serves at once, and how many wait, for how long.
 
-A request holds one pooled connection from start to end, so a process serves as many requests at
-once as its pool holds. Beyond that, requests wait in arrival order, each at most `wait_timeout`
-seconds (then a 503 it can retry), and at most `max_waiting` of them (beyond, a 503 at once). So
-no request queues for long, and a burst the process can serve within the timeout is served.
+A request that uses the database holds one pooled connection from its first statement to its
+end (one answered from the process's memory holds none: `FirstUseSlot`), so a process serves as
+many such requests at once as its pool holds. Beyond that, requests wait in arrival order, each
+at most `wait_timeout` seconds (then a 503 it can retry), and at most `max_waiting` of them
+(beyond, a 503 at once). So no request queues for long, and a burst the process can serve
+within the timeout is served.
 
 Why not refuse at once every request whose wait is merely expected to be long: clients that
 retry without waiting (load generators, naive retry loops) then send a flood of requests that
@@ -75,3 +77,37 @@ class Admission:
             raise Overloaded(f"no connection was free within {self.wait_timeout:g} s") from None
         finally:
             self.waiting -= 1
+
+
+class FirstUseSlot:
+    """One request's slot of `admission`, taken when the request first uses the database and
+    held until it ends (`release`): a request answered from this process's memory takes none.
+
+    A refusal sticks: once the request found no slot, its later uses of the database are
+    refused at once (its answer is then the refusal, `refused`), without waiting again. One
+    request's session is used by one resolver at a time, so `take` is never entered twice at
+    once."""
+
+    __slots__ = ("_admission", "held", "refused")
+
+    def __init__(self, admission: Admission) -> None:
+        self._admission = admission
+        self.held = False
+        self.refused: Overloaded | None = None
+
+    async def take(self) -> None:
+        if self.held:
+            return
+        if self.refused is not None:
+            raise Overloaded(self.refused.reason)
+        try:
+            await self._admission.acquire()
+        except Overloaded as refused:
+            self.refused = refused
+            raise
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._admission.release()

@@ -20,7 +20,8 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import history_recorder as _history_recorder  # noqa: F401  (every flush records)
-from app.db.admission import Admission
+from app.db.admission import Admission, FirstUseSlot
+from app.db.admitted_session import AdmittedSession
 from app.db.invalidation import DEFAULT_MAX_AGE_SECONDS, LookupMemory
 from app.db.listener import LiveEventsState
 from app.db.notifications import LiveEvents, session_info
@@ -73,6 +74,7 @@ class Database:
         self.sessions = sessions or async_sessionmaker(
             engine,
             class_=AsyncSession,
+            sync_session_class=AdmittedSession,
             expire_on_commit=False,
             info=session_info(self.live_events),
         )
@@ -138,6 +140,7 @@ class Database:
             sessions = async_sessionmaker(
                 engine.execution_options(isolation_level="AUTOCOMMIT"),
                 class_=AsyncSession,
+                sync_session_class=AdmittedSession,
                 expire_on_commit=False,
                 info={**session_info(live_events), AUTOCOMMIT_READS: True},
             )
@@ -167,21 +170,40 @@ class Database:
         sessions = async_sessionmaker(
             bind=connection,
             class_=AsyncSession,
+            sync_session_class=AdmittedSession,
             expire_on_commit=False,
             join_transaction_mode="create_savepoint",
             info=session_info(live_events),
         )
         return cls(connection.engine, sessions, live_events)
 
+    def first_use_slot(self) -> FirstUseSlot | None:
+        """A request's slot of the admission queue, to be taken when it first uses the
+        database (`session(first_use_slot=...)`); None when admission is off."""
+        return None if self.admission is None else FirstUseSlot(self.admission)
+
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    async def session(
+        self, *, first_use_slot: FirstUseSlot | None = None
+    ) -> AsyncIterator[AsyncSession]:
         """A session whose connection goes back to the pool when the block ends, or is discarded
-        when it cannot be given back clean (see `release`)."""
+        when it cannot be given back clean (see `release`).
+
+        With `first_use_slot`, the session takes that slot before it first uses the database
+        (`app.db.admitted_session`), and gives it back once its connection is back."""
         session = self.sessions()
+        if first_use_slot is not None:
+            sync_session = session.sync_session
+            assert isinstance(sync_session, AdmittedSession)
+            sync_session.first_use_slot = first_use_slot
         try:
             yield session
         finally:
-            await release(session)
+            try:
+                await release(session)
+            finally:
+                if first_use_slot is not None:
+                    first_use_slot.release()
 
     async def start_listening(self) -> None:
         """Receive the events other processes commit (PostgreSQL; see `app.db.notifications`):
@@ -212,6 +234,11 @@ async def release(session: AsyncSession) -> None:
     the caller is cancelled meanwhile, so the connection is back in (or out of) the pool before the
     request's answer is sent.
     """
+    if not session.in_transaction():
+        # Nothing begun, so no connection to give back: closing only forgets the session's
+        # objects, with no I/O (a request answered from memory ends here).
+        session.sync_session.close()
+        return
     await run_to_completion(_close_or_discard(session))
 
 

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import ExecutionContext
 
+from app.db.admitted_session import AdmittedSession
 from app.db.engine import Database, run_to_completion
 from app.db.notifications import LiveEvents
 from app.domain.access import Principal
@@ -54,6 +55,13 @@ class RequestSession:
             if self._ended:
                 raise RequestEnded("the request has ended: its database session is closed")
             yield self._session
+
+    async def admit(self) -> None:
+        """Take the request's admission slot now, as its first statement would (for a request
+        that takes another slot next, the previews': slots are taken in one order only)."""
+        sync_session = self._session.sync_session
+        if isinstance(sync_session, AdmittedSession) and sync_session.first_use_slot is not None:
+            await sync_session.first_use_slot.take()
 
     async def end(self) -> None:
         """Wait until no resolver uses the session (the one using it is done with it, connection

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError, Node
 
+from app.db.admission import Overloaded
 from app.domain import errors as domain
 from app.domain import version_errors
 from app.domain.bumps import Bump
@@ -255,9 +256,11 @@ class PublicError(GraphQLError):
 def should_mask(error: GraphQLError) -> bool:
     """Mask what the server did not expect; keep syntax, validation and `PublicError`s, and a
     variable's value the schema refused (graphql-core keeps the scalar's or enum's parse error
-    as its original error, but the message is about the client's value)."""
+    as its original error, but the message is about the client's value). A resolver that found
+    no admission slot is no error either: the request's answer is that refusal, a 503 to retry
+    (`app.graphql.endpoint.view`)."""
     original = error.original_error
-    if original is None or isinstance(original, PublicError):
+    if original is None or isinstance(original, PublicError | Overloaded):
         return False
     return not (error.path is None and error.message.startswith(_VARIABLE_REFUSED))
 

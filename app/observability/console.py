@@ -52,4 +52,4 @@ class ConsoleLines(ConsoleRenderer):
         default = self._default_column_formatter
         keys = sorted(event_dict) if self._sort_keys else event_dict
         kvs += [_key_value(default, key, event_dict[key]) for key in keys]
-        return " ".join(kv for kv in kvs if kv).rstrip(" ")
+        return " ".join([kv for kv in kvs if kv]).rstrip(" ")

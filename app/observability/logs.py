@@ -73,9 +73,40 @@ def _renderer(log_format: str) -> Processor:
     return ConsoleLines(colors=False)
 
 
+class LineFormatter(structlog.stdlib.ProcessorFormatter):
+    """structlog's `ProcessorFormatter`, without its copy of the record for a structlog event
+    with no traceback or stack (every request's line).
+
+    The copy (a second `LogRecord`, about 25 Python calls) keeps the processors and the base
+    formatter from changing the record other handlers format too; with neither a traceback nor
+    a stack to clear, the processors here read only the event, and the base formatter's
+    `%(message)s` is the rendered event itself, so the line is the same without it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = record.msg
+        if (
+            type(event) is not dict
+            or record.exc_info
+            or record.stack_info
+            or self._fmt != _MESSAGE_ONLY
+            or not hasattr(record, "_logger")
+        ):
+            return super().format(record)
+        logger = self.logger if self.logger is not None else record._logger
+        name: str = record._name  # type: ignore[attr-defined]
+        line: Any = {**event, "_record": record, "_from_structlog": True}
+        for processor in self.processors:
+            line = processor(logger, name, line)
+        text: str = line  # the last processor renders the line
+        return text
+
+
+_MESSAGE_ONLY = "%(message)s"
+
+
 def formatter(log_format: str) -> structlog.stdlib.ProcessorFormatter:
     """The formatter of every log line, for the standard library's handlers."""
-    return structlog.stdlib.ProcessorFormatter(
+    return LineFormatter(
         foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -87,6 +118,34 @@ def formatter(log_format: str) -> structlog.stdlib.ProcessorFormatter:
     )
 
 
+_UNLOCATED = ("(unknown file)", 0, "(unknown function)", None)
+"""Where the standard library says a line was written when it is not asked to look."""
+
+
+class _EventLogger(logging.Logger):
+    """The standard library logger behind a structlog logger: it does not look for the line of
+    code that wrote each event (no log line shows it, and looking walked the stack, about 20
+    Python calls a line), unless asked for the stack itself."""
+
+    def findCaller(  # noqa: N802  (the standard library's name)
+        self, stack_info: bool = False, stacklevel: int = 1
+    ) -> tuple[str, int, str, str | None]:
+        if stack_info:
+            return super().findCaller(stack_info, stacklevel)
+        return _UNLOCATED
+
+
+def _event_logger(name: str | None = None) -> logging.Logger:
+    """structlog's logger factory: the standard library's logger of that name, made an
+    `_EventLogger` unless something made it before."""
+    made_as = logging.getLoggerClass()
+    logging.setLoggerClass(_EventLogger)
+    try:
+        return logging.getLogger(name)
+    finally:
+        logging.setLoggerClass(made_as)
+
+
 def configure_structlog() -> None:
     """structlog's loggers hand their events to the standard library's handlers (idempotent)."""
     structlog.configure(
@@ -95,7 +154,7 @@ def configure_structlog() -> None:
             *_shared_processors(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        logger_factory=_event_logger,
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )

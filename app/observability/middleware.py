@@ -1,9 +1,12 @@
-"""One log line and the metrics of every HTTP request, written when its answer has gone out.
+"""Every HTTP request's id, log line and metrics; the line is written when its answer has gone
+out.
 
-It sits inside the request-id middleware (so the id is known, and echoed on every answer) and
-outside everything else: an exception nothing else caught becomes a 500 here, with an error id
-in both the answer and the logged traceback, and the code INTERNAL_SERVER_ERROR. A websocket the
-server refuses (before its upgrade, or closed with a 4xxx code) gets a log line too.
+One layer, wrapping `send` once: it gives the request its id (`app.observability.request_ids`)
+and echoes it on the answer, whatever the answer is; it sits outside everything but CORS and
+tracing, so an exception nothing else caught becomes a 500 here, with an error id in both the
+answer and the logged traceback, and the code INTERNAL_SERVER_ERROR. A websocket gets its id
+too, and the server's refusal of one (before its upgrade, or closed with a 4xxx code) a log
+line.
 """
 
 import time
@@ -16,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.http.refusals import RefusalCode
 from app.observability import metrics
 from app.observability.record import Outcome, RequestRecord, start_record
+from app.observability.request_ids import HEADER_KEY, start_request_id
 
 GRAPHQL_PATH = "/graphql"
 
@@ -28,20 +32,28 @@ class RequestObservation:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
+            start_request_id(scope)
             await self.app(scope, receive, _logging_refusals(scope, send))
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = start_request_id(scope).encode("latin-1")
         record = start_record()
         started = time.perf_counter()
         status = 500
         answered = False
 
+        async def identified_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (HEADER_KEY, request_id)]
+            await send(message)
+
         async def watched_send(message: Message) -> None:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status, answered = message["status"], True
+                message["headers"] = [*message.get("headers", ()), (HEADER_KEY, request_id)]
             await send(message)
 
         try:
@@ -57,7 +69,7 @@ class RequestObservation:
                 "extensions": {"code": RefusalCode.INTERNAL_SERVER_ERROR.value},
             }
             response = JSONResponse({"errors": [error_body]}, status_code=500)
-            await response(scope, receive, send)
+            await response(scope, receive, identified_send)
         finally:
             _observe(scope, record, status, time.perf_counter() - started)
 

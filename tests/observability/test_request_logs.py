@@ -90,6 +90,9 @@ async def test_an_unsafe_request_id_is_replaced_by_a_new_one(
     assert re.fullmatch(r"[0-9a-f]{32}", issued)
     (line,) = log.events("request")
     assert line["request_id"] == issued
+    if given:  # and a warning says the one sent was replaced
+        (warning,) = [line for line in log.parsed() if "failed validation" in line["event"]]
+        assert issued in warning["event"]
 
 
 async def test_refusals_carry_a_request_id_and_are_logged(http: httpx.AsyncClient) -> None:
@@ -224,4 +227,5 @@ async def test_a_refused_websocket_is_logged_with_its_close_code(app: Starlette)
     assert close["code"] == 4403
     (line,) = log.events("websocket refused")
     assert (line["code"], line["path"], line["accepted"]) == (4403, "/graphql", True)
+    assert re.fullmatch(r"[0-9a-f]{32}", line["request_id"])  # the websocket has its id
     assert "not-a-key" not in log.text

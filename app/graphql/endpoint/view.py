@@ -10,6 +10,7 @@ from cross_web import (
     AsyncHTTPRequestAdapter,
     HTTPException,  # what Strawberry raises for a request it cannot take
 )
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -177,30 +178,41 @@ class RegistryGraphQL(GraphQL[Context | WebSocketConnection, None]):
         await _in_media_type(answer, media_type)(scope, receive, send)
 
     async def _answer(self, request: Request, database: Database, token: str) -> Response:
-        """Authenticate and run the operation in one session and one slot of the pool."""
-        async with database.request_slot(), database.session() as session:
-            authenticated = await authenticate(session, token)
-            if isinstance(authenticated, KeyRefusal):
-                return unauthorized(authenticated.value)
-            if authenticated.use_is_due:
-                key_usage_of(request).note(authenticated.principal.api_key_id)
-            request.scope.setdefault("state", {})
-            request.scope["state"]["principal"] = authenticated.principal
-            current_record().api_key_id = authenticated.principal.api_key_id
-            shared = RequestSession(session)
-            request.scope["state"]["session"] = shared
-            try:
-                return await self.run(request)
-            except HTTPException as error:
-                # Strawberry answers a request it cannot parse in plain text; clients read JSON.
-                answer = client_error(error.status_code, error.reason)
-                if error.status_code == 405:
-                    answer.headers["Allow"] = "POST"
-                return answer
-            finally:
-                # Cut off, the request stops waiting for its resolvers before the one using the
-                # session is done with it; the session is closed only once it is.
-                await shared.end()
+        """Authenticate and run the operation in one session, which takes a slot of the
+        admission queue when it first uses the database (an answer from memory takes none)."""
+        first_use_slot = database.first_use_slot()
+        async with database.session(first_use_slot=first_use_slot) as session:
+            answer = await self._answer_in(request, session, token)
+        if first_use_slot is not None and first_use_slot.refused is not None:
+            # A resolver found no slot: nothing used the database, and the answer is the
+            # refusal, as when authenticating found none.
+            raise Overloaded(first_use_slot.refused.reason)
+        return answer
+
+    async def _answer_in(self, request: Request, session: AsyncSession, token: str) -> Response:
+        """Authenticate, then run the operation in `session`."""
+        authenticated = await authenticate(session, token)
+        if isinstance(authenticated, KeyRefusal):
+            return unauthorized(authenticated.value)
+        if authenticated.use_is_due:
+            key_usage_of(request).note(authenticated.principal.api_key_id)
+        request.scope.setdefault("state", {})
+        request.scope["state"]["principal"] = authenticated.principal
+        current_record().api_key_id = authenticated.principal.api_key_id
+        shared = RequestSession(session)
+        request.scope["state"]["session"] = shared
+        try:
+            return await self.run(request)
+        except HTTPException as error:
+            # Strawberry answers a request it cannot parse in plain text; clients read JSON.
+            answer = client_error(error.status_code, error.reason)
+            if error.status_code == 405:
+                answer.headers["Allow"] = "POST"
+            return answer
+        finally:
+            # Cut off, the request stops waiting for its resolvers before the one using the
+            # session is done with it; the session is closed only once it is.
+            await shared.end()
 
     async def process_result(
         self, request: Request, result: ExecutionResult

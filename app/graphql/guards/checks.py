@@ -26,6 +26,7 @@ from starlette.responses import Response
 from strawberry.types import ExecutionContext
 
 from app.db.admission import Overloaded
+from app.graphql.context import Context
 from app.graphql.guards.budget import budget_of, cost_refusal, holds_previews, preview_slot
 from app.graphql.guards.documents import KnownDocument
 from app.graphql.guards.limits import SHAPE_RULES
@@ -63,13 +64,19 @@ def check_request(execution: ExecutionContext, known: KnownDocument | None) -> N
 @asynccontextmanager
 async def previews_admitted(execution: ExecutionContext) -> AsyncIterator[None]:
     """While the operation runs: one of the process's preview slots if it holds previews; none
-    free in time, it is refused OVERLOADED and nothing of it runs."""
+    free in time, it is refused OVERLOADED and nothing of it runs.
+
+    The request's admission slot is taken first (a preview reads the database anyway): a
+    request that held a preview slot while it waited for an admission slot could wait for one
+    that waits for its preview slot."""
     if not holds_previews(execution.context):  # the usual operation: nothing to hold
         yield
         return
     budget = budget_of(getattr(execution.context, "request", None))
     async with AsyncExitStack() as stack:
         try:
+            if isinstance(execution.context, Context):
+                await execution.context.session.admit()
             await stack.enter_async_context(preview_slot(execution.context, budget))
         except Overloaded:
             # A result set here is the operation's: Strawberry then runs none of it.
