@@ -62,7 +62,10 @@ class NowLoader(DataLoader[K, V], Generic[K, V]):
             return NOT_KEPT
         kept = self._kept(key)
         if kept is not NOT_KEPT:
-            self.prime(key, kept)
+            # What `prime` does for a key no batch waits for (none does: it is not cached).
+            answered = self.loop.create_future()
+            answered.set_result(kept)
+            self.cache_map.set(key, answered)
         return kept
 
     def load_now(self, key: K) -> Now[V]:

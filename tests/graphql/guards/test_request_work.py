@@ -40,9 +40,9 @@ WARM_REQUESTS = 5
 """Requests counted; their median is compared, as now and then one also pays for something
 that is not the request's (a garbage collection's finalizers, the key's last-use bookkeeping)."""
 
-MAX_CALLS_PER_WARM_LOOKUP = {"postgres": 3_280, "sqlite": 1_910}
-"""A warm lookup measures about 3,230 calls on PostgreSQL (its two statements included: without a
-listener nothing is served from memory) and 1,870 on SQLite (one process: answered from memory);
+MAX_CALLS_PER_WARM_LOOKUP = {"postgres": 3_270, "sqlite": 1_900}
+"""A warm lookup measures about 3,220 calls on PostgreSQL (its two statements included: without a
+listener nothing is served from memory) and 1,850 on SQLite (one process: answered from memory);
 3,460 and 2,290 when the auth config and then its effective version each waited for a DataLoader
 batch (the effective version now answers at once from what the auth config's read brought,
 `app.graphql.loader_now`); 3,625 and 2,390 before each operation's one extension entered its hooks
