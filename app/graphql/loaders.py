@@ -4,6 +4,10 @@ Each batch is one service call (one statement, or a fixed few). The access rules
 services' read functions; loaders by id return only what the caller may see (None otherwise), so
 every path that turns an id into an object — `node`, `_entities`, mutation inputs — applies the
 same rule.
+
+The loaders a warm lookup goes through (an auth config by id, its effective version) answer at
+once what this process's memory holds (`app.graphql.loader_now`), with the same rules as their
+batches, and schedule a batch only for what it lacks.
 """
 
 from collections import defaultdict

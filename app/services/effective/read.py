@@ -15,7 +15,8 @@ What it costs: the candidates come from the process's cache when `cached`
 auth configs' read brought them (`know`), one for the versions whose stamp moved, one for the
 headers of the chosen versions a request has not shown since they were kept, one for the
 running rollouts not known yet. An auth config is resolved once however many accounts ask; an
-account adds one hash, and only while a rollout runs.
+account adds one hash, and only while a rollout runs. When all of it is in memory,
+`auth_configs_kept` answers without I/O (a lookup's loader asks it before scheduling a batch).
 """
 
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
