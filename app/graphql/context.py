@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 
 from app.db.admitted_session import AdmittedSession
 from app.db.engine import Database, run_to_completion
+from app.db.invalidation import LookupMemory, lookup_memory
 from app.db.notifications import LiveEvents
 from app.domain.access import Principal
 from app.domain.content_limits import ContentLimits
@@ -48,6 +49,12 @@ class RequestSession:
         self._session = session
         self._lock = asyncio.Lock()
         self._ended = False
+
+    @property
+    def memory(self) -> LookupMemory | None:
+        """This process's copies for lookups (`app.db.invalidation`): asking them is no use of
+        the session, and takes no turn."""
+        return lookup_memory(self._session)
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[AsyncSession]:

@@ -4,6 +4,10 @@ Each batch is one service call (one statement, or a fixed few). The access rules
 services' read functions; loaders by id return only what the caller may see (None otherwise), so
 every path that turns an id into an object — `node`, `_entities`, mutation inputs — applies the
 same rule.
+
+The loaders a warm lookup goes through (an auth config by id, its effective version) answer at
+once what this process's memory holds (`app.graphql.loader_now`), with the same rules as their
+batches, and schedule a batch only for what it lacks.
 """
 
 from collections import defaultdict
@@ -28,6 +32,7 @@ from app.db.models import (
 from app.domain.access import Principal
 from app.domain.enums import AccountStatus
 from app.graphql.loader_keys import PageKey, VersionsOf, in_order, paged
+from app.graphql.loader_now import NOT_KEPT, NotKept, NowLoader
 from app.services import connectors
 from app.services.access import api_keys, projects
 from app.services.accounts import auth_configs, rollouts
@@ -107,8 +112,8 @@ class Loaders:
         return DataLoader(self._deployment_steps_by_version)
 
     @cached_property
-    def auth_config_by_id(self) -> DataLoader[UUID, AuthConfig | None]:
-        return DataLoader(self._auth_configs)
+    def auth_config_by_id(self) -> NowLoader[UUID, AuthConfig | None]:
+        return NowLoader(self._auth_configs, kept=self._auth_config_kept)
 
     @cached_property
     def auth_configs_by_connector_key(self) -> DataLoader[PageKey[str], Page[AuthConfig]]:
@@ -127,8 +132,8 @@ class Loaders:
     @cached_property
     def effective_version_by_auth_config(
         self,
-    ) -> DataLoader[UUID, AuthConfigEffectiveVersion | None]:
-        return DataLoader(self._effective_versions)
+    ) -> NowLoader[UUID, AuthConfigEffectiveVersion | None]:
+        return NowLoader(self._effective_versions, kept=self._effective_version_kept)
 
     @cached_property
     def account_effective_versions_by_auth_config(
@@ -241,6 +246,16 @@ class Loaders:
         self._effective.know(stamps=read.stamps, rollouts=read.rollouts)
         return in_order(read.auth_configs, ids)
 
+    def _auth_config_kept(self, id_: UUID) -> AuthConfig | NotKept | None:
+        """`_auth_configs` of one id, when this process's copies answer it."""
+        read, missing = auth_configs.auth_configs_kept(
+            self._session.memory, actor=self._principal, auth_config_ids=[id_]
+        )
+        if missing:
+            return NOT_KEPT
+        self._effective.know(stamps=read.stamps, rollouts=read.rollouts)
+        return read.auth_configs.get(id_)
+
     async def _auth_configs_by_connector_key(
         self, keys: Sequence[PageKey[str]]
     ) -> list[Page[AuthConfig]]:
@@ -265,6 +280,15 @@ class Loaders:
         configs = await self.auth_config_by_id.load_many(ids)
         found = await self._effective.auth_configs([config for config in configs if config])
         return in_order(found, ids)
+
+    def _effective_version_kept(self, id_: UUID) -> AuthConfigEffectiveVersion | NotKept | None:
+        """`_effective_versions` of one id, when this request and this process hold all it
+        needs (the auth config, its key's candidates and the chosen version's header)."""
+        config = self.auth_config_by_id.known(id_)
+        if config is None or config is NOT_KEPT:
+            return config
+        found = self._effective.auth_configs_kept([config])
+        return NOT_KEPT if found is None else found[config.id]
 
     async def _account_effective_versions(
         self, ids: Sequence[UUID]

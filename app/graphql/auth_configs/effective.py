@@ -7,7 +7,9 @@ What each auth config and account runs is answered by the effective-version read
 however many of its accounts show one.
 """
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
+from inspect import isawaitable
 from uuid import UUID
 
 import strawberry
@@ -16,6 +18,7 @@ from app.domain.resolution import Skipped
 from app.graphql.context import Info
 from app.graphql.enums import ResolutionRule, SkipCause, VersionSource
 from app.graphql.history.types import EffectiveVersionHistory
+from app.graphql.loader_now import Now
 from app.graphql.relay.entity import present
 from app.graphql.versions.types import ConnectorVersion
 from app.services.effective import AccountsEffectiveVersions, AuthConfigEffectiveVersion
@@ -107,12 +110,37 @@ class AccountEffectiveVersions:
 async def effective_version_of(info: Info, auth_config_id: UUID) -> EffectiveVersion:
     """The auth config's `EffectiveVersion`, built once per request however many of its
     accounts show it."""
+    answer = effective_version_now(info, auth_config_id)
+    return await answer if isawaitable(answer) else answer
+
+
+def effective_version_now(info: Info, auth_config_id: UUID) -> Now[EffectiveVersion]:
+    """`effective_version_of`, answered at once when the request has shown it already or its
+    loader knows it (`app.graphql.loader_now`); else an awaitable of it."""
     loaders = info.context.loaders
     shown = loaders.effective_versions_shown.get(auth_config_id)
-    if shown is None:
-        effective = await loaders.effective_version_by_auth_config.load(auth_config_id)
-        shown = EffectiveVersion.from_effective(present(effective))
-        loaders.effective_versions_shown[auth_config_id] = shown
+    if shown is not None:
+        return shown
+    loading = loaders.effective_version_by_auth_config.load_now(auth_config_id)
+    if isawaitable(loading):
+        return _shown_once_loaded(info, auth_config_id, loading)
+    return _shown(info, auth_config_id, loading)
+
+
+async def _shown_once_loaded(
+    info: Info, auth_config_id: UUID, loading: Awaitable[AuthConfigEffectiveVersion | None]
+) -> EffectiveVersion:
+    effective = await loading
+    # Another field of the request may have shown it meanwhile: the request shows one.
+    shown = info.context.loaders.effective_versions_shown.get(auth_config_id)
+    return shown if shown is not None else _shown(info, auth_config_id, effective)
+
+
+def _shown(
+    info: Info, auth_config_id: UUID, effective: AuthConfigEffectiveVersion | None
+) -> EffectiveVersion:
+    shown = EffectiveVersion.from_effective(present(effective))
+    info.context.loaders.effective_versions_shown[auth_config_id] = shown
     return shown
 
 

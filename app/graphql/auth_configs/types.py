@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.graphql.accounts.types import LinkedAccount, LinkedAccountConnection
     from app.graphql.auth_configs.effective import EffectiveVersion
     from app.graphql.history.fields import EffectiveVersionIntervalConnection
+    from app.graphql.loader_now import Now
     from app.graphql.rollouts.types import Rollout
 
 
@@ -90,9 +91,12 @@ class AuthConfig(relay.Node, Entity[models.AuthConfig]):
     @strawberry.field(
         description="The version its accounts run now, and why (during a rollout, those outside "
         "it; each LinkedAccount.effectiveVersion tells). With `at`: the answer as it was then "
-        "(see `history`)."
+        "(see `history`).",
+        graphql_type=Annotated[
+            "EffectiveVersion", strawberry.lazy("app.graphql.auth_configs.effective")
+        ],
     )
-    async def effective_version(
+    def effective_version(
         self,
         info: Info,
         at: Annotated[
@@ -102,14 +106,16 @@ class AuthConfig(relay.Node, Entity[models.AuthConfig]):
                 "UTC). Without it, the answer now."
             ),
         ] = None,
-    ) -> Annotated["EffectiveVersion", strawberry.lazy("app.graphql.auth_configs.effective")]:
-        from app.graphql.auth_configs.effective import effective_version_of
+    ) -> "Now[EffectiveVersion]":
+        """The answer now is given at once when the request or this process holds it
+        (`effective_version_now`); the answer then is always read."""
+        from app.graphql.auth_configs.effective import effective_version_now
 
         if at is not None:
             from app.graphql.history.fields import effective_version_then
 
-            return await effective_version_then(info, self._history_subject(), at)
-        return await effective_version_of(info, UUID(self.id))
+            return effective_version_then(info, self._history_subject(), at)
+        return effective_version_now(info, UUID(self.id))
 
     def _history_subject(self) -> HistorySubject:
         return HistorySubject(UUID(self.id), self.project_row_id, self.connector_key)

@@ -1,5 +1,7 @@
 """What every entity type shares: a Relay node that is also a federation entity."""
 
+from collections.abc import Awaitable
+from inspect import isawaitable
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
@@ -7,6 +9,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from app.graphql.context import Info
+from app.graphql.loader_now import NOT_KEPT, Now, NowLoader
 from app.graphql.loaders import Loaders
 from app.graphql.relay.ids import decode_id
 
@@ -45,10 +48,29 @@ class Entity(Generic[Loaded]):
 
     @classmethod
     async def load(cls, info: Info, global_id: str) -> Self | None:
+        answer = cls.load_now(info, global_id)
+        return await answer if isawaitable(answer) else answer
+
+    @classmethod
+    def load_now(cls, info: Info, global_id: str) -> Now[Self | None]:
+        """`load`, answered at once when the type's loader knows the answer already
+        (`app.graphql.loader_now`): no batch, no coroutine; else an awaitable of it."""
         node_id = decode_id(global_id, cls.__name__)
-        if node_id is None:
-            return None
-        loaded = await cls.loader(info.context.loaders).load(node_id)
+        return None if node_id is None else cls.load_id_now(info, node_id)
+
+    @classmethod
+    def load_id_now(cls, info: Info, node_id: UUID) -> Now[Self | None]:
+        """`load_now` of the row id inside a global id of this type."""
+        loader = cls.loader(info.context.loaders)
+        if isinstance(loader, NowLoader):
+            known = loader.known(node_id)
+            if known is not NOT_KEPT:
+                return None if known is None else cls.from_loaded(known)
+        return cls._converted(loader.load(node_id))
+
+    @classmethod
+    async def _converted(cls, loading: Awaitable[Loaded | None]) -> Self | None:
+        loaded = await loading
         return None if loaded is None else cls.from_loaded(loaded)
 
     @classmethod

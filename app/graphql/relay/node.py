@@ -5,25 +5,34 @@ its loader, so a type the caller may not see, or an id of no entity type, is nul
 """
 
 from typing import cast
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
 from app.graphql.context import Info
+from app.graphql.loader_now import Now
 from app.graphql.relay.entity import Entity
 
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by its global id; null when it is not visible.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    @strawberry.field(
+        description="Any object by its global id; null when it is not visible.",
+        graphql_type=relay.Node | None,
+    )
+    def node(self, info: Info, id: strawberry.ID) -> Now[relay.Node | None]:
+        """A plain answer when the type's loader knows it already (`Entity.load_now`), an
+        awaitable otherwise: graphql-core takes either."""
         try:
-            type_name = relay.GlobalID.from_id(id).type_name
+            global_id = relay.GlobalID.from_id(id)
+            node_id = UUID(global_id.node_id)
         except (ValueError, TypeError):
             return None
-        entity = info.schema.get_type_by_name(type_name)
+        entity = info.schema.get_type_by_name(global_id.type_name)
         origin = getattr(entity, "origin", None)
         # Built-in scalars' origin is a GraphQLScalarType instance, not a class.
         if not isinstance(origin, type) or not issubclass(origin, Entity):
             return None
-        return cast(relay.Node | None, await origin.load(info, str(id)))
+        answer = origin.load_id_now(info, node_id)
+        return cast(Now[relay.Node | None], answer)

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db.invalidation import lookup_memory
+from app.db.invalidation import LookupMemory, lookup_memory
 from app.db.models import AuthConfig, Connector, Rollout
 from app.db.types import utc_now
 from app.domain import validation
@@ -258,6 +258,22 @@ class AuthConfigsRead:
         self.stamps[ProjectKey.of(auth_config)] = list(found.stamps)
 
 
+def auth_configs_kept(
+    memory: LookupMemory | None, *, actor: Principal, auth_config_ids: Sequence[UUID]
+) -> tuple[AuthConfigsRead, Sequence[UUID]]:
+    """What this process's copies answer of `auth_configs_by_id` (those in the caller's
+    project), and the ids they cannot answer for (all of them while copies may not be served).
+    No I/O: a lookup asks it before taking any turn of the session."""
+    read = AuthConfigsRead(auth_configs={}, stamps={}, rollouts={})
+    if memory is None or not memory.serves:
+        return read, auth_config_ids
+    kept, missing = kept_auth_configs(memory, auth_config_ids)
+    for found in kept:
+        if found.auth_config.project_id == actor.project_id:
+            read.add(found)
+    return read, missing
+
+
 async def auth_configs_by_id(
     session: AsyncSession, *, actor: Principal, auth_config_ids: Sequence[UUID]
 ) -> AuthConfigsRead:
@@ -266,14 +282,8 @@ async def auth_configs_by_id(
 
     This process's copies answer while they may (`app.services.effective.kept_auth_configs`);
     the others are read in one statement, and kept unless something changed meanwhile."""
-    read = AuthConfigsRead(auth_configs={}, stamps={}, rollouts={})
     memory = lookup_memory(session)
-    missing: Sequence[UUID] = auth_config_ids
-    if memory is not None and memory.serves:
-        kept, missing = kept_auth_configs(memory, auth_config_ids)
-        for found in kept:
-            if found.auth_config.project_id == actor.project_id:
-                read.add(found)
+    read, missing = auth_configs_kept(memory, actor=actor, auth_config_ids=auth_config_ids)
     if not missing:
         return read
     start = None if memory is None else memory.start_read()

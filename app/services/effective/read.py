@@ -15,12 +15,14 @@ What it costs: the candidates come from the process's cache when `cached`
 auth configs' read brought them (`know`), one for the versions whose stamp moved, one for the
 headers of the chosen versions a request has not shown since they were kept, one for the
 running rollouts not known yet. An auth config is resolved once however many accounts ask; an
-account adds one hash, and only while a rollout runs.
+account adds one hash, and only while a rollout runs. When all of it is in memory,
+`auth_configs_kept` answers without I/O (a lookup's loader asks it before scheduling a batch).
 """
 
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,6 +36,7 @@ from app.services.effective.resolution import (
     ConnectorStamp,
     KeyVersions,
     ProjectKey,
+    kept_versions_for_keys,
     resolve_auth_config,
     versions_for_keys,
 )
@@ -161,34 +164,52 @@ class EffectiveVersionRead:
             )
             actor = self._actor
             if actor is None:
-                return {
-                    config.id: _own(config, candidates[ProjectKey.of(config)]) for config in configs
-                }
-            resolved = []
-            wanted: list[tuple[KeyVersions, UUID]] = []
-            for config in configs:
-                among = candidates[ProjectKey.of(config)]
-                resolution = resolve_auth_config(config, among)
-                chosen = among.chosen(resolution)
-                rollout = self._rollouts.get(config.id)
-                target = None if rollout is None else rollout.target_version_id
-                if chosen is not None:
-                    wanted.append((among, chosen.id))
-                if target is not None:
-                    wanted.append((among, target))
-                resolved.append((config, among, resolution, chosen, target))
+                return _own_versions(configs, candidates)
+            resolved = self._resolved(configs, candidates)
+            wanted = _wanted(resolved)
             headers = await _headers(session, actor, wanted) if wanted else {}
-        return {
-            config.id: AuthConfigEffectiveVersion(
-                auth_config=config,
-                candidates=among,
-                resolution=resolution,
-                chosen=chosen,
-                version=None if chosen is None else headers[chosen.id],
-                target_version=None if target is None else headers.get(target),
+        return _with_headers(resolved, headers)
+
+    def auth_configs_kept(
+        self, configs: Sequence[AuthConfig]
+    ) -> dict[UUID, AuthConfigEffectiveVersion] | None:
+        """What `auth_configs` answers when this process holds all it needs (the stamps known
+        through `know`, the candidates kept under them, the chosen versions' headers kept with
+        them), without I/O; None when something must be read."""
+        if not self._cached:
+            return None
+        keys = list({ProjectKey.of(config) for config in configs})
+        candidates = kept_versions_for_keys(keys, self._stamps)
+        if candidates is None:
+            return None
+        if self._actor is None:
+            return _own_versions(configs, candidates)
+        resolved = self._resolved(configs, candidates)
+        headers, missing = _kept_headers(_wanted(resolved))
+        if missing:
+            return None
+        return _with_headers(resolved, headers)
+
+    def _resolved(
+        self, configs: Sequence[AuthConfig], candidates: Mapping[ProjectKey, KeyVersions]
+    ) -> list["_Resolved"]:
+        """Each auth config's resolution among its key's candidates, and its running rollout's
+        target when the rollout is known."""
+        resolved = []
+        for config in configs:
+            among = candidates[ProjectKey.of(config)]
+            resolution = resolve_auth_config(config, among)
+            rollout = self._rollouts.get(config.id)
+            resolved.append(
+                _Resolved(
+                    config,
+                    among,
+                    resolution,
+                    among.chosen(resolution),
+                    None if rollout is None else rollout.target_version_id,
+                )
             )
-            for config, among, resolution, chosen, target in resolved
-        }
+        return resolved
 
     async def running_rollouts(self, auth_config_ids: Sequence[UUID]) -> list[Rollout | None]:
         """Each auth config's running rollout (None: none), in order: known when the auth
@@ -250,11 +271,53 @@ class EffectiveVersionRead:
         return headers
 
 
-async def _headers(
-    session: AsyncSession, actor: Principal, wanted: Iterable[tuple[KeyVersions, UUID]]
-) -> dict[UUID, VersionHeader]:
-    """The headers of versions among candidates: those kept with them, and the others read in
-    one statement (then kept with committed candidates)."""
+class _Resolved(NamedTuple):
+    config: AuthConfig
+    among: KeyVersions
+    resolution: Resolution[UUID]
+    chosen: ChosenVersion | None
+    target: UUID | None
+    """Its running rollout's target, when the rollout was known."""
+
+
+def _wanted(resolved: Iterable[_Resolved]) -> list[tuple[KeyVersions, UUID]]:
+    """The versions whose headers the resolved auth configs show: chosen, and targets."""
+    wanted: list[tuple[KeyVersions, UUID]] = []
+    for one in resolved:
+        if one.chosen is not None:
+            wanted.append((one.among, one.chosen.id))
+        if one.target is not None:
+            wanted.append((one.among, one.target))
+    return wanted
+
+
+def _with_headers(
+    resolved: Iterable[_Resolved], headers: Mapping[UUID, VersionHeader]
+) -> dict[UUID, AuthConfigEffectiveVersion]:
+    return {
+        one.config.id: AuthConfigEffectiveVersion(
+            auth_config=one.config,
+            candidates=one.among,
+            resolution=one.resolution,
+            chosen=one.chosen,
+            version=None if one.chosen is None else headers[one.chosen.id],
+            target_version=None if one.target is None else headers.get(one.target),
+        )
+        for one in resolved
+    }
+
+
+def _own_versions(
+    configs: Sequence[AuthConfig], candidates: Mapping[ProjectKey, KeyVersions]
+) -> dict[UUID, AuthConfigEffectiveVersion]:
+    return {config.id: _own(config, candidates[ProjectKey.of(config)]) for config in configs}
+
+
+def _kept_headers(
+    wanted: Iterable[tuple[KeyVersions, UUID]],
+) -> tuple[dict[UUID, VersionHeader], dict[UUID, list[KeyVersions]]]:
+    """The headers of versions among candidates kept with them, and the versions whose are not
+    (with the candidates to keep them with once read)."""
     headers: dict[UUID, VersionHeader] = {}
     missing: dict[UUID, list[KeyVersions]] = {}
     for candidates, version_id in wanted:
@@ -263,6 +326,15 @@ async def _headers(
             headers[version_id] = known
         else:
             missing.setdefault(version_id, []).append(candidates)
+    return headers, missing
+
+
+async def _headers(
+    session: AsyncSession, actor: Principal, wanted: Iterable[tuple[KeyVersions, UUID]]
+) -> dict[UUID, VersionHeader]:
+    """The headers of versions among candidates: those kept with them, and the others read in
+    one statement (then kept with committed candidates)."""
+    headers, missing = _kept_headers(wanted)
     if missing:
         read = await version_headers(session, actor=actor, version_ids=list(missing))
         headers.update(read)

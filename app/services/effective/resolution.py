@@ -142,6 +142,27 @@ async def versions_for_keys(
     return _by_key(keys, connectors, found, cached)
 
 
+def kept_versions_for_keys(
+    keys: Sequence[ProjectKey], stamps: Mapping[ProjectKey, Sequence[ConnectorStamp]]
+) -> dict[ProjectKey, KeyVersions] | None:
+    """What `versions_for_keys` answers (cached) when it would send no statement: every key's
+    stamps known to the caller and every connector's candidates kept under its stamp; else
+    None. No I/O."""
+    connectors: list[ConnectorStamp] = []
+    for key in keys:
+        known = stamps.get(key)
+        if known is None:
+            return None
+        connectors.extend(known)
+    found: dict[UUID, ConnectorVersions] = {}
+    for connector in connectors:
+        entry = CANDIDATES.get(connector.connector_id, connector.stamp)
+        if entry is None:
+            return None
+        found[connector.connector_id] = entry
+    return _by_key(keys, connectors, found, cached=True)
+
+
 async def _connector_stamps(
     session: AsyncSession,
     keys: Sequence[ProjectKey],
