@@ -41,6 +41,7 @@ from app.services.effective.history_state import (
     VersionThen,
     source_of,
 )
+from app.services.effective.history_window import HistoryWindow, read_window
 
 __all__ = [
     "ContentThen",
@@ -82,7 +83,13 @@ class HistoryReplay:
     moves there from where it is by applying or taking back the rows between (cheap), and
     answers are kept once resolved."""
 
-    def __init__(self, subject: HistorySubject, rows: list[HistoryRow]) -> None:
+    def __init__(
+        self,
+        subject: HistorySubject,
+        rows: list[HistoryRow],
+        window: HistoryWindow | None = None,
+    ) -> None:
+        """`rows`: the whole history; or, with `window`, its rows after the window's state."""
         self._groups: list[_Group] = []
         for row in rows:
             if self._groups and self._groups[-1].at == row.changed_at:
@@ -94,6 +101,10 @@ class HistoryReplay:
         self._state = ReplayState(subject)
         self._applied = 0
         self._undo: list[list[Undo]] = []
+        self._whole_start = window is None or window.starts_at_beginning
+        self._whole_end = window is None or window.reaches_end
+        for row in [] if window is None else window.state:
+            self._state.apply(row)
 
     def _move_to(self, index: int) -> None:
         """Bring the state to just after the changes of group `index`."""
@@ -108,7 +119,8 @@ class HistoryReplay:
             self._applied -= 1
 
     def _answer(self, index: int) -> PastEffectiveVersion | None:
-        """The answer after the changes of group `index`."""
+        """The answer after the changes of group `index` (-1: before the first group, None
+        unless a window's state says otherwise)."""
         if index in self._answers:
             return self._answers[index]
         self._move_to(index)
@@ -119,7 +131,11 @@ class HistoryReplay:
     def _starts(self, index: int) -> bool:
         """Whether group `index` starts an interval (its answer differs from the one before)."""
         answer = self._answer(index)
-        return answer is not None and (index == 0 or answer != self._answer(index - 1))
+        if answer is None:
+            return False
+        if index == 0 and self._whole_start:
+            return True
+        return answer != self._answer(index - 1)
 
     def _interval(self, start: int) -> tuple[PastInterval, int]:
         """The interval starting at group `start`, and the group after its end."""
@@ -128,6 +144,8 @@ class HistoryReplay:
         end = start + 1
         while end < len(self._groups) and self._answer(end) == answer:
             end += 1
+        if end == len(self._groups) and not self._whole_end:
+            raise OutsideWindow
         changes = tuple(_recorded(row) for row in self._groups[start].rows)
         until = self._groups[end].at if end < len(self._groups) else None
         return Interval(self._groups[start].at, until, answer, changes), end
@@ -135,11 +153,17 @@ class HistoryReplay:
     def _start_of_holding(self, at: datetime) -> int | None:
         """The group that started the interval holding at `at`, if one holds."""
         index = bisect_right(self._instants, at) - 1
-        if index < 0 or self._answer(index) is None:
+        holding = self._answer(index) if index >= 0 else self._before_first()
+        if holding is None:
             return None
-        while not self._starts(index):
+        while index >= 0 and not self._starts(index):
             index -= 1
+        if index < 0:
+            raise OutsideWindow
         return index
+
+    def _before_first(self) -> PastEffectiveVersion | None:
+        return None if self._whole_start else self._answer(-1)
 
     def at(self, at: datetime) -> PastInterval | None:
         """The interval holding at `at`: None before the subject existed (or history began)."""
@@ -173,6 +197,10 @@ class HistoryReplay:
             interval, index = self._interval(index)
             found.append(interval)
         return found
+
+
+class OutsideWindow(Exception):
+    """The question needs history before or after the window read."""
 
 
 def _recorded(row: HistoryRow) -> RecordedChange:
@@ -214,8 +242,15 @@ async def effective_version_at(
     session: AsyncSession, subject: HistorySubject, at: datetime
 ) -> PastInterval | None:
     """What the subject ran at `at`, since when, until when and after which changes; None when
-    history has nothing on it then (before it existed, or before history began)."""
-    return (await read_history(session, subject)).at(at)
+    history has nothing on it then (before it existed, or before history began). Read from the
+    history around `at` (`read_window`), or the whole of it when the answer began before that
+    or ended after it."""
+    until = utc_now()
+    window = await read_window(session, subject, at, until)
+    try:
+        return HistoryReplay(subject, window.rows, window).at(at)
+    except OutsideWindow:
+        return (await read_history(session, subject, until=until)).at(at)
 
 
 @dataclass(frozen=True, slots=True)

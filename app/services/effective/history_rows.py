@@ -90,7 +90,8 @@ ORDER: dict[type, int] = {VersionRow: 0, AuthConfigRow: 1, RolloutRow: 2, Accoun
 _UNTIL: Any = bindparam("until")
 
 
-def _columns(model: Any, row_type: type[Any]) -> list[Any]:
+def range_columns(model: Any, row_type: type[Any]) -> list[Any]:
+    """The columns of `row_type` from `model`'s table, as replay reads them."""
     return [
         _plain_time(model.changed_at) if name == "changed_at" else getattr(model, name)
         for name in row_type._fields
@@ -110,49 +111,58 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _versions(auth: Any) -> Any:
+def version_columns(with_auth: bool) -> list[Any]:
+    """A version row's columns, and which connector is managed; an account's status compares
+    `auth` sections, an auth config has no status, so its read leaves them out (they are most
+    of a version row's bytes)."""
+    auth = sa.cast(col(VersionHistory.auth), sa.Text) if with_auth else sa.null().cast(sa.Text)
+    return [
+        col(VersionHistory.id),
+        col(VersionHistory.version_id),
+        col(VersionHistory.connector_id),
+        col(Connector.project_id).is_(None).label("managed"),
+        col(VersionHistory.version),
+        col(VersionHistory.revision),
+        col(VersionHistory.content_hash),
+        auth.label("auth"),
+        _plain_time(VersionHistory.published_at),
+        _plain_time(VersionHistory.deprecated_at),
+        col(VersionHistory.deprecation_message),
+        _plain_time(VersionHistory.binned_at),
+        col(VersionHistory.deleted),
+        col(VersionHistory.change),
+        _plain_time(VersionHistory.changed_at),
+    ]
+
+
+def versions_of_key() -> tuple[Any, list[Any]]:
     """The key's versions: those of its managed connector and of its custom connector in the
     project, joined to the connectors so that one statement also says which are managed."""
+    join = sa.join(VersionHistory, Connector, col(Connector.id) == col(VersionHistory.connector_id))
+    where = [
+        col(Connector.key) == bindparam("connector_key"),
+        or_(col(Connector.project_id).is_(None), col(Connector.project_id) == bindparam("project")),
+    ]
+    return join, where
+
+
+def _versions(with_auth: bool) -> Any:
+    join, where = versions_of_key()
     return (
-        sa.select(
-            col(VersionHistory.id),
-            col(VersionHistory.version_id),
-            col(VersionHistory.connector_id),
-            col(Connector.project_id).is_(None).label("managed"),
-            col(VersionHistory.version),
-            col(VersionHistory.revision),
-            col(VersionHistory.content_hash),
-            auth.label("auth"),
-            _plain_time(VersionHistory.published_at),
-            _plain_time(VersionHistory.deprecated_at),
-            col(VersionHistory.deprecation_message),
-            _plain_time(VersionHistory.binned_at),
-            col(VersionHistory.deleted),
-            col(VersionHistory.change),
-            _plain_time(VersionHistory.changed_at),
-        )
-        .join(Connector, col(Connector.id) == col(VersionHistory.connector_id))
-        .where(
-            col(Connector.key) == bindparam("connector_key"),
-            or_(
-                col(Connector.project_id).is_(None),
-                col(Connector.project_id) == bindparam("project"),
-            ),
-            col(VersionHistory.changed_at) <= _UNTIL,
-        )
+        sa.select(*version_columns(with_auth))
+        .select_from(join)
+        .where(*where, col(VersionHistory.changed_at) <= _UNTIL)
         .order_by(col(VersionHistory.changed_at), col(VersionHistory.id))
     )
 
 
-# An account's status compares `auth` sections; an auth config has no status, so its read
-# leaves them out (they are most of a version row's bytes).
-_VERSIONS_WITH_AUTH = _versions(sa.cast(col(VersionHistory.auth), sa.Text))
-_VERSIONS = _versions(sa.null().cast(sa.Text))
+_VERSIONS_WITH_AUTH = _versions(True)
+_VERSIONS = _versions(False)
 
 
 def _range(model: Any, row_type: type[Any], subject_column: Any) -> Any:
     return (
-        sa.select(*_columns(model, row_type))
+        sa.select(*range_columns(model, row_type))
         .where(subject_column == bindparam("subject"), col(model.changed_at) <= _UNTIL)
         .order_by(col(model.changed_at), col(model.id))
     )
