@@ -34,13 +34,14 @@ from tests.statements import recorded_statements
 
 MAX_CALLS_PER_LOOKUP_FROM_MEMORY = {"postgres": 1_640, "sqlite": 1_700}
 """A warm lookup from memory measures about 1,620 calls on PostgreSQL and 1,680 on SQLite (logging
-at `warning`, as the tests do); 2,060 and 2,125 when the auth config and its effective version
-each waited for a DataLoader batch although memory held the answer (`app.graphql.loader_now`); 2,230 and 2,300 before a request took its admission slot at its
-first statement (and closed a session that began nothing without a task), the request id and
-the request's observation became one layer, and CORS wrote `Vary` without header objects for a
-request without `Origin`; 2,455 on both before an operation's one extension entered its hooks
-without exit stacks, a JSON POST skipped Strawberry's general body parsing, request metrics kept
-their series and an operation without previews skipped the preview slot machinery."""
+at `warning`, as the tests do); 2,060 and 2,125 when the auth config and its effective version each
+waited for a DataLoader batch although memory held the answer (`app.graphql.loader_now`); 2,230 and
+2,300 before a request took its admission slot at its first statement (and closed a session that
+began nothing without a task), the request id and the request's observation became one layer, and
+CORS wrote `Vary` without header objects for a request without `Origin`; 2,455 on both before an
+operation's one extension entered its hooks without exit stacks, a JSON POST skipped Strawberry's
+general body parsing, request metrics kept their series and an operation without previews skipped
+the preview slot machinery."""
 MAX_CALLS_PER_LOOKUP_AT_INFO = {"postgres": 1_790, "sqlite": 1_850}
 """The same lookup at the default log level, `info`, writing its `console` line: about 1,770 on
 PostgreSQL and 1,830 on SQLite, some 150 calls for the line (about 230 when the standard library
