@@ -3,26 +3,16 @@ does (a statement, a flush, its connection), gives it back at its end, and takes
 never uses the database."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.admission import Admission, Overloaded
+from app.db.admission import Overloaded
 from app.db.engine import Database
 from app.db.models import Project
-
-
-class CountedAdmission(Admission):
-    def __init__(self, slots: int, **limits: Any) -> None:
-        super().__init__(slots, **limits)
-        self.given = 0
-
-    async def acquire(self) -> None:
-        await super().acquire()
-        self.given += 1
+from tests.counted_admission import CountedAdmission
 
 
 async def _a_statement(session: AsyncSession) -> None:

@@ -15,6 +15,7 @@ from app.db.admission import Admission
 from app.db.engine import Database
 from app.main import create_app
 from app.settings import Settings
+from tests.counted_admission import CountedAdmission
 from tests.graphql.auth_configs.pinning import in_line, pinned_auth_config
 from tests.graphql.versions.versioning import new_connector, pushed
 from tests.graphql_client import GraphQLClient
@@ -24,18 +25,6 @@ from tests.statements import recorded_statements
 TYPENAME = {"query": "{ __typename }"}
 """An operation that needs nothing but its caller: answered from memory once its key is kept."""
 PROJECTS = {"query": "{ projects(first: 1) { edges { node { slug } } } }"}
-
-
-class CountedAdmission(Admission):
-    """An admission queue that counts the slots it gave."""
-
-    def __init__(self, slots: int, **limits: Any) -> None:
-        super().__init__(slots, **limits)
-        self.given = 0
-
-    async def acquire(self) -> None:
-        await super().acquire()
-        self.given += 1
 
 
 Client = Callable[..., Any]
